@@ -1,0 +1,47 @@
+# photoid: `make run` serves the demo site, `make test` runs the test suite. Both set everything up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+
+.PHONY: run test install install-test check-python demo clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
+	  echo "Python 3.11 or newer is required (found: $$($(PYTHON) --version 2>&1 || echo none))."; \
+	  echo "Install it, or point to it: make $(MAKECMDGOALS) PYTHON=/path/to/python3.11"; exit 1; }
+
+$(BIN)/python: | check-python
+	@echo "==> Creating the virtual environment in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "==> Installing photoid and its dependencies"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	@echo "==> Installing photoid with its test dependencies"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	@echo "==> Upgrading the database"
+	@$(BIN)/photoid db upgrade
+	@echo "==> Loading the demo collection if the database is empty"
+	@$(BIN)/photoid demo --if-empty
+
+run: demo
+	@echo "==> Serving photoid on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; PORT=8080 make run for another port)"
+	@$(BIN)/photoid run --host 127.0.0.1 --port $(PORT)
+
+test: install-test
+	@echo "==> Running the test suite"
+	@$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,87 @@
+"""photoid configuration, read from the environment with safe defaults.
+
+Every setting has a ``PHOTOID_`` environment variable; nothing secret lives in the code.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+def database_url(raw: str) -> str:
+    """Normalise a database URL: plain ``postgresql://`` means psycopg 3, which we ship."""
+    for prefix in ("postgresql://", "postgres://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def secret_key(instance_dir: Path) -> str:
+    """The session signing key: PHOTOID_SECRET_KEY, or one generated once into instance/."""
+    from_env = os.environ.get("PHOTOID_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two workers starting at once cannot write different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Production-shaped defaults; the environment overrides each one."""
+
+    def __init__(self, instance_dir: Path | None = None) -> None:
+        env = os.environ
+        self.INSTANCE_DIR = instance_dir or Path(
+            env.get("PHOTOID_INSTANCE_DIR", PROJECT_ROOT / "instance")
+        )
+        self.SQLALCHEMY_DATABASE_URI = database_url(
+            env.get("PHOTOID_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'photoid.sqlite3'}")
+        )
+        self.UPLOAD_DIR = Path(env.get("PHOTOID_UPLOAD_DIR", PROJECT_ROOT / "uploads"))
+        self.INDEX_DIR = Path(env.get("PHOTOID_INDEX_DIR", self.INSTANCE_DIR / "index"))
+        self.REDIS_URL = env.get("PHOTOID_REDIS_URL") or None
+        self.SECRET_KEY = secret_key(self.INSTANCE_DIR)
+        self.SITE_NAME = env.get("PHOTOID_SITE_NAME", "photoid")
+        secure = env.get("PHOTOID_SECURE_COOKIES", "0") == "1"
+        self.SESSION_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.MAX_CONTENT_LENGTH = int(env.get("PHOTOID_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+        self.RATELIMIT_ENABLED = env.get("PHOTOID_RATELIMIT", "1") == "1"
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.PER_PAGE = 24
+
+
+class TestConfig(Config):
+    """Isolated settings for the test suite: a database and folders of its own."""
+
+    __test__ = False  # not a pytest test class
+    TESTING = True
+
+    def __init__(self, *, tmp_path: Path, database_url_: str | None = None) -> None:
+        super().__init__(instance_dir=tmp_path / "instance")
+        self.UPLOAD_DIR = tmp_path / "uploads"
+        self.INDEX_DIR = tmp_path / "index"
+        self.SQLALCHEMY_DATABASE_URI = database_url(
+            database_url_ or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        )
+        self.RATELIMIT_ENABLED = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.SERVER_NAME = None

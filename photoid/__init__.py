@@ -1,0 +1,61 @@
+"""photoid: community identification of historical photos for libraries and archives."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from photoid.extensions import csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: Any = None) -> Flask:
+    """Build the app. ``config`` is a config object (tests pass a TestConfig); default: the environment."""
+    from config import Config
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config or Config())
+    app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
+    app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        _configure_sqlite(db.engine)
+
+    from photoid import models  # noqa: F401  (every table registered before anything queries)
+    from photoid.accounts.routes import bp as accounts_bp
+    from photoid.errors import register_error_handlers
+    from photoid.photos.routes import bp as photos_bp
+    from photoid.security import register_security_headers
+    from photoid.templating import register_template_helpers
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(photos_bp)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    return app
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL so readers never block the writer, a busy timeout so writers wait instead of failing,
+    and foreign keys enforced (SQLite leaves them off by default)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(
+        "Display name",
+        validators=[DataRequired("Please choose a display name."), Length(max=60)],
+        description="Shown next to what you contribute. You can use a nickname.",
+    )
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Please enter your email address."), Email("Please enter a valid email address."), Length(max=254)],
+        description="Never shown to anyone. Used to sign in.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Please choose a password."), Length(min=10, max=200, message="Use 10 to 200 characters.")],
+        description="At least 10 characters.",
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[DataRequired("Please repeat the password."), EqualTo("password", "The two passwords do not match.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Please enter your email address."), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Please enter your password."), Length(max=200)])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Please enter your current password."), Length(max=200)])
+    new = PasswordField(
+        "New password",
+        validators=[DataRequired("Please choose a new password."), Length(min=10, max=200, message="Use 10 to 200 characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired("Please repeat the new password."), EqualTo("new", "The two passwords do not match.")]
+    )
+
+
+class LogoutForm(FlaskForm):
+    """Logout is a POST with a CSRF token, so another site cannot sign a patron out."""

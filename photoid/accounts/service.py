@@ -1,0 +1,157 @@
+"""Account use cases: register, authenticate, change password, create staff. Each commits once."""
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from photoid.accounts.models import ROLES, User, new_login_id
+from photoid.db import utcnow
+from photoid.extensions import db
+from photoid.moderation.audit import record_event
+from photoid.photos.models import Institution
+
+#: Pinned explicitly so a library upgrade never silently changes how passwords are stored.
+PASSWORD_METHOD = "scrypt:32768:8:1"
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+# Checked against the hash even for unknown emails, so response time does not reveal accounts.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+class AccountError(ValueError):
+    """Bad account input; the message is shown next to the form."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def display_name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def clean_display_name(name: str) -> str:
+    name = " ".join(unicodedata.normalize("NFKC", name).split())
+    if not name:
+        raise AccountError("Please choose a display name.")
+    if len(name) > 60:
+        raise AccountError("A display name can be at most 60 characters.")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in name):
+        raise AccountError("A display name cannot contain control or invisible characters.")
+    if "@" in name:
+        raise AccountError("Please do not use an email address as your display name; it is shown publicly.")
+    return name
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"A password can be at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def _check_unique(email: str, name_key: str) -> None:
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError("An account with this email already exists. Try signing in instead.")
+    if db.session.scalar(select(User.id).where(User.display_name_key == name_key)) is not None:
+        raise AccountError("That display name is taken. Please choose another.")
+
+
+def _new_user(*, email: str, display_name: str, password: str, role: str = "patron") -> User:
+    email = normalise_email(email)
+    display_name = clean_display_name(display_name)
+    check_password(password)
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    key = display_name_key(display_name)
+    _check_unique(email, key)
+    user = User(
+        email=email,
+        display_name=display_name,
+        display_name_key=key,
+        password_hash=hash_password(password),
+        role=role,
+    )
+    db.session.add(user)
+    return user
+
+
+def register(*, email: str, display_name: str, password: str) -> User:
+    """Create a patron account. Raises AccountError for a taken email or name or a weak password."""
+    user = _new_user(email=email, display_name=display_name, password=password)
+    db.session.commit()
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User | None:
+    """The account for these credentials, or None. Records the sign-in time on success."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or user.deleted_at is not None:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Replace the password and end every other session of the account (new login id).
+
+    Raises AccountError when the current password is wrong or the new one too weak.
+    """
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("Your current password is not correct.")
+    check_password(new)
+    user.password_hash = hash_password(new)
+    user.login_id = new_login_id()
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the account out everywhere (used at logout)."""
+    user.login_id = new_login_id()
+    db.session.commit()
+
+
+def create_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    role: str = "patron",
+    institution_slugs: tuple[str, ...] = (),
+    actor: User | None = None,
+) -> User:
+    """Create an account with a role from the shell or an admin page; staff get their institutions.
+
+    Raises AccountError for unknown institutions, an archivist without one, or bad fields.
+    The role given is recorded in the audit log.
+    """
+    institutions = []
+    for slug in institution_slugs:
+        institution = db.session.scalar(select(Institution).where(Institution.slug == slug))
+        if institution is None:
+            raise AccountError(f"No institution with the slug {slug!r}.")
+        institutions.append(institution)
+    if role == "archivist" and not institutions:
+        raise AccountError("An archivist needs at least one institution (--institution SLUG).")
+    user = _new_user(email=email, display_name=display_name, password=password, role=role)
+    user.institutions.extend(institutions)
+    db.session.flush()
+    record_event(
+        actor=actor,
+        action="role_change",
+        target=user,
+        before=None,
+        after={"role": role, "institutions": sorted(i.slug for i in user.institutions)},
+    )
+    db.session.commit()
+    return user

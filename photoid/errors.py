@@ -1,0 +1,35 @@
+"""Friendly error pages: a clear message and the right status, never a stack trace."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "The request could not be understood. Please check what you entered and try again.",
+    403: "You do not have permission to do that.",
+    404: "We could not find that page. It may have moved, or the address may be mistyped.",
+    405: "That action is not available here.",
+    413: "That upload is too large.",
+    429: "You are going a little fast. Please wait a moment and try again.",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]
+        message = "Your form expired or was sent from another site. Please reload the page and try again."
+        return _render(400, message)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):  # type: ignore[no-untyped-def]
+        code = error.code or 500
+        if code >= 500:
+            return _render(code, "Something went wrong on our side. Please try again later.")
+        return _render(code, MESSAGES.get(code, error.description or "That did not work."))
+
+
+def _render(code: int, message: str):  # type: ignore[no-untyped-def]
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"error": message, "status": code}, code
+    return render_template("error.html", code=code, message=message), code

@@ -1,0 +1,128 @@
+"""Institutions (a consortium and its member libraries), their collections and photos."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    JSON,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from photoid.db import one_of, utcnow
+from photoid.extensions import db
+
+COMMENT_POLICIES = ("post", "pre")
+DEFAULT_REJECT_REASONS = [
+    "We could not verify this identification.",
+    "This conflicts with our catalog records.",
+    "Please add evidence, for example where the name or date comes from.",
+    "Not related to this photo.",
+]
+
+
+class Institution(db.Model):
+    """A library or archive; a consortium is an institution whose members name it as parent."""
+
+    __tablename__ = "institution"
+    __table_args__ = (one_of("comment_policy", COMMENT_POLICIES, name="comment_policy"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"))
+    is_consortium: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "post": comments appear at once and may be moderated later; "pre": held for review first.
+    comment_policy: Mapped[str] = mapped_column(String(8), default="post")
+    #: Whether the public sees pending identifications (marked unverified) or only approved ones.
+    show_pending_publicly: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The name shown as "verified by"; the institution's name when empty.
+    verified_by_name: Mapped[str | None] = mapped_column(String(200))
+    reject_reasons: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_REJECT_REASONS))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Institution | None] = relationship(remote_side=[id], back_populates="members")
+    members: Mapped[list[Institution]] = relationship(back_populates="parent", order_by="Institution.name")
+    collections: Mapped[list[Collection]] = relationship(
+        back_populates="institution", order_by="Collection.title"
+    )
+
+    @property
+    def verifier(self) -> str:
+        return self.verified_by_name or self.name
+
+
+class Collection(db.Model):
+    __tablename__ = "collection"
+    # (id, institution_id) is unique so photos can reference both and never disagree with it.
+    __table_args__ = (UniqueConstraint("id", "institution_id", name="uq_collection_id_institution"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    institution: Mapped[Institution] = relationship(back_populates="collections")
+
+
+class Photo(db.Model):
+    """One catalogued photograph. Its files are addressed by ``source_checksum`` in storage."""
+
+    __tablename__ = "photo"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["collection_id", "institution_id"],
+            ["collection.id", "collection.institution_id"],
+            name="fk_photo_collection_institution",
+        ),
+        UniqueConstraint("institution_id", "identifier", name="uq_photo_institution_identifier"),
+        CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),
+        CheckConstraint("length(identifier) > 0", name="identifier_not_empty"),
+        Index("ix_photo_published_modified", "is_published", "modified_at"),
+        Index("ix_photo_collection_published", "collection_id", "is_published", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column()
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    #: The catalog identifier (call number, accession number), unique within the institution.
+    identifier: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: The cataloged date as EDTF text (``1945~``, ``194X``, ``1935/1938``).
+    date_edtf: Mapped[str | None] = mapped_column(String(64))
+    creator: Mapped[str] = mapped_column(String(300), default="")
+    #: A rightsstatements.org or Creative Commons URI.
+    rights_uri: Mapped[str] = mapped_column(String(300), default="")
+    #: SHA-256 of the untouched original, which also names its folder in storage.
+    source_checksum: Mapped[str] = mapped_column(String(64), index=True)
+    source_size: Mapped[int] = mapped_column(BigInteger)
+    source_format: Mapped[str] = mapped_column(String(16))
+    width: Mapped[int]
+    height: Mapped[int]
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the published metadata last changed (approvals and retractions included): harvesters use it.
+    modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    collection: Mapped[Collection] = relationship(
+        foreign_keys=[collection_id], primaryjoin="Photo.collection_id == Collection.id"
+    )
+    institution: Mapped[Institution] = relationship(foreign_keys=[institution_id])
+
+    @property
+    def orientation(self) -> str:
+        if self.width == self.height:
+            return "square"
+        return "landscape" if self.width > self.height else "portrait"

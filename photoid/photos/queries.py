@@ -1,0 +1,124 @@
+"""Read-side queries for the public pages: only published photos in published collections."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from photoid.contributions.models import Identification
+from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.extensions import db
+from photoid.photos.models import Collection, Photo
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(query: Select, *, page: int, per_page: int) -> Page:  # type: ignore[type-arg]
+    page = max(1, page)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def public_photos() -> Select:  # type: ignore[type-arg]
+    return (
+        select(Photo)
+        .join(Collection, Collection.id == Photo.collection_id)
+        .where(Photo.is_published.is_(True), Collection.is_published.is_(True))
+    )
+
+
+def published_collections() -> list[Collection]:
+    counts = (
+        select(Photo.collection_id, func.count(Photo.id).label("n"))
+        .where(Photo.is_published.is_(True))
+        .group_by(Photo.collection_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Collection, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.collection_id == Collection.id)
+        .where(Collection.is_published.is_(True))
+        .options(selectinload(Collection.institution))
+        .order_by(Collection.title)
+    ).all()
+    for collection, count in rows:
+        collection.photo_count = count  # type: ignore[attr-defined]
+    return [collection for collection, _ in rows]
+
+
+def recent_photos(limit: int = 12) -> list[Photo]:
+    return list(db.session.scalars(public_photos().order_by(Photo.created_at.desc(), Photo.id.desc()).limit(limit)))
+
+
+def collection_photos(collection: Collection, *, page: int, per_page: int) -> Page[Photo]:
+    query = public_photos().where(Photo.collection_id == collection.id).order_by(Photo.identifier, Photo.id)
+    return paginate(query, page=page, per_page=per_page)
+
+
+def search_photos(text: str, *, page: int, per_page: int) -> Page[Photo]:
+    """Plain substring search over titles, descriptions, identifiers and approved headings."""
+    pattern = f"%{text.strip()}%"
+    from photoid.authorities.models import AuthorityRecord, fold
+
+    folded = f"%{fold(text)}%"
+    matching_facts = (
+        select(Identification.photo_id)
+        .outerjoin(AuthorityRecord, AuthorityRecord.id == Identification.authority_id)
+        .where(
+            Identification.state == PUBLIC_FACT_STATE,
+            or_(AuthorityRecord.heading_folded.like(folded), Identification.text_value.ilike(pattern)),
+        )
+    )
+    query = (
+        public_photos()
+        .where(
+            or_(
+                Photo.title.ilike(pattern),
+                Photo.description.ilike(pattern),
+                Photo.identifier.ilike(pattern),
+                Photo.id.in_(matching_facts),
+            )
+        )
+        .order_by(Photo.title, Photo.id)
+    )
+    return paginate(query, page=page, per_page=per_page)
+
+
+def photo_facts(photo: Photo, *, include_pending: bool) -> list[Identification]:
+    """The photo's approved identifications, plus pending ones when the institution shows them."""
+    states = [PUBLIC_FACT_STATE, "pending"] if include_pending else [PUBLIC_FACT_STATE]
+    return list(
+        db.session.scalars(
+            select(Identification)
+            .where(Identification.photo_id == photo.id, Identification.state.in_(states))
+            .options(
+                selectinload(Identification.authority),
+                selectinload(Identification.contributor),
+                selectinload(Identification.reviewer),
+            )
+            .order_by(Identification.kind, Identification.created_at)
+        )
+    )

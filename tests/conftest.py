@@ -1,0 +1,115 @@
+"""Shared fixtures: ``app``, ``db_session``, ``client``, ``login_as(role)``, ``csrf_token``.
+
+The schema is created once per run on the test database (SQLite in a temporary folder, or
+PostgreSQL when PHOTOID_TEST_DATABASE_URL is set); every test starts from empty tables and
+its own upload folder.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session
+
+from config import TestConfig
+from photoid import create_app
+from photoid.accounts.models import User
+from photoid.extensions import db
+from tests.factories import make_user
+
+PG_URL = os.environ.get("PHOTOID_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return PG_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    app = create_app(TestConfig(tmp_path=tmp_path_factory.mktemp("schema"), database_url_=database_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+def make_test_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
+    config = TestConfig(tmp_path=tmp_path, database_url_=database_url)
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_test_app(tmp_path, database_url)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> scoped_session:  # type: ignore[type-arg]
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[..., User]:
+    """Sign the test client in as a new account with ``role`` and return that account."""
+
+    def _login(role: str = "patron", **kwargs: object) -> User:
+        user = make_user(role=role, **kwargs)  # type: ignore[arg-type]
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.login_id
+            session["_fresh"] = True
+        return user
+
+    return _login
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def csrf_token(client: FlaskClient) -> Callable[[str], str]:
+    """The CSRF token a real browser would find in the form on ``path``."""
+
+    def _token(path: str = "/login") -> str:
+        page = client.get(path).get_data(as_text=True)
+        match = CSRF_PATTERN.search(page)
+        assert match, f"no CSRF token in the form on {path}"
+        return match.group(1) or match.group(2)
+
+    return _token

@@ -1,0 +1,117 @@
+"""Keyword-only builders that create whatever parents they need. They flush, never commit."""
+from __future__ import annotations
+
+import hashlib
+import itertools
+from typing import Any
+
+from photoid.accounts.models import User
+from photoid.accounts.service import display_name_key, hash_password
+from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord
+from photoid.contributions.models import Identification
+from photoid.contributions.workflow import REVIEWED_STATES
+from photoid.db import utcnow
+from photoid.extensions import db
+from photoid.photos.models import Collection, Institution, Photo
+
+_seq = itertools.count(1)
+DEFAULT_PASSWORD = "correct horse battery staple"
+_password_hash_cache: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    # scrypt is deliberately slow; tests reuse one hash per password.
+    if password not in _password_hash_cache:
+        _password_hash_cache[password] = hash_password(password)
+    return _password_hash_cache[password]
+
+
+def make_institution(*, slug: str | None = None, name: str | None = None, parent: Institution | None = None, **kw: Any) -> Institution:
+    n = next(_seq)
+    institution = Institution(slug=slug or f"library-{n}", name=name or f"Library {n}", parent=parent, **kw)
+    db.session.add(institution)
+    db.session.flush()
+    return institution
+
+
+def make_collection(*, institution: Institution | None = None, slug: str | None = None, title: str | None = None, **kw: Any) -> Collection:
+    n = next(_seq)
+    collection = Collection(
+        institution=institution or make_institution(), slug=slug or f"collection-{n}", title=title or f"Collection {n}", **kw
+    )
+    db.session.add(collection)
+    db.session.flush()
+    return collection
+
+
+def make_photo(*, collection: Collection | None = None, identifier: str | None = None, title: str | None = None, **kw: Any) -> Photo:
+    """A catalogued photo row (no files; use photos.service.add_photo for a real image)."""
+    n = next(_seq)
+    collection = collection or make_collection()
+    values: dict[str, Any] = {
+        "width": 1600, "height": 1200, "source_format": "JPEG", "source_size": 1000,
+        "source_checksum": hashlib.sha256(f"photo-{n}".encode()).hexdigest(),
+    }
+    values.update(kw)
+    photo = Photo(
+        collection_id=collection.id,
+        institution_id=collection.institution_id,
+        identifier=identifier or f"ID-{n:05d}",
+        title=title or f"Photo {n}",
+        **values,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def make_user(
+    *, role: str = "patron", email: str | None = None, display_name: str | None = None,
+    password: str = DEFAULT_PASSWORD, institutions: tuple[Institution, ...] | list[Institution] = (), **kw: Any,
+) -> User:
+    n = next(_seq)
+    name = display_name or f"{role.title()} {n}"
+    user = User(
+        email=email or f"{role}{n}@example.org", display_name=name, display_name_key=display_name_key(name),
+        password_hash=_hash(password), role=role, **kw,
+    )
+    user.institutions.extend(institutions)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_authority(*, kind: str = "person", heading: str | None = None, variants: tuple[str, ...] = (), **kw: Any) -> AuthorityRecord:
+    n = next(_seq)
+    record = AUTHORITY_CLASSES[kind](**kw)
+    record.set_heading(heading or f"Heading {n}")
+    for variant in variants:
+        record.add_variant(variant)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def make_identification(
+    *, photo: Photo | None = None, kind: str = "person", contributor: User | None = None, state: str = "pending",
+    reviewer: User | None = None, **kw: Any,
+) -> Identification:
+    """An identification in any state; reviewed states get a reviewer (an archivist) and a time."""
+    photo = photo or make_photo()
+    values: dict[str, Any] = dict(kw)
+    if kind == "date":
+        values.setdefault("date_edtf", "1945~")
+    elif "authority" not in values and "authority_id" not in values:
+        values.setdefault("text_value", f"Name {next(_seq)}")
+    if state in REVIEWED_STATES:
+        reviewer = reviewer or make_user(role="archivist", institutions=[photo.institution])
+        values.setdefault("reviewed_at", utcnow())
+    identification = Identification(
+        photo=photo, kind=kind, contributor=contributor or make_user(), state=state, reviewer=reviewer, **values
+    )
+    db.session.add(identification)
+    db.session.flush()
+    return identification
+
+
+__all__ = ["DEFAULT_PASSWORD", "make_authority", "make_collection", "make_identification", "make_institution", "make_photo", "make_user"]
