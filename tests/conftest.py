@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import scoped_session
@@ -55,11 +56,28 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Tests hold an app context for their factories; without this, requests would reuse it and
+    share ``g`` (the signed-in user, the CSRF token) and the database session with each other.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        token = _cv_app.set(None)  # type: ignore[arg-type]
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 def make_test_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
     config = TestConfig(tmp_path=tmp_path, database_url_=database_url)
     for key, value in overrides.items():
         setattr(config, key, value)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture
