@@ -88,14 +88,14 @@ def test_photo_images_are_served_without_exif_and_cached(client) -> None:
     db.session.commit()
     photo = add_photo(collection=collection, identifier="MPL-1", title="A street", image_data=_jpeg(2400, 1200))
 
-    response = client.get(f"/media/photos/{photo.id}/thumb.jpg")
-    assert response.status_code == 200 and response.mimetype == "image/jpeg"
-    assert "immutable" in response.headers["Cache-Control"]
-    thumb = Image.open(io.BytesIO(response.data))
+    with client.get(f"/media/photos/{photo.id}/thumb.jpg") as response:
+        assert response.status_code == 200 and response.mimetype == "image/jpeg"
+        assert "immutable" in response.headers["Cache-Control"]
+        thumb = Image.open(io.BytesIO(response.data))
     assert thumb.size == (400, 200)
     assert not thumb.getexif()
-    display = Image.open(io.BytesIO(client.get(f"/media/photos/{photo.id}/display.jpg").data))
-    assert display.size == (1600, 800)
+    with client.get(f"/media/photos/{photo.id}/display.jpg") as response:
+        assert Image.open(io.BytesIO(response.data)).size == (1600, 800)
     assert client.get(f"/media/photos/{photo.id}/original.jpg").status_code == 404
 
 
