@@ -1,0 +1,42 @@
+"""``photoid demo`` gives a fresh install something real to show, through the real pipeline."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from photoid.accounts.models import User
+from photoid.contributions.models import Identification
+from photoid.extensions import db
+from photoid.photos.models import Collection, Institution, Photo
+
+
+def test_demo_loads_a_consortium_with_photos_and_identifications_once(app, client) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Demo collection loaded: 30 photos." in result.output
+    assert "archivist@example.org" in result.output and "photoid-demo" in result.output
+
+    assert db.session.scalar(select(func.count(Photo.id))) == 30
+    consortium = db.session.scalar(select(Institution).where(Institution.is_consortium.is_(True)))
+    assert consortium is not None and {m.slug for m in consortium.members} == {"millbrook", "ashford"}
+    assert db.session.scalar(select(func.count(Collection.id))) == 3
+    approved = db.session.scalars(select(Identification).where(Identification.state == "approved")).all()
+    pending = db.session.scalars(select(Identification).where(Identification.state == "pending")).all()
+    assert len(approved) >= 10 and len(pending) >= 3
+    assert all(i.reviewer is not None and i.reviewer.role == "archivist" for i in approved)
+    assert any(i.has_region for i in approved)
+    sizes = {(p.width, p.height) for p in db.session.scalars(select(Photo))}
+    assert any(w > h for w, h in sizes) and any(h > w for w, h in sizes) and any(w == h for w, h in sizes)
+
+    photo = db.session.scalar(select(Photo).where(Photo.identifier == "MPL-1923-004"))
+    assert photo is not None
+    page = client.get(f"/photos/{photo.id}").get_data(as_text=True)
+    assert "Main Street looking north" in page and "Main Street (Millbrook)" in page
+    with client.get(f"/iiif/3/{photo.id}/info.json") as response:
+        assert response.status_code == 200 and response.json["width"] == photo.width
+
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert "already has photos" in again.output
+    assert runner.invoke(args=["demo"]).exit_code == 0  # fills in only what is missing
+    assert db.session.scalar(select(func.count(Photo.id))) == 30
+    assert db.session.scalar(select(func.count(User.id))) == 4
