@@ -62,6 +62,8 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = int(env.get("PHOTOID_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+        #: The largest single image file accepted, from the upload form or the importer.
+        self.MAX_IMAGE_BYTES = int(env.get("PHOTOID_MAX_IMAGE_BYTES", 150 * 1024 * 1024))
         self.RATELIMIT_ENABLED = env.get("PHOTOID_RATELIMIT", "1") == "1"
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True

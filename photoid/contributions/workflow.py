@@ -103,6 +103,12 @@ def _check_actor(move: Move, *, actor: User, author_id: int | None, institution_
         raise SelfReviewForbidden(f"You cannot decide on your own {what}; another archivist must review it.")
 
 
+def _author_id(record: object, relation: str) -> int | None:
+    """The author's id, also before the record is flushed (when only the relationship is set)."""
+    author = getattr(record, relation)
+    return author.id if author is not None else getattr(record, f"{relation}_id")
+
+
 def move_identification(
     identification: Identification, target: str, *, actor: User, note: str | None = None
 ) -> None:
@@ -116,7 +122,7 @@ def move_identification(
     _check_actor(
         move,
         actor=actor,
-        author_id=identification.contributor_id,
+        author_id=_author_id(identification, "contributor"),
         institution_id=identification.photo.institution_id,
         what="identification",
     )
@@ -133,7 +139,7 @@ def move_comment(comment: Comment, target: str, *, actor: User, note: str | None
     """Move a comment to ``target``; same rules and errors as :func:`move_identification`."""
     move = _find_move(COMMENT_MOVES, comment.state, target, "comment")
     _check_actor(
-        move, actor=actor, author_id=comment.author_id, institution_id=comment.photo.institution_id, what="comment"
+        move, actor=actor, author_id=_author_id(comment, "author"), institution_id=comment.photo.institution_id, what="comment"
     )
     now = utcnow()
     comment.state = target

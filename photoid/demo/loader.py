@@ -103,7 +103,7 @@ def _identify(photo: Photo, spec: catalog.DemoPhoto, records: dict[str, Authorit
     archivist = users["archivist@example.org"]
     patrons = [users["patron@example.org"], users["neighbour@example.org"]]
     for i, claim in enumerate(spec.identifications):
-        identification = Identification(photo=photo, kind=claim.kind, contributor=patrons[(n + i) % 2])
+        identification = Identification(photo=photo, kind=claim.kind, contributor=patrons[(n + i) % 2], state="pending")
         if claim.kind == "date":
             identification.date_edtf = claim.edtf
         elif claim.kind == "keyword" or claim.heading not in records:
@@ -114,6 +114,7 @@ def _identify(photo: Photo, spec: catalog.DemoPhoto, records: dict[str, Authorit
             box = figure_boxes(spec.scene, seed=spec.seed, size=spec.size)[claim.figure]
             identification.region_x, identification.region_y, identification.region_w, identification.region_h = box
         db.session.add(identification)
+        db.session.flush()
         if claim.state == "approved":
             move_identification(identification, "approved", actor=archivist)
     db.session.commit()

@@ -105,6 +105,9 @@ class Photo(db.Model):
     creator: Mapped[str] = mapped_column(String(300), default="")
     #: A rightsstatements.org or Creative Commons URI.
     rights_uri: Mapped[str] = mapped_column(String(300), default="")
+    #: Subject headings and place names as cataloged by the institution (not community contributions).
+    subjects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    places: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: SHA-256 of the untouched original, which also names its folder in storage.
     source_checksum: Mapped[str] = mapped_column(String(64), index=True)
     source_size: Mapped[int] = mapped_column(BigInteger)

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
-from flask_login import current_user
+from pathlib import PurePath
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from photoid.extensions import db
+from photoid.accounts.permissions import require_moderator
+from photoid.extensions import db, limiter
 from photoid.photos import queries
 from photoid.photos.images import DERIVATIVE_SIZES
 from photoid.photos.models import Collection, Photo
-from photoid.photos.service import storage
+from photoid.photos.service import ImageRejected, PhotoError, add_photo, storage
 from photoid.photos.storage import derivative_key
 
 bp = Blueprint("photos", __name__, template_folder="templates")
@@ -25,7 +28,7 @@ def _page_arg() -> int:
     return int(raw)
 
 
-def _visible_photo(photo_id: int) -> Photo:
+def visible_photo(photo_id: int) -> Photo:
     photo = db.session.get(Photo, photo_id)
     if photo is None:
         abort(404)
@@ -53,7 +56,7 @@ def collection(slug: str) -> str:
 
 @bp.route("/photos/<int:photo_id>")
 def photo(photo_id: int) -> str:
-    found = _visible_photo(photo_id)
+    found = visible_photo(photo_id)
     facts = queries.photo_facts(found, include_pending=found.institution.show_pending_publicly)
     return render_template(
         "photos/photo.html",
@@ -67,7 +70,7 @@ def photo(photo_id: int) -> str:
 def media(photo_id: int, variant: str) -> Response:
     if variant not in DERIVATIVE_SIZES:
         abort(404)
-    found = _visible_photo(photo_id)
+    found = visible_photo(photo_id)
     path = storage().path(derivative_key(found.source_checksum, variant))
     if not path.is_file():
         abort(404)
@@ -87,3 +90,52 @@ def search() -> tuple[str, int] | str:
         ), 400
     page = queries.search_photos(text, page=_page_arg(), per_page=current_app.config["PER_PAGE"]) if text else None
     return render_template("photos/search.html", q=text, page=page, error=None)
+
+
+def _ingest_upload(collection: Collection, upload, *, publish: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """One uploaded file into the collection: the outcome as shown to the archivist."""
+    name = PurePath(upload.filename or "").name
+    stem = PurePath(name).stem.strip()
+    outcome: dict[str, object] = {"file": name}
+    limit = current_app.config["MAX_IMAGE_BYTES"]
+    data = upload.read(limit + 1)
+    if not stem or not data:
+        return {**outcome, "status": "rejected", "reason": "The file is empty or has no name."}
+    if len(data) > limit:
+        return {**outcome, "status": "rejected", "reason": f"The file is larger than the {limit // (1024 * 1024)} MB limit."}
+    identifier = (request.form.get("identifier") or "").strip() if len(request.files.getlist("files")) == 1 else ""
+    try:
+        photo = add_photo(
+            collection=collection, image_data=data, identifier=(identifier or stem)[:100],
+            title=(request.form.get("title") or "").strip()[:500] or stem.replace("_", " "),
+            actor=current_user._get_current_object(), is_published=publish,
+        )
+    except (ImageRejected, PhotoError) as error:
+        return {**outcome, "status": "rejected", "reason": str(error)}
+    return {**outcome, "status": "ingested", "photo_id": photo.id, "identifier": photo.identifier,
+            "url": url_for("photos.photo", photo_id=photo.id)}
+
+
+@bp.route("/collections/<slug>/upload", methods=["GET", "POST"])
+@login_required
+@limiter.limit("1000 per hour", methods=["POST"])
+def upload(slug: str) -> object:
+    """Archivists add photos to a collection from the browser, one file or many."""
+    found = db.session.scalar(select(Collection).where(Collection.slug == slug))
+    if found is None:
+        abort(404)
+    require_moderator(found.institution_id)
+    if request.method == "GET":
+        return render_template("photos/upload.html", collection=found, outcomes=None)
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        message = "Please choose at least one image file."
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify({"status": "rejected", "reason": message}), 400
+        return render_template("photos/upload.html", collection=found, outcomes=None, error=message), 400
+    publish = request.form.get("publish") == "yes"
+    outcomes = [_ingest_upload(found, f, publish=publish) for f in files]
+    status = 200 if any(o["status"] == "ingested" for o in outcomes) else 400
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(outcomes[0] if len(outcomes) == 1 else outcomes), status
+    return render_template("photos/upload.html", collection=found, outcomes=outcomes), status

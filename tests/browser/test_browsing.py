@@ -16,8 +16,8 @@ def test_a_visitor_goes_from_the_home_page_to_a_collection_and_a_photo(page: Pag
     expect(page.get_by_role("heading", name="Collections")).to_be_visible()
     screenshot(page, "home")
 
-    page.get_by_role("link", name="Main Street and Downtown Millbrook").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Main Street and Downtown Millbrook")
+    page.get_by_role("link", name="Main Street and Downtown Millbrook, 1900–1960").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Main Street and Downtown Millbrook, 1900–1960")
     photos = page.get_by_role("list").filter(has=page.get_by_role("img")).get_by_role("link")
     expect(photos.first).to_be_visible()
     screenshot(page, "collection")
@@ -30,10 +30,29 @@ def test_a_visitor_goes_from_the_home_page_to_a_collection_and_a_photo(page: Pag
     screenshot(page, "photo")
 
 
-def test_a_photo_with_approved_identifications_shows_them_with_provenance(page: Page) -> None:
-    page.goto("/search?q=Smith")
+def test_the_photo_page_opens_a_deep_zoom_viewer_fed_by_iiif_tiles(page: Page) -> None:
+    tile_statuses: list[int] = []
+    page.on("response", lambda r: tile_statuses.append(r.status) if "/iiif/3/" in r.url else None)
+    page.goto("/search?q=Town+Hall+steps")
     page.get_by_role("main").get_by_role("list").get_by_role("link").first.click()
-    expect(page.get_by_text(re.compile(r"verified by"))).not_to_have_count(0)
+    viewer = page.get_by_role("region", name=re.compile("^Zoomable photo: Town Hall steps"))
+    expect(viewer).to_be_visible()
+    page.wait_for_function("() => window.photoidViewer && window.photoidViewer.world.getItemCount() === 1"
+                           " && window.photoidViewer.world.getItemAt(0).getFullyLoaded()")
+    page.get_by_role("button", name="Zoom in").click()
+    page.wait_for_function("() => window.photoidViewer.viewport.getZoom() > 1.2"
+                           " && window.photoidViewer.world.getItemAt(0).getFullyLoaded()")
+    screenshot(page, "photo-deep-zoom")
+    assert tile_statuses and all(status == 200 for status in tile_statuses), tile_statuses
+    assert len(tile_statuses) > 3  # info.json and several tiles
+
+
+def test_a_photo_with_approved_identifications_shows_them_with_provenance(page: Page) -> None:
+    page.goto("/search?q=whitcomb")
+    page.get_by_role("main").get_by_role("list").get_by_role("link").first.click()
+    known = page.get_by_role("region", name="What we know")
+    expect(known).to_contain_text("Whitcomb, Harold J., 1881-1954")
+    expect(known).to_contain_text(re.compile(r"contributed by .+, verified by Millbrook Public Library on"))
 
 
 def test_a_newcomer_registers_signs_out_and_signs_back_in(page: Page) -> None:
