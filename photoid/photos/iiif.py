@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, request, send_file, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, request, url_for
 
 from photoid.photos import pyramid
-from photoid.photos.routes import ONE_YEAR, visible_photo
+from photoid.photos.routes import send_immutable, visible_photo
 from photoid.photos.service import storage
 from photoid.photos.storage import photo_prefix
 
@@ -75,6 +75,4 @@ def image(photo_id: int, region: str, size: str, rotation: str, quality: str, fm
     path = storage().path(f"{photo_prefix(photo.source_checksum)}/{pyramid.relative_path(region, size)}")
     if not path.is_file():
         abort(404, "Only the tiles and sizes listed in info.json are available (level 0).")
-    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True, max_age=ONE_YEAR)
-    response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    return _cors(response)
+    return _cors(send_immutable(path))

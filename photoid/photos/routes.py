@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -74,7 +74,11 @@ def media(photo_id: int, variant: str) -> Response:
     path = storage().path(derivative_key(found.source_checksum, variant))
     if not path.is_file():
         abort(404)
-    # Files are content-addressed by checksum, so a URL's bytes never change: cache for a year.
+    return send_immutable(path)
+
+
+def send_immutable(path: Path) -> Response:
+    """A JPEG whose URL's bytes never change (files are addressed by checksum): cache for a year."""
     response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True, max_age=ONE_YEAR)
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
     return response
