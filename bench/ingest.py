@@ -133,6 +133,12 @@ class Measured:
     returncode: int
     processes: dict[int, Sampled] = field(default_factory=dict)
     rusage_cpu: float = 0.0  # the process and every descendant it waited for
+    machine_cpu: float = 0.0  # CPU seconds used by every process on the machine meanwhile
+
+    @property
+    def others(self) -> float:
+        """Cores kept busy by other processes (not this tree) during the run, on average."""
+        return max(0.0, self.machine_cpu - self.rusage_cpu) / self.wall
 
     def of(self, kind: str) -> list[Sampled]:
         return [p for p in self.processes.values() if p.kind == kind]
@@ -148,6 +154,12 @@ def _proc(pid: int) -> tuple[int, float, int] | None:
     fields = stat.rsplit(")", 1)[1].split()
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS, int(match.group(1)) if match else 0
+
+
+def _machine_cpu() -> float:
+    """CPU seconds spent by all processes since boot (user, nice, system, irq, softirq, steal)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / TICKS
 
 
 def _children(parent: int) -> list[int]:
@@ -171,6 +183,7 @@ def _kind(pid: int) -> str:
 def measure(command: list[str], *, env: dict[str, str], log: Path) -> Measured:
     """Run ``command`` to its end, reading /proc every 50 ms for its children and their peaks."""
     with log.open("wb") as out:
+        machine_before = _machine_cpu()
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         result = Measured(wall=0.0, returncode=-1, processes={process.pid: Sampled("main")})
@@ -181,6 +194,7 @@ def measure(command: list[str], *, env: dict[str, str], log: Path) -> Measured:
                 result.wall = time.perf_counter() - started
                 process.returncode = result.returncode = os.waitstatus_to_exitcode(status)
                 result.rusage_cpu = usage.ru_utime + usage.ru_stime
+                result.machine_cpu = _machine_cpu() - machine_before
                 return result
             if time.perf_counter() - started > RUN_TIMEOUT:
                 process.send_signal(signal.SIGINT)
@@ -307,14 +321,16 @@ def main() -> None:
     ratio = import_wall / decode_wall
     worker_peak = max(p.peak_kb for r in imports for p in r.of("worker"))
     decode_peak = max(p.peak_kb for r in baselines for p in r.of("worker"))
-    main_peak = median(imports, lambda r: r.processes[next(iter(r.processes))].peak_kb)
-    decode_main_peak = median(baselines, lambda r: r.processes[next(iter(r.processes))].peak_kb)
+    main_peak = median(imports, lambda r: r.of("main")[0].peak_kb)
+    decode_main_peak = median(baselines, lambda r: r.of("main")[0].peak_kb)
     main_cpu = median(imports, lambda r: r.of("main")[0].cpu)
     decode_main_cpu = median(baselines, lambda r: r.of("main")[0].cpu)
     workers_cpu = median(imports, lambda r: sum(p.cpu for p in r.of("worker")))
     decode_workers_cpu = median(baselines, lambda r: sum(p.cpu for p in r.of("worker")))
     workers_busy = median(imports, lambda r: sum(p.cpu for p in r.of("worker")) / (args.workers * r.wall))
     decode_busy = median(baselines, lambda r: sum(p.cpu for p in r.of("worker")) / (args.workers * r.wall))
+    others = median(imports, lambda r: r.others)
+    decode_others = median(baselines, lambda r: r.others)
     counts = {size: sum(1 for i in range(n) if SIZES[i % len(SIZES)] == size) for size in SIZES}
     mix = ", ".join(f"{counts[s]}× {s[0]}×{s[1]}" for s in SIZES)
     walls = ", ".join(f"{r.wall:.1f}" for r in imports)
@@ -336,6 +352,7 @@ def main() -> None:
         f"| CPU time of the workers, all together | {workers_cpu:.1f} s ({workers_cpu / n:.2f} s/photo) |"
         f" {decode_workers_cpu:.1f} s ({decode_workers_cpu / n:.2f} s/photo) | |",
         f"| workers busy (their CPU time / ({args.workers} × wall time)) | {workers_busy:.0%} | {decode_busy:.0%} | |",
+        f"| other processes on the machine meanwhile (cores busy, of {os.cpu_count()}) | {others:.2f} | {decode_others:.2f} | |",
     ]
     table = "\n".join(rows)
     print(table)

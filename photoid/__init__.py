@@ -33,6 +33,7 @@ def create_app(config: Any = None) -> Flask:
     from photoid import models  # noqa: F401  (every table registered before anything queries)
     from photoid.accounts.routes import bp as accounts_bp
     from photoid.cli import register_commands
+    from photoid.contributions.routes import bp as contributions_bp
     from photoid.errors import register_error_handlers
     from photoid.photos.iiif import bp as iiif_bp
     from photoid.photos.routes import bp as photos_bp
@@ -42,6 +43,7 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(photos_bp)
     app.register_blueprint(iiif_bp)
+    app.register_blueprint(contributions_bp)
     register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)

@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from photoid.contributions.models import Identification
+from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
 from photoid.photos.models import Collection, Photo
@@ -122,3 +122,36 @@ def photo_facts(photo: Photo, *, include_pending: bool) -> list[Identification]:
             .order_by(Identification.kind, Identification.created_at)
         )
     )
+
+
+def own_pending(photo: Photo, user_id: int) -> list[Identification]:
+    return list(db.session.scalars(
+        select(Identification).where(
+            Identification.photo_id == photo.id, Identification.contributor_id == user_id, Identification.state == "pending"
+        )
+    ))
+
+
+def vote_counts(identification_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Active agree and disagree votes per identification, from distinct patrons."""
+    counts: dict[int, dict[str, int]] = {i: {"agree": 0, "disagree": 0} for i in identification_ids}
+    if not identification_ids:
+        return counts
+    rows = db.session.execute(
+        select(Confirmation.identification_id, Confirmation.stance, func.count(Confirmation.id))
+        .where(Confirmation.identification_id.in_(identification_ids), Confirmation.state == "active")
+        .group_by(Confirmation.identification_id, Confirmation.stance)
+    )
+    for identification_id, stance, count in rows:
+        counts[identification_id][stance] = count
+    return counts
+
+
+def votes_by(user_id: int, identification_ids: list[int]) -> dict[int, str]:
+    if not identification_ids:
+        return {}
+    rows = db.session.execute(
+        select(Confirmation.identification_id, Confirmation.stance)
+        .where(Confirmation.voter_id == user_id, Confirmation.identification_id.in_(identification_ids))
+    )
+    return {identification_id: stance for identification_id, stance in rows}

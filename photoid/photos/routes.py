@@ -54,16 +54,29 @@ def collection(slug: str) -> str:
     return render_template("photos/collection.html", collection=found, page=page)
 
 
-@bp.route("/photos/<int:photo_id>")
-def photo(photo_id: int) -> str:
-    found = visible_photo(photo_id)
-    facts = queries.photo_facts(found, include_pending=found.institution.show_pending_publicly)
+def render_photo_page(photo: Photo, *, identify_form: object = None) -> str:
+    """The photo page; the identify form is passed back with its errors after a failed submission."""
+    from photoid.contributions.forms import IdentifyForm, VoteForm, WithdrawForm
+
+    facts = queries.photo_facts(photo, include_pending=photo.institution.show_pending_publicly)
+    if current_user.is_authenticated:  # a patron always sees their own pending claims
+        facts += [f for f in queries.own_pending(photo, current_user.id) if f not in facts]
     return render_template(
         "photos/photo.html",
-        photo=found,
+        photo=photo,
         approved=[f for f in facts if f.state == "approved"],
         pending=[f for f in facts if f.state == "pending"],
+        votes=queries.vote_counts([f.id for f in facts]),
+        my_votes=queries.votes_by(current_user.id, [f.id for f in facts]) if current_user.is_authenticated else {},
+        identify_form=identify_form or IdentifyForm(formdata=None),
+        vote_form=VoteForm(formdata=None),
+        withdraw_form=WithdrawForm(formdata=None),
     )
+
+
+@bp.route("/photos/<int:photo_id>")
+def photo(photo_id: int) -> str:
+    return render_photo_page(visible_photo(photo_id))
 
 
 @bp.route("/media/photos/<int:photo_id>/<variant>.jpg")

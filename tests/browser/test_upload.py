@@ -34,7 +34,7 @@ def test_an_archivist_uploads_files_with_a_progress_bar_each(page: Page, tmp_pat
 
     results = page.get_by_role("region", name="Results")
     expect(results.get_by_role("progressbar", name="Upload of AHS-2026-001.jpg")).to_be_visible()
-    expect(results).to_contain_text("added as AHS-2026-001")
+    expect(results).to_contain_text("added as AHS-2026-001", timeout=45_000)  # processing runs in the request
     expect(results).to_contain_text("shopping-list.jpg not added. This file is not an image")
     screenshot(page, "upload")
 

@@ -1,0 +1,161 @@
+"""Patron contributions: identify, vote, withdraw. Each public function is one use case and commits once."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from photoid.accounts.models import User
+from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
+from photoid.contributions.models import IDENTIFICATION_KINDS, Confirmation, Identification
+from photoid.contributions.workflow import VOTE_STANCES, WorkflowError, move_identification
+from photoid.edtf import EDTFError, parse_phrase
+from photoid.extensions import db
+from photoid.photos.models import Photo
+
+MAX_NAME = 300
+MAX_EVIDENCE = 2000
+_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|javascript:", re.IGNORECASE)
+
+
+class ContributionError(WorkflowError):
+    """Input a patron can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """A box on the photo as fractions of its width and height."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+def clean_text(value: str | None, *, label: str, limit: int, required: bool = False) -> str:
+    """Plain text, trimmed; refuses markup, control characters and over-long values with a clear message."""
+    text = unicodedata.normalize("NFC", (value or "").strip())
+    if required and not text:
+        raise ContributionError(f"Please enter {label}.")
+    if len(text) > limit:
+        raise ContributionError(f"{label.capitalize()} can be at most {limit} characters.")
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\r\t" for ch in text):
+        raise ContributionError(f"{label.capitalize()} contains control or invisible characters; please retype it.")
+    if _MARKUP.search(text):
+        raise ContributionError(f"Please write {label} as plain text, without HTML or links to scripts.")
+    return text
+
+
+def check_region(region: Region | None) -> Region | None:
+    if region is None:
+        return None
+    values = (region.x, region.y, region.w, region.h)
+    if any(v != v or v in (float("inf"), float("-inf")) for v in values):  # NaN or infinite
+        raise ContributionError("The box on the photo is not valid; please draw it again.")
+    if region.w <= 0 or region.h <= 0:
+        raise ContributionError("The box on the photo has no size; please draw it again.")
+    if region.x < 0 or region.y < 0 or region.x + region.w > 1.000001 or region.y + region.h > 1.000001:
+        raise ContributionError("The box must lie inside the photo; please draw it again.")
+    return region
+
+
+def suggest_authorities(text: str, *, kind: str | None = None, limit: int = 10) -> list[AuthorityRecord]:
+    """Known people, places and events whose heading or a variant contains the text (accents and case ignored)."""
+    folded = fold(text)
+    if len(folded) < 2:
+        return []
+    pattern = f"%{folded}%"
+    variant_match = select(AuthorityVariant.authority_id).where(AuthorityVariant.name_folded.like(pattern))
+    query = (
+        select(AuthorityRecord)
+        .where(
+            AuthorityRecord.merged_into_id.is_(None),
+            AuthorityRecord.status == "accepted",
+            or_(AuthorityRecord.heading_folded.like(pattern), AuthorityRecord.id.in_(variant_match)),
+        )
+        .order_by(AuthorityRecord.heading_folded.not_like(f"{folded}%"), AuthorityRecord.heading_folded)
+        .limit(limit)
+    )
+    if kind:
+        query = query.where(AuthorityRecord.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def _authority(authority_id: int, kind: str) -> AuthorityRecord:
+    record = db.session.get(AuthorityRecord, authority_id)
+    while record is not None and record.merged_into is not None:
+        record = record.merged_into  # a merged duplicate stands for its survivor
+    if record is None or record.kind != kind:
+        raise ContributionError(f"That {kind} is not in our records; type the name instead.")
+    return record
+
+
+def identify(
+    *, photo: Photo, contributor: User, kind: str, name: str | None = None, authority_id: int | None = None,
+    date_text: str | None = None, region: Region | None = None, evidence: str | None = None,
+) -> Identification:
+    """Record a patron's pending identification of a person, place, event, date or keyword.
+
+    Raises ContributionError for bad input (the message says what to fix); nothing is saved then.
+    """
+    if not contributor.is_active:
+        raise ContributionError("Your account cannot contribute at the moment.")
+    if kind not in IDENTIFICATION_KINDS:
+        raise ContributionError("Please choose what you are identifying: a person, place, event, date or keyword.")
+    identification = Identification(
+        photo=photo, kind=kind, contributor=contributor, state="pending",
+        evidence=clean_text(evidence, label="your evidence", limit=MAX_EVIDENCE),
+    )
+    if kind == "date":
+        text = clean_text(date_text, label="a date", limit=100, required=True)
+        try:
+            identification.date_edtf = parse_phrase(text)
+        except EDTFError as error:
+            raise ContributionError(str(error)) from error
+    elif authority_id is not None and kind != "keyword":
+        identification.authority = _authority(authority_id, kind)
+    else:
+        identification.text_value = clean_text(name, label="a name" if kind != "keyword" else "a keyword", limit=MAX_NAME, required=True)
+    checked = check_region(region)
+    if checked is not None:
+        identification.region_x, identification.region_y = checked.x, checked.y
+        identification.region_w, identification.region_h = checked.w, checked.h
+    db.session.add(identification)
+    db.session.commit()
+    return identification
+
+
+def vote(*, identification: Identification, voter: User, stance: str, note: str | None = None) -> Confirmation:
+    """Agree or disagree with someone else's identification; one vote each, never on one's own.
+
+    Raises ContributionError for one's own identification, a second vote, or a decided one.
+    """
+    if stance not in VOTE_STANCES:
+        raise ContributionError("Please choose whether you agree or disagree.")
+    if identification.contributor_id == voter.id:
+        raise ContributionError("You cannot confirm your own identification; others will.")
+    if identification.state not in ("pending", "approved"):
+        raise ContributionError("This identification is no longer open for votes.")
+    existing = db.session.scalar(
+        select(Confirmation).where(Confirmation.identification_id == identification.id, Confirmation.voter_id == voter.id)
+    )
+    if existing is not None:
+        raise ContributionError("You have already voted on this identification.")
+    confirmation = Confirmation(
+        identification=identification, voter=voter, stance=stance, state="active",
+        note=clean_text(note, label="your note", limit=MAX_EVIDENCE),
+    )
+    db.session.add(confirmation)
+    db.session.commit()
+    return confirmation
+
+
+def withdraw(*, identification: Identification, actor: User) -> None:
+    """The contributor takes back a pending identification; it stays on record as withdrawn.
+
+    Raises WorkflowError when it is not pending or not theirs.
+    """
+    move_identification(identification, "withdrawn", actor=actor)
+    db.session.commit()
