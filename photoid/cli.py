@@ -123,3 +123,7 @@ main = FlaskGroup(
     create_app=create_app,
     help="Manage a photoid site: photoid db upgrade, photoid demo, photoid create-user, photoid run.",
 )
+
+
+if __name__ == "__main__":
+    main()

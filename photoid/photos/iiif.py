@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, request, url_for
 
+from photoid.extensions import limiter
 from photoid.photos import pyramid
 from photoid.photos.routes import send_immutable, visible_photo
 from photoid.photos.service import storage
@@ -64,6 +65,7 @@ def info(photo_id: int) -> Response:
 
 
 @bp.route("/<int:photo_id>/<region>/<size>/<rotation>/<quality>.<fmt>")
+@limiter.exempt  # a viewer fetches dozens of tiles per photo; they are static files
 def image(photo_id: int, region: str, size: str, rotation: str, quality: str, fmt: str) -> Response:
     if not (REGION.match(region) and SIZE.match(size) and ROTATION.match(rotation)):
         abort(400, "That is not a valid IIIF image request.")

@@ -5,6 +5,7 @@ from pathlib import Path, PurePath
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from photoid.accounts.permissions import require_moderator
@@ -29,7 +30,8 @@ def _page_arg() -> int:
 
 
 def visible_photo(photo_id: int) -> Photo:
-    photo = db.session.get(Photo, photo_id)
+    # One query: image routes call this for every tile a viewer fetches.
+    photo = db.session.scalar(select(Photo).options(joinedload(Photo.collection)).where(Photo.id == photo_id))
     if photo is None:
         abort(404)
     public = photo.is_published and photo.collection.is_published
@@ -80,6 +82,7 @@ def photo(photo_id: int) -> str:
 
 
 @bp.route("/media/photos/<int:photo_id>/<variant>.jpg")
+@limiter.exempt
 def media(photo_id: int, variant: str) -> Response:
     if variant not in DERIVATIVE_SIZES:
         abort(404)

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,33 +32,51 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve a fresh site, upgraded by its migrations and loaded with the demo, on a free loopback port."""
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
+    """A separate server process with its own database and uploads, migrated and loaded with the demo.
 
-    from config import TestConfig
-    from photoid import create_app
-    from photoid.demo.loader import load_demo
-    from photoid.extensions import db
-
+    A process of its own, as in production: what the server does (say, a download the browser
+    abandons) never surfaces inside the test process.
+    """
     tmp = tmp_path_factory.mktemp("live")
-    app = create_app(TestConfig(tmp_path=tmp, database_url_=f"sqlite:///{tmp / 'live.sqlite3'}"))
-    with app.app_context():
-        upgrade()
-        load_demo(if_empty=True, progress=lambda _message: None)
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    env = {
+        **os.environ,
+        "PHOTOID_DATABASE_URL": f"sqlite:///{tmp / 'live.sqlite3'}",
+        "PHOTOID_UPLOAD_DIR": str(tmp / "uploads"),
+        "PHOTOID_INSTANCE_DIR": str(tmp / "instance"),
+        "PHOTOID_INDEX_DIR": str(tmp / "index"),
+        "PHOTOID_SECRET_KEY": "browser-tests",
+        "PHOTOID_RATELIMIT": "0",
+    }
+    photoid = [sys.executable, "-m", "photoid.cli"]
+    subprocess.run([*photoid, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*photoid, "demo", "--if-empty"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = (tmp / "server.log").open("w")
+    server = subprocess.Popen([*photoid, "run", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the test server did not start; see {tmp / 'server.log'}") from None
+                time.sleep(0.2)
+        yield url
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")
