@@ -48,10 +48,6 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def original_key(checksum: str, image_format: str) -> str:
-    return f"{photo_prefix(checksum)}/original.{EXTENSIONS[image_format]}"
-
-
 def stage_file(source: Path, root: Path, *, max_bytes: int) -> StagedImage:
     """Hash, validate and process one file into a new staging folder under ``root``.
 
