@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from photoid.photos.images import ImageRejected
-from photoid.photos.ingest import StagedImage, clear_staging, discard, stage_file
+from photoid.photos.ingest import StagedImage, clear_staging, stage_file
 from photoid.photos.manifest import ManifestRow, read_manifest
 from photoid.photos.models import Collection
-from photoid.photos.service import PhotoError, catalog_photo, find_duplicate, upload_root
+from photoid.photos.service import PhotoError, catalog_photo, upload_root
 
 
 @dataclass(frozen=True)
@@ -119,14 +119,10 @@ def _record(row: ManifestRow, staged: StagedImage | None, problem: str, collecti
     if staged is None:
         return Outcome(row.number, row.identifier, "rejected", reason=problem)
     assert row.fields is not None
-    duplicate = find_duplicate(collection, row.fields, staged.checksum)
-    if duplicate is not None and duplicate[0] == "duplicate":
-        discard(staged, upload_root())
-        return Outcome(row.number, row.identifier, "duplicate", reason=duplicate[1])
     try:
         photo = catalog_photo(staged=staged, collection=collection, fields=row.fields)
     except PhotoError as error:
-        return Outcome(row.number, row.identifier, "rejected", reason=str(error))
+        return Outcome(row.number, row.identifier, error.kind, reason=str(error))
     return Outcome(row.number, row.identifier, "ingested", photo_id=photo.id)
 
 

@@ -18,7 +18,15 @@ from photoid.photos.storage import LocalStorage
 
 
 class PhotoError(ValueError):
-    """A photo that cannot be added; the message is for the archivist."""
+    """A photo that cannot be added; the message is for the archivist.
+
+    ``kind`` is "duplicate" when the same photo is already catalogued (nothing to do), or
+    "rejected" when something must be fixed first.
+    """
+
+    def __init__(self, message: str, *, kind: str = "rejected") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -35,12 +43,12 @@ class PhotoFields:
     places: list[str] = field(default_factory=list)
 
 
-def storage() -> LocalStorage:
-    return LocalStorage(current_app.config["UPLOAD_DIR"])
-
-
 def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
+
+
+def storage() -> LocalStorage:
+    return LocalStorage(upload_root())
 
 
 def find_duplicate(collection: Collection, fields: PhotoFields, checksum: str) -> tuple[str, str] | None:
@@ -70,7 +78,8 @@ def catalog_photo(*, staged: StagedImage, collection: Collection, fields: PhotoF
     duplicate = find_duplicate(collection, fields, staged.checksum)
     if duplicate is not None:
         discard(staged, root)
-        raise PhotoError(duplicate[1][0].upper() + duplicate[1][1:] + ".")
+        kind, reason = duplicate
+        raise PhotoError(reason[0].upper() + reason[1:] + ".", kind=kind)
     created = place(staged, root)
     try:
         photo = Photo(
