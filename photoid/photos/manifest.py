@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from photoid.edtf import EDTFError, parse_phrase, validate
+from photoid.edtf import EDTFError, parse_phrase
 from photoid.photos.service import PhotoFields
 from photoid.templating import RIGHTS_LABELS
 
@@ -62,11 +62,7 @@ def _date(value: str) -> str | None:
     if not value:
         return None
     try:
-        return validate(value)
-    except EDTFError:
-        pass
-    try:
-        return parse_phrase(value)
+        return parse_phrase(value)  # takes EDTF as it is, and the forms people write
     except EDTFError as error:
         raise RowRejected(str(error)) from error
 
