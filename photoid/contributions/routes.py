@@ -54,7 +54,7 @@ def identify(photo_id: int) -> Response | tuple[str, int]:
     return render_photo_page(photo, identify_form=form), 400
 
 
-def _own_or_404(identification_id: int) -> Identification:
+def _visible_identification(identification_id: int) -> Identification:
     found = db.session.get(Identification, identification_id)
     if found is None:
         abort(404)
@@ -66,7 +66,7 @@ def _own_or_404(identification_id: int) -> Identification:
 @login_required
 @limiter.limit(CONTRIBUTION_LIMIT, key_func=account_or_address)
 def vote(identification_id: int) -> Response:
-    identification = _own_or_404(identification_id)
+    identification = _visible_identification(identification_id)
     form = VoteForm()
     stance = request.form.get("stance", "")
     if form.validate_on_submit():
@@ -82,7 +82,7 @@ def vote(identification_id: int) -> Response:
 @bp.route("/identifications/<int:identification_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(identification_id: int) -> Response:
-    identification = _own_or_404(identification_id)
+    identification = _visible_identification(identification_id)
     if WithdrawForm().validate_on_submit():
         try:
             service.withdraw(identification=identification, actor=current_user._get_current_object())
