@@ -13,3 +13,14 @@ cp -r node_modules/openseadragon/build/openseadragon/images "$vendor/openseadrag
 cp node_modules/openseadragon/LICENSE.txt "$vendor/openseadragon/LICENSE.txt"
 node -e 'const p=require("./node_modules/openseadragon/package.json"); console.log(p.version)' > "$vendor/openseadragon/VERSION"
 echo "vendored openseadragon $(cat "$vendor/openseadragon/VERSION")"
+
+# Annotorious draws the boxes on the identify page. Only the UMD build and its stylesheet are
+# needed (PixiJS, Svelte and the rest are bundled into it). The npm tarball has no LICENSE file,
+# so the BSD-3-Clause text is kept beside this script.
+anno=node_modules/@annotorious/openseadragon
+rm -rf "$vendor/annotorious"
+mkdir -p "$vendor/annotorious"
+cp "$anno/dist/annotorious-openseadragon.js" "$anno/dist/annotorious-openseadragon.css" "$vendor/annotorious/"
+cp scripts/licenses/annotorious-openseadragon.LICENSE.txt "$vendor/annotorious/LICENSE.txt"
+node -e 'const p=require("./'"$anno"'/package.json"); console.log(p.version)' > "$vendor/annotorious/VERSION"
+echo "vendored @annotorious/openseadragon $(cat "$vendor/annotorious/VERSION")"
