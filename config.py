@@ -66,9 +66,20 @@ class Config:
         self.MAX_IMAGE_BYTES = int(env.get("PHOTOID_MAX_IMAGE_BYTES", 150 * 1024 * 1024))
         self.RATELIMIT_ENABLED = env.get("PHOTOID_RATELIMIT", "1") == "1"
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        #: Contributions from one address, whatever the account (see contributions/routes.py).
+        self.CONTRIBUTION_ADDRESS_LIMIT = env.get("PHOTOID_CONTRIBUTION_ADDRESS_LIMIT", "300 per hour")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.PER_PAGE = 24
+        #: Outgoing mail (notifications); without a host, messages go to the ``photoid.mail`` log.
+        self.SMTP_HOST = env.get("PHOTOID_SMTP_HOST") or None
+        self.SMTP_PORT = int(env.get("PHOTOID_SMTP_PORT", 587))
+        self.SMTP_USER = env.get("PHOTOID_SMTP_USER") or None
+        self.SMTP_PASSWORD = env.get("PHOTOID_SMTP_PASSWORD") or None
+        self.SMTP_FROM = env.get("PHOTOID_SMTP_FROM", "photoid@localhost")
+        self.SMTP_STARTTLS = env.get("PHOTOID_SMTP_STARTTLS", "1") == "1"
+        #: A callable ``sender(to, subject, body)`` replacing SMTP and the log (tests set it).
+        self.MAIL_SENDER = None
 
 
 class TestConfig(Config):
@@ -87,3 +98,4 @@ class TestConfig(Config):
         self.RATELIMIT_ENABLED = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None
+        self.SMTP_HOST = None  # tests never talk to a real mail server

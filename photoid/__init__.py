@@ -7,10 +7,20 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, Map
 
 from photoid.extensions import csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class RecordId(IntegerConverter):
+    """``<int:...>`` in every route: ids fit a 64-bit column, so a longer number is a 404
+    instead of an overflow inside the database driver."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: Any = None) -> Flask:
@@ -18,6 +28,7 @@ def create_app(config: Any = None) -> Flask:
     from config import Config
 
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = RecordId
     app.config.from_object(config or Config())
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
@@ -33,8 +44,12 @@ def create_app(config: Any = None) -> Flask:
     from photoid import models  # noqa: F401  (every table registered before anything queries)
     from photoid.accounts.routes import bp as accounts_bp
     from photoid.cli import register_commands
+    from photoid.contributions.api import bp as annotations_api_bp
+    from photoid.contributions.help import bp as help_bp
     from photoid.contributions.routes import bp as contributions_bp
     from photoid.errors import register_error_handlers
+    from photoid.moderation.routes import bp as moderation_bp
+    from photoid.notifications.routes import bp as notifications_bp
     from photoid.photos.iiif import bp as iiif_bp
     from photoid.photos.routes import bp as photos_bp
     from photoid.security import register_security_headers
@@ -44,6 +59,10 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(photos_bp)
     app.register_blueprint(iiif_bp)
     app.register_blueprint(contributions_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(annotations_api_bp)
+    app.register_blueprint(help_bp)
+    app.register_blueprint(notifications_bp)
     register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from photoid.text import linkify
+
 RIGHTS_LABELS = {
     "http://rightsstatements.org/vocab/NoC-US/1.0/": "No Copyright - United States",
     "http://rightsstatements.org/vocab/InC/1.0/": "In Copyright",
@@ -31,6 +33,7 @@ def rights_label(uri: str | None) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(describe_date, "date_words")
     app.add_template_filter(rights_label, "rights_label")
+    app.add_template_filter(linkify, "linkify")
 
     @app.context_processor
     def _site() -> dict[str, object]:

@@ -115,3 +115,39 @@ def make_identification(
 
 
 __all__ = ["DEFAULT_PASSWORD", "make_authority", "make_collection", "make_identification", "make_institution", "make_photo", "make_user"]
+
+
+def make_comment(
+    *, photo: Photo | None = None, author: User | None = None, body: str | None = None, state: str = "published",
+    parent: Any = None, reviewer: User | None = None, **kw: Any,
+) -> Any:
+    """A comment stored as is (no text checks, so tests can store what older data might hold); reviewed states get a reviewer."""
+    from photoid.contributions.models import Comment
+    from photoid.contributions.workflow import COMMENT_REVIEWED_STATES
+
+    photo = photo or (parent.photo if parent is not None else make_photo())
+    if state in COMMENT_REVIEWED_STATES:
+        reviewer = reviewer or make_user(role="archivist", institutions=[photo.institution])
+        kw.setdefault("reviewed_at", utcnow())
+    comment = Comment(
+        photo=photo, author=author or make_user(), body=body or f"Comment {next(_seq)}", state=state,
+        parent=parent, reviewer_id=reviewer.id if reviewer is not None else None, **kw,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def make_vote(
+    *, identification: Identification | None = None, voter: User | None = None, stance: str = "agree", note: str = "", **kw: Any,
+) -> Any:
+    """An active agree or disagree vote by another patron on an identification."""
+    from photoid.contributions.models import Confirmation
+
+    vote = Confirmation(
+        identification=identification or make_identification(), voter=voter or make_user(), stance=stance, note=note,
+        state="active", **kw,
+    )
+    db.session.add(vote)
+    db.session.flush()
+    return vote

@@ -24,6 +24,8 @@ class IdentifyForm(FlaskForm):
     region_y = HiddenField()
     region_w = HiddenField()
     region_h = HiddenField()
+    #: The suggestion this one answers ("I think it is someone else"), if any.
+    disputes = HiddenField()
 
 
 class VoteForm(FlaskForm):
@@ -32,3 +34,10 @@ class VoteForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     pass
+
+
+class CommentForm(FlaskForm):
+    """A comment or, with ``parent_id``, a reply. The service checks the text; see contributions/comments.py."""
+
+    body = TextAreaField("Your comment", description="Plain text. Web addresses become links.")
+    parent_id = HiddenField()

@@ -122,6 +122,7 @@ class Confirmation(db.Model):
     withdrawn_at: Mapped[datetime | None]
 
     identification: Mapped[Identification] = relationship(foreign_keys=[identification_id])
+    counter_identification: Mapped[Identification | None] = relationship(foreign_keys=[counter_identification_id])
     voter: Mapped[User | None] = relationship()
 
 

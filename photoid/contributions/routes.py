@@ -1,21 +1,38 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from photoid.contributions import service
-from photoid.contributions.forms import IdentifyForm, VoteForm, WithdrawForm
-from photoid.contributions.models import Confirmation, Identification
+from photoid.contributions import comments, service
+from photoid.contributions.forms import CommentForm, IdentifyForm, VoteForm, WithdrawForm
+from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.contributions.workflow import WorkflowError
 from photoid.edtf import EDTFError, describe, parse_phrase
 from photoid.extensions import account_or_address, db, limiter
+from photoid.photos import queries
+from photoid.photos.models import Photo
 from photoid.photos.routes import render_photo_page, visible_photo
+from photoid.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("contributions", __name__, template_folder="templates")
 
+#: Per account. Contributions are also limited per address (CONTRIBUTION_ADDRESS_LIMIT in
+#: config.py, generous because a library's public computers share one address), so many
+#: accounts from one machine cannot flood the queue.
 CONTRIBUTION_LIMIT = "30 per hour;200 per day"
+
+
+def _address_limit() -> str:
+    return str(current_app.config["CONTRIBUTION_ADDRESS_LIMIT"])
+
+
+#: One allowance for identifying, whether through the form or the JSON API (contributions/api.py).
+identification_limit = limiter.shared_limit(CONTRIBUTION_LIMIT, scope="identifications", key_func=account_or_address)
+#: One allowance per address for every kind of contribution.
+address_limit = limiter.shared_limit(_address_limit, scope="contributions-by-address", key_func=get_remote_address)
 
 
 def _float(value: str | None) -> float:
@@ -32,26 +49,73 @@ def _region(form: IdentifyForm) -> service.Region | None:
     return service.Region(*(_float(v) for v in raw))
 
 
+def _disputed(photo_id: int, raw: str | None) -> Identification | None:
+    """The suggestion a patron answers with "I think it is something else", if any."""
+    if not raw:
+        return None
+    found = db.session.get(Identification, int(raw)) if raw.isdigit() else None
+    if found is None or found.photo_id != photo_id or found.state not in ("pending", "approved"):
+        abort(404)
+    return found
+
+
+def render_identify_page(photo: Photo, form: IdentifyForm, *, disputes: Identification | None) -> str:
+    """The identify step: the photo to draw on, the boxes already drawn, and the form.
+
+    Annotorious (which draws the boxes) bundles PixiJS, which needs ``'unsafe-eval'``; only this
+    page relaxes the policy for it (see docs/decisions.md). Inline scripts stay forbidden here too.
+    """
+    return render_template(
+        "contributions/identify.html", photo=photo, form=form, disputes=disputes,
+        regions=[f for f in queries.visible_facts(photo, current_user) if f.has_region],
+    )
+
+
+@bp.after_request
+def _drawing_policy(response: Response) -> Response:
+    if request.endpoint in ("contributions.identify_page", "contributions.identify") and response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "script-src 'self'", "script-src 'self' 'unsafe-eval'"
+        )
+    return response
+
+
+@bp.route("/photos/<int:photo_id>/identify")
+@login_required
+def identify_page(photo_id: int) -> str:
+    photo = visible_photo(photo_id)
+    disputes = _disputed(photo.id, request.args.get("disputes"))
+    form = IdentifyForm(formdata=None)
+    if disputes is not None:
+        form.kind.data = disputes.kind
+        if disputes.has_region:
+            form.region_x.data, form.region_y.data = str(disputes.region_x), str(disputes.region_y)
+            form.region_w.data, form.region_h.data = str(disputes.region_w), str(disputes.region_h)
+    return render_identify_page(photo, form, disputes=disputes)
+
+
 @bp.route("/photos/<int:photo_id>/identifications", methods=["POST"])
 @login_required
-@limiter.limit(CONTRIBUTION_LIMIT, key_func=account_or_address)
+@identification_limit
+@address_limit
 def identify(photo_id: int) -> Response | tuple[str, int]:
     photo = visible_photo(photo_id)
     form = IdentifyForm()
+    disputes = _disputed(photo.id, form.disputes.data)
     if form.validate_on_submit():
         try:
             authority_id = int(form.authority_id.data) if (form.authority_id.data or "").isdigit() else None
             service.identify(
                 photo=photo, contributor=current_user._get_current_object(), kind=form.kind.data or "",
                 name=form.name.data, authority_id=authority_id, date_text=form.date_text.data,
-                region=_region(form), evidence=form.evidence.data,
+                region=_region(form), evidence=form.evidence.data, disputes=disputes,
             )
         except service.ContributionError as error:
             form.form_errors.append(str(error))
         else:
             flash("Thank you! An archivist will review your identification. You can follow it under My contributions.", "success")
             return redirect(url_for("photos.photo", photo_id=photo.id) + "#known-heading")
-    return render_photo_page(photo, identify_form=form), 400
+    return render_identify_page(photo, form, disputes=disputes), 400
 
 
 def _visible_identification(identification_id: int) -> Identification:
@@ -65,6 +129,7 @@ def _visible_identification(identification_id: int) -> Identification:
 @bp.route("/identifications/<int:identification_id>/votes", methods=["POST"])
 @login_required
 @limiter.limit(CONTRIBUTION_LIMIT, key_func=account_or_address)
+@address_limit
 def vote(identification_id: int) -> Response:
     identification = _visible_identification(identification_id)
     form = VoteForm()
@@ -105,7 +170,8 @@ def mine() -> str:
     votes = db.session.scalars(
         select(Confirmation).where(Confirmation.voter_id == user.id).order_by(Confirmation.created_at.desc())
     ).all()
-    return render_template("contributions/mine.html", identifications=identifications, votes=votes, withdraw_form=WithdrawForm())
+    return render_template("contributions/mine.html", identifications=identifications, votes=votes, withdraw_form=WithdrawForm(),
+                           comments=comments.comments_by(user))
 
 
 @bp.route("/api/authorities")
@@ -128,3 +194,62 @@ def edtf_preview() -> tuple[Response, int]:
     except EDTFError as error:
         return jsonify({"error": str(error)}), 400
     return jsonify({"edtf": edtf, "words": describe(edtf)}), 200
+
+
+# --- comments -------------------------------------------------------------------------------------
+
+COMMENT_LIMIT = "20 per hour;100 per day"
+_LARGEST_ID = 2**63 - 1
+
+
+def _parent_id(raw: str | None) -> int | None:
+    """The comment a reply answers, from the form's hidden field; empty for a new comment."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) > _LARGEST_ID:
+        raise service.ContributionError("The comment you are replying to is not available any more. You can write a new comment instead.")
+    return int(text)
+
+
+@bp.route("/photos/<int:photo_id>/comments", methods=["POST"])
+@login_required
+@limiter.limit(COMMENT_LIMIT, key_func=account_or_address)
+@address_limit
+def comment(photo_id: int) -> Response | tuple[str, int]:
+    photo = visible_photo(photo_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            posted = comments.post_comment(
+                photo=photo, author=current_user._get_current_object(), body=form.body.data,
+                parent_id=_parent_id(form.parent_id.data),
+            )
+        except service.ContributionError as error:
+            form.form_errors.append(str(error))
+        else:
+            if posted.state == "published":
+                flash("Thank you! Your comment is published.", "success")
+            else:
+                flash("Thank you! An archivist will review it first; until then only you can see your comment.", "success")
+            return redirect(url_for("photos.photo", photo_id=photo.id) + f"#comment-{posted.id}")
+    return render_photo_page(photo, comment_form=form), 400
+
+
+@bp.route("/comments/<int:comment_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_comment(comment_id: int) -> Response:
+    found = db.session.get(Comment, comment_id)
+    if found is None:
+        abort(404)
+    visible_photo(found.photo_id)
+    if WithdrawForm().validate_on_submit():
+        try:
+            comments.withdraw_comment(comment=found, actor=current_user._get_current_object())
+        except WorkflowError as error:
+            flash(str(error), "error")
+        else:
+            flash("Your comment is withdrawn. It no longer shows under the photo and stays in My contributions as withdrawn.", "success")
+    if request.form.get("back") == "mine":
+        return redirect(url_for("contributions.mine"))
+    return redirect(url_for("photos.photo", photo_id=found.photo_id) + "#discussion")

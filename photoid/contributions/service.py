@@ -95,11 +95,18 @@ def _authority(authority_id: int, kind: str) -> AuthorityRecord:
 def identify(
     *, photo: Photo, contributor: User, kind: str, name: str | None = None, authority_id: int | None = None,
     date_text: str | None = None, region: Region | None = None, evidence: str | None = None,
+    disputes: Identification | None = None,
 ) -> Identification:
     """Record a patron's pending identification of a person, place, event, date or keyword.
 
+    With ``disputes``, the patron says another patron's identification is wrong and offers this
+    one instead: a "disagree" vote pointing at the new identification is recorded with it.
     Raises ContributionError for bad input (the message says what to fix); nothing is saved then.
     """
+    if disputes is not None:
+        if disputes.photo_id != photo.id:
+            raise ContributionError("That suggestion belongs to another photo.")
+        _check_can_vote(disputes, contributor)
     if not contributor.is_active:
         raise ContributionError("Your account cannot contribute at the moment.")
     if kind not in IDENTIFICATION_KINDS:
@@ -123,17 +130,16 @@ def identify(
         identification.region_x, identification.region_y = checked.x, checked.y
         identification.region_w, identification.region_h = checked.w, checked.h
     db.session.add(identification)
+    if disputes is not None:
+        db.session.add(Confirmation(
+            identification=disputes, voter=contributor, stance="disagree", state="active",
+            counter_identification=identification, note="",
+        ))
     db.session.commit()
     return identification
 
 
-def vote(*, identification: Identification, voter: User, stance: str, note: str | None = None) -> Confirmation:
-    """Agree or disagree with someone else's identification; one vote each, never on one's own.
-
-    Raises ContributionError for one's own identification, a second vote, or a decided one.
-    """
-    if stance not in VOTE_STANCES:
-        raise ContributionError("Please choose whether you agree or disagree.")
+def _check_can_vote(identification: Identification, voter: User) -> None:
     if identification.contributor_id == voter.id:
         raise ContributionError("You cannot confirm your own identification; others will.")
     if identification.state not in ("pending", "approved"):
@@ -143,6 +149,16 @@ def vote(*, identification: Identification, voter: User, stance: str, note: str 
     )
     if existing is not None:
         raise ContributionError("You have already voted on this identification.")
+
+
+def vote(*, identification: Identification, voter: User, stance: str, note: str | None = None) -> Confirmation:
+    """Agree or disagree with someone else's identification; one vote each, never on one's own.
+
+    Raises ContributionError for one's own identification, a second vote, or a decided one.
+    """
+    if stance not in VOTE_STANCES:
+        raise ContributionError("Please choose whether you agree or disagree.")
+    _check_can_vote(identification, voter)
     confirmation = Confirmation(
         identification=identification, voter=voter, stance=stance, state="active",
         note=clean_text(note, label="your note", limit=MAX_EVIDENCE),

@@ -124,6 +124,15 @@ def photo_facts(photo: Photo, *, include_pending: bool) -> list[Identification]:
     )
 
 
+def visible_facts(photo: Photo, viewer: object) -> list[Identification]:
+    """What this visitor may see of the photo's identifications: approved ones, pending ones when
+    the institution shows them, and always the visitor's own pending ones."""
+    facts = photo_facts(photo, include_pending=photo.institution.show_pending_publicly)
+    if getattr(viewer, "is_authenticated", False):
+        facts += [f for f in own_pending(photo, viewer.id) if f not in facts]  # type: ignore[attr-defined]
+    return facts
+
+
 def own_pending(photo: Photo, user_id: int) -> list[Identification]:
     return list(db.session.scalars(
         select(Identification).where(

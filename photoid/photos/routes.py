@@ -56,23 +56,27 @@ def collection(slug: str) -> str:
     return render_template("photos/collection.html", collection=found, page=page)
 
 
-def render_photo_page(photo: Photo, *, identify_form: object = None) -> str:
-    """The photo page; the identify form is passed back with its errors after a failed submission."""
-    from photoid.contributions.forms import IdentifyForm, VoteForm, WithdrawForm
+def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
+    """The photo page: what is known, the suggestions waiting for review, the boxes drawn on it, and the
+    discussion (a comment form that failed comes back with its errors and the patron's text)."""
+    from photoid.contributions.competing import competing_groups
+    from photoid.contributions.comments import photo_thread
+    from photoid.contributions.forms import CommentForm, VoteForm, WithdrawForm
 
-    facts = queries.photo_facts(photo, include_pending=photo.institution.show_pending_publicly)
-    if current_user.is_authenticated:  # a patron always sees their own pending claims
-        facts += [f for f in queries.own_pending(photo, current_user.id) if f not in facts]
+    facts = queries.visible_facts(photo, current_user)
+    pending = [f for f in facts if f.state == "pending"]
     return render_template(
         "photos/photo.html",
         photo=photo,
         approved=[f for f in facts if f.state == "approved"],
-        pending=[f for f in facts if f.state == "pending"],
+        pending_groups=competing_groups(pending),
+        regions=[f for f in facts if f.has_region],
         votes=queries.vote_counts([f.id for f in facts]),
         my_votes=queries.votes_by(current_user.id, [f.id for f in facts]) if current_user.is_authenticated else {},
-        identify_form=identify_form or IdentifyForm(formdata=None),
         vote_form=VoteForm(formdata=None),
         withdraw_form=WithdrawForm(formdata=None),
+        thread=photo_thread(photo, current_user),
+        comment_form=comment_form or CommentForm(formdata=None),
     )
 
 

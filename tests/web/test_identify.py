@@ -1,4 +1,4 @@
-"""The identify form on the photo page works without JavaScript; votes and withdrawal too."""
+"""The identify page works without JavaScript; votes, disputes and withdrawal too."""
 from __future__ import annotations
 
 import re
@@ -14,7 +14,8 @@ def test_visitors_are_invited_to_sign_in_to_identify(client) -> None:
     photo = make_photo()
     db.session.commit()
     page = client.get(f"/photos/{photo.id}").get_data(as_text=True)
-    assert "Do you recognise something?" in page and f"/login?next=/photos/{photo.id}" in page
+    assert "Do you recognise something?" in page and f"/login?next=/photos/{photo.id}/identify" in page
+    assert client.get(f"/photos/{photo.id}/identify").status_code == 302  # to the sign-in page
     assert client.post(f"/photos/{photo.id}/identifications", data={"kind": "person", "name": "X"}).status_code in (302, 400)
     assert db.session.scalar(select(Identification.id)) is None
 
@@ -23,8 +24,9 @@ def test_a_patron_identifies_a_person_and_sees_it_pending(client, login_as, csrf
     photo = make_photo(title="Parade")
     db.session.commit()
     login_as("patron", display_name="Margaret H.")
+    assert "Identify something in this photo" in client.get(f"/photos/{photo.id}").get_data(as_text=True)
     response = client.post(f"/photos/{photo.id}/identifications", data={
-        "csrf_token": csrf_token(f"/photos/{photo.id}"), "kind": "person", "name": "John Smith",
+        "csrf_token": csrf_token(f"/photos/{photo.id}/identify"), "kind": "person", "name": "John Smith",
         "evidence": "He was my grandfather.", "region_x": "0.1", "region_y": "0.2", "region_w": "0.05", "region_h": "0.08",
     }, follow_redirects=True)
     page = response.get_data(as_text=True)
@@ -42,10 +44,11 @@ def test_a_bad_identification_is_shown_again_with_the_reason(client, login_as, c
     db.session.commit()
     login_as("patron")
     response = client.post(f"/photos/{photo.id}/identifications", data={
-        "csrf_token": csrf_token(f"/photos/{photo.id}"), "kind": "date", "date_text": "the day grandad came home"})
+        "csrf_token": csrf_token(f"/photos/{photo.id}/identify"), "kind": "date", "date_text": "the day grandad came home"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Try forms like" in page and "the day grandad came home" in page  # the patron's words are kept
+    assert "What do you recognise in" in page  # back on the identify page, not the photo page
     bad_region = client.post(f"/photos/{photo.id}/identifications", data={
         "csrf_token": csrf_token(f"/photos/{photo.id}"), "kind": "person", "name": "A", "region_x": "abc",
         "region_y": "0", "region_w": "0.1", "region_h": "0.1"})
@@ -88,3 +91,63 @@ def test_type_ahead_and_date_preview_endpoints(client) -> None:
     assert preview.json == {"edtf": "1935/1938", "words": "between 1935 and 1938"}
     bad = client.get("/api/edtf?q=soon")
     assert bad.status_code == 400 and "Try forms like" in bad.json["error"]
+
+
+def test_only_the_identify_page_allows_the_drawing_library_its_eval(client, login_as) -> None:
+    photo = make_photo()
+    db.session.commit()
+    login_as("patron")
+    identify = client.get(f"/photos/{photo.id}/identify")
+    assert identify.status_code == 200
+    assert "'unsafe-eval'" in identify.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in identify.headers["Content-Security-Policy"]  # still no inline script
+    page = identify.get_data(as_text=True)
+    assert "annotorious-openseadragon.js" in page and 'for="name"' in page and 'for="date_text"' in page
+    photo_page = client.get(f"/photos/{photo.id}")
+    assert "'unsafe-eval'" not in photo_page.headers["Content-Security-Policy"]
+    assert client.get("/me/contributions").headers["Content-Security-Policy"] == photo_page.headers["Content-Security-Policy"]
+
+
+def test_disagreeing_with_a_name_offers_ones_own_and_both_show_side_by_side(client, login_as, csrf_token) -> None:
+    photo = make_photo(title="Choir")
+    first = make_identification(photo=photo, text_value="John Smith", region_x=0.1, region_y=0.1, region_w=0.2, region_h=0.3)
+    make_identification(photo=photo, text_value="Main Street")  # no box: not part of the dispute
+    db.session.commit()
+    login_as("patron", display_name="Tom")
+    page = client.get(f"/photos/{photo.id}").get_data(as_text=True)
+    assert f"/photos/{photo.id}/identify?disputes={first.id}" in page
+
+    form = client.get(f"/photos/{photo.id}/identify?disputes={first.id}").get_data(as_text=True)
+    assert "is not right" in form and "John Smith" in form
+    assert 'value="0.1"' in form  # the disputed box comes with the form
+    client.post(f"/photos/{photo.id}/identifications", data={
+        "csrf_token": csrf_token(f"/photos/{photo.id}/identify"), "kind": "person", "name": "James Smith",
+        "region_x": "0.11", "region_y": "0.1", "region_w": "0.2", "region_h": "0.3", "disputes": str(first.id),
+    })
+    counter = db.session.scalar(select(Identification).where(Identification.text_value == "James Smith"))
+    vote = db.session.scalar(select(Confirmation).where(Confirmation.identification_id == first.id))
+    assert counter is not None and vote is not None
+    assert vote.stance == "disagree" and vote.counter_identification_id == counter.id
+
+    page = client.get(f"/photos/{photo.id}").get_data(as_text=True)
+    assert "2 different suggestions for the same box" in page
+    group = page[page.index("2 different suggestions"):]
+    group = group[:group.index("</ul>")]
+    assert "John Smith" in group and "James Smith" in group and "Main Street" not in group
+    assert "0 agree, 1 disagree" in group
+
+
+def test_one_cannot_dispute_ones_own_or_a_photo_elsewhere(client, login_as, csrf_token) -> None:
+    other_photo = make_photo()
+    elsewhere = make_identification(photo=other_photo)
+    photo = make_photo()
+    db.session.commit()
+    user = login_as("patron")
+    own = make_identification(photo=photo, contributor=user)
+    db.session.commit()
+    assert client.get(f"/photos/{photo.id}/identify?disputes={elsewhere.id}").status_code == 404
+    response = client.post(f"/photos/{photo.id}/identifications", data={
+        "csrf_token": csrf_token(f"/photos/{photo.id}/identify"), "kind": "person", "name": "Someone", "disputes": str(own.id),
+    })
+    assert response.status_code == 400 and "cannot confirm your own" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Identification).where(Identification.text_value == "Someone")) is None

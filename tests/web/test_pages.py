@@ -137,3 +137,9 @@ def test_titles_are_escaped(client) -> None:
     page = client.get(f"/photos/{photo.id}").get_data(as_text=True)
     assert '<script>alert("x")</script>' not in page
     assert "&lt;script&gt;" in page
+
+
+def test_an_id_too_large_for_the_database_is_not_found_not_an_error(client) -> None:
+    huge = "9" * 25
+    for path in (f"/photos/{huge}", f"/iiif/3/{huge}/info.json", f"/media/photos/{huge}/display.jpg", f"/api/annotations/{huge}"):
+        assert client.get(path).status_code == 404, path

@@ -20,7 +20,8 @@
       showNavigationControl: false,  // replaced by real, labelled buttons below
       navigatorPosition: "BOTTOM_RIGHT",
       crossOriginPolicy: "Anonymous",
-      gestureSettingsMouse: { scrollToZoom: true },
+      // On the identify page a click must not zoom: it starts or selects a box.
+      gestureSettingsMouse: { scrollToZoom: true, clickToZoom: !figure.hasAttribute("data-draw") },
       visibilityRatio: 0.8,
       minZoomImageRatio: 0.8,
       maxZoomPixelRatio: 3
@@ -47,6 +48,8 @@
       figure.classList.add("has-deep-zoom");
       figure.insertBefore(toolbar, viewer.nextSibling);
       if (image) { image.classList.add("visually-hidden"); }
+      // regions.js and identify.js add the boxes once the image is open.
+      figure.dispatchEvent(new CustomEvent("photoid:viewer-open", { detail: { viewer: osd } }));
     });
     osd.addHandler("open-failed", function () {
       viewer.remove();  // keep the plain image

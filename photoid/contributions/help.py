@@ -1,0 +1,200 @@
+"""The "Help identify" page: published photos that still need the community, most promising first.
+
+Order: (1) contested photos, where someone disagrees with a pending identification or two
+pending identifications of different values mark overlapping boxes; (2) photos with boxes drawn
+but not confirmed; (3) photos with nothing approved at all. Within a group: fewest approved
+facts, then oldest first. One query computes every photo's group and the numbers behind the
+reason shown on its card.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from sqlalchemy import Select, String, and_, case, cast, distinct, func, literal, or_, select, tuple_
+from sqlalchemy.orm import Bundle, aliased
+from werkzeug.wrappers import Response
+
+from photoid.contributions.models import Confirmation, Identification
+from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.extensions import db
+from photoid.photos.models import Collection, Photo
+from photoid.photos.queries import Page, paginate
+
+bp = Blueprint("help", __name__, template_folder="templates")
+
+CONTESTED, BOXES_OPEN, NOTHING_APPROVED, NO_HELP_NEEDED = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class PhotoNeedingHelp:
+    """What a card on the Help identify page shows; duck-types the photo fields the cards use."""
+
+    id: int
+    title: str
+    width: int
+    height: int
+    date_edtf: str | None
+    created_at: datetime
+    group: int
+    approved: int
+    disagreeing: int
+    rival_suggestions: int
+    open_boxes: int
+    pending: int
+
+    @property
+    def reason(self) -> str:
+        """Why this photo needs help, in plain words."""
+        if self.disagreeing:
+            if self.disagreeing == 1:
+                return "1 person disagrees about who this is"
+            return f"{self.disagreeing} people disagree about who this is"
+        if self.rival_suggestions:
+            return f"{self.rival_suggestions} different suggestions for the same face"
+        if self.open_boxes:
+            faces = "1 face" if self.open_boxes == 1 else f"{self.open_boxes} faces"
+            return f"{faces} marked, none confirmed yet" if not self.approved else f"{faces} marked, waiting to be confirmed"
+        if self.pending:
+            return "Suggestions are waiting, nothing confirmed yet"
+        return "Nothing identified yet"
+
+
+class _HelpCard(Bundle):
+    """Turns a row of the ranking query into a PhotoNeedingHelp."""
+
+    def create_row_processor(self, query: Any, procs: Any, labels: Any) -> Any:
+        def make(row: Any) -> PhotoNeedingHelp:
+            return PhotoNeedingHelp(*(proc(row) for proc in procs))
+
+        return make
+
+
+def _value_key(identification: Any) -> Any:
+    """One comparable string for an identification's value: authority, free text or date."""
+    return func.coalesce(
+        literal("a:") + cast(identification.authority_id, String),
+        literal("t:") + func.lower(identification.text_value),
+        literal("d:") + identification.date_edtf,
+    )
+
+
+def _ranking() -> Any:
+    """A subquery: every public photo with its help group and the counts behind it."""
+    pending = Identification.state == "pending"
+    facts = (
+        select(
+            Identification.photo_id,
+            func.sum(case((Identification.state == PUBLIC_FACT_STATE, 1), else_=0)).label("approved"),
+            func.sum(case((and_(pending, Identification.region_x.is_not(None)), 1), else_=0)).label("open_boxes"),
+            func.sum(case((pending, 1), else_=0)).label("pending"),
+        )
+        .group_by(Identification.photo_id)
+        .subquery()
+    )
+    disagreements = (
+        select(Identification.photo_id, func.count(distinct(Confirmation.voter_id)).label("disagreeing"))
+        .join(Confirmation, Confirmation.identification_id == Identification.id)
+        .where(pending, Confirmation.stance == "disagree", Confirmation.state == "active")
+        .group_by(Identification.photo_id)
+        .subquery()
+    )
+    one, other = aliased(Identification), aliased(Identification)
+    rivals = (
+        select(one.photo_id, func.count(distinct(one.id)).label("rival_suggestions"))
+        .join(other, and_(
+            other.photo_id == one.photo_id, other.id != one.id, other.state == "pending", other.kind == one.kind,
+            other.region_x < one.region_x + one.region_w, one.region_x < other.region_x + other.region_w,
+            other.region_y < one.region_y + one.region_h, one.region_y < other.region_y + other.region_h,
+            _value_key(other) != _value_key(one),
+        ))
+        .where(one.state == "pending", one.region_x.is_not(None))
+        .group_by(one.photo_id)
+        .subquery()
+    )
+    approved = func.coalesce(facts.c.approved, 0)
+    disagreeing = func.coalesce(disagreements.c.disagreeing, 0)
+    rival_suggestions = func.coalesce(rivals.c.rival_suggestions, 0)
+    open_boxes = func.coalesce(facts.c.open_boxes, 0)
+    group = case(
+        (or_(disagreeing > 0, rival_suggestions > 0), CONTESTED),
+        (open_boxes > 0, BOXES_OPEN),
+        (approved == 0, NOTHING_APPROVED),
+        else_=NO_HELP_NEEDED,
+    )
+    return (
+        select(
+            Photo.id, Photo.title, Photo.width, Photo.height, Photo.date_edtf, Photo.created_at,
+            group.label("help_group"), approved.label("approved"), disagreeing.label("disagreeing"),
+            rival_suggestions.label("rival_suggestions"), open_boxes.label("open_boxes"),
+            func.coalesce(facts.c.pending, 0).label("pending"),
+        )
+        .join(Collection, Collection.id == Photo.collection_id)
+        .outerjoin(facts, facts.c.photo_id == Photo.id)
+        .outerjoin(disagreements, disagreements.c.photo_id == Photo.id)
+        .outerjoin(rivals, rivals.c.photo_id == Photo.id)
+        .where(Photo.is_published.is_(True), Collection.is_published.is_(True))
+        .subquery("ranking")
+    )
+
+
+def _sort_key(ranked: Any) -> tuple[Any, ...]:
+    return (ranked.c.help_group, ranked.c.approved, ranked.c.created_at, ranked.c.id)
+
+
+def photos_needing_help() -> Select:  # type: ignore[type-arg]
+    """A select of PhotoNeedingHelp for published photos that need identification, best first. Reads only."""
+    ranked = _ranking()
+    card = _HelpCard(
+        "card", ranked.c.id, ranked.c.title, ranked.c.width, ranked.c.height, ranked.c.date_edtf, ranked.c.created_at,
+        ranked.c.help_group, ranked.c.approved, ranked.c.disagreeing, ranked.c.rival_suggestions,
+        ranked.c.open_boxes, ranked.c.pending,
+    )
+    return select(card).where(ranked.c.help_group < NO_HELP_NEEDED).order_by(*_sort_key(ranked))
+
+
+def help_page(*, page: int, per_page: int) -> Page[PhotoNeedingHelp]:
+    """One page of photos needing help (a count query and one query for the page). Reads only."""
+    return paginate(photos_needing_help(), page=page, per_page=per_page)
+
+
+def next_photo_id(after: int | None) -> int | None:
+    """The photo that follows ``after`` on the Help identify list, or the first one when ``after``
+    is not on it (any more); None when no other photo needs help. Reads only."""
+    ranked = _ranking()
+    needing = select(ranked.c.id).where(ranked.c.help_group < NO_HELP_NEEDED).order_by(*_sort_key(ranked)).limit(1)
+    if after is None:
+        return db.session.scalar(needing)
+    current = db.session.execute(
+        select(*_sort_key(ranked)).where(ranked.c.id == after, ranked.c.help_group < NO_HELP_NEEDED)
+    ).first()
+    if current is None:
+        return db.session.scalar(needing.where(ranked.c.id != after))
+    return db.session.scalar(needing.where(tuple_(*_sort_key(ranked)) > tuple_(*current)))
+
+
+def _whole_number(name: str, *, default: int | None, high: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        message = f"The {name} number in the address must be a whole number of 1 or more. Please check the link."
+        abort(make_response(render_template("error.html", code=400, message=message), 400))
+    return int(raw)
+
+
+@bp.route("/help")
+def index() -> str:
+    page = help_page(page=_whole_number("page", default=1, high=100_000) or 1, per_page=current_app.config["PER_PAGE"])
+    return render_template("help/index.html", page=page)
+
+
+@bp.route("/help/next")
+def next_photo() -> Response:
+    found = next_photo_id(_whole_number("after", default=None, high=2**31 - 1))
+    if found is None:
+        flash("There are no more photos waiting for help right now. Thank you for looking!", "success")
+        return redirect(url_for("help.index"))
+    return redirect(url_for("photos.photo", photo_id=found))

@@ -1,0 +1,69 @@
+"""Forms of the moderation queue. The service checks every value; these only carry them."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+KIND_CHOICES = [
+    SelectChoice("", "Everything"),
+    SelectChoice("person", "People"),
+    SelectChoice("place", "Places"),
+    SelectChoice("event", "Events"),
+    SelectChoice("date", "Dates"),
+    SelectChoice("keyword", "Keywords"),
+    SelectChoice("comment", "Comments"),
+]
+SORT_CHOICES = [
+    SelectChoice("oldest", "Oldest first"),
+    SelectChoice("support", "Most supported first"),
+]
+
+
+class FilterForm(FlaskForm):
+    """The queue's filters, sent with GET (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField("Show", choices=KIND_CHOICES, default="", validators=[Optional()])
+    collection = SelectField("Collection", choices=[], default="", validators=[Optional()])
+    contributor = HiddenField()
+    has_region = BooleanField("Only items with a box on the photo")
+    contested = BooleanField("Only contested items (disputed, or a competing suggestion)")
+    sort = SelectField("Order", choices=SORT_CHOICES, default="oldest", validators=[Optional()])
+
+
+class DecisionForm(FlaskForm):
+    """Approve or mark as spam: nothing to fill in but the CSRF token."""
+
+
+class RejectForm(FlaskForm):
+    """A reason chosen from the institution's list, or written; a written one wins."""
+
+    reason = StringField("Reason")
+    reason_text = TextAreaField("Or write your own reason")
+
+
+class BulkForm(FlaskForm):
+    """The bar under the queue: what to do with the ticked items (the ids come as ``ids``)."""
+
+    action = StringField("Action")
+    reason = StringField("Reason for rejecting")
+    reason_text = StringField("Or write your own reason")
+
+
+class ApproveWithChangesForm(FlaskForm):
+    """Corrections an archivist makes before approving; only the filled-in ones apply."""
+
+    authority_id = RadioField("Link to a record we already have", choices=[], validate_choice=False, validators=[Optional()])
+    new_heading = StringField(
+        "Or type the preferred heading",
+        description="In library form, for example: Smith, John, 1890-1962. A new record is made if we have none.",
+    )
+    date_text = StringField("Corrected date", description="As you would say it: about 1945, 1940s, summer 1952.")
+    region_left = StringField("Box: left edge (% of the width)")
+    region_top = StringField("Box: top edge (% of the height)")
+    region_width = StringField("Box: width (% of the width)")
+    region_height = StringField("Box: height (% of the height)")
+    note = TextAreaField("Note to the contributor (optional)")

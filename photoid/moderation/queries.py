@@ -1,0 +1,294 @@
+"""Read-side queries for the moderation queue: only what the moderator's institutions hold.
+
+Every list is loaded in a fixed number of queries, whatever the number of items.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from photoid.accounts.models import User
+from photoid.contributions.competing import SAME_REGION_OVERLAP, about_the_same
+from photoid.contributions.models import IDENTIFICATION_KINDS, Comment, Confirmation, Identification
+from photoid.extensions import db
+from photoid.photos.models import Collection, Photo
+from photoid.photos.queries import Page, paginate
+
+SORTS = ("oldest", "support")
+KINDS = (*IDENTIFICATION_KINDS, "comment")
+APPROVED_STATES = ("approved", "approved_with_changes", "superseded", "retracted")
+REJECTED_STATES = ("rejected", "spam")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the moderator asked to see; every field is already checked."""
+
+    kind: str | None = None
+    collection_id: int | None = None
+    contributor_id: int | None = None
+    has_region: bool = False
+    contested: bool = False
+    sort: str = "oldest"
+
+    @property
+    def wants_identifications(self) -> bool:
+        return self.kind != "comment"
+
+    @property
+    def wants_comments(self) -> bool:
+        return self.kind in (None, "comment") and not self.has_region and not self.contested
+
+
+@dataclass
+class ContributorRecord:
+    approved: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class QueueItem:
+    """One pending identification with everything needed to decide on it in one look."""
+
+    identification: Identification
+    agree: int = 0
+    disagree: int = 0
+    votes: list[Confirmation] = field(default_factory=list)
+    competing: list[Identification] = field(default_factory=list)
+    record: ContributorRecord = field(default_factory=ContributorRecord)
+
+    @property
+    def support(self) -> int:
+        return self.agree - self.disagree
+
+
+@dataclass
+class Queue:
+    identifications: Page[QueueItem]
+    comments: list[Comment]
+    comment_total: int
+
+
+def moderated_institution_ids(user: User) -> list[int] | None:
+    """The institutions whose queue the user sees; None means every institution (admins)."""
+    if user.is_admin:
+        return None
+    if user.role != "archivist":
+        return []
+    return [institution.id for institution in user.institutions]
+
+
+def _in_scope(query: Select, institution_ids: list[int] | None) -> Select:  # type: ignore[type-arg]
+    return query if institution_ids is None else query.where(Photo.institution_id.in_(institution_ids))
+
+
+def _same_region(a: type[Identification], b: type[Identification]):  # type: ignore[no-untyped-def]
+    """SQL for :func:`photoid.contributions.competing.about_the_same` on two boxes: intersection
+    over union at least SAME_REGION_OVERLAP, i.e. intersection * (1 + t) >= t * (area a + area b)."""
+    width = case((a.region_x + a.region_w < b.region_x + b.region_w, a.region_x + a.region_w),
+                 else_=b.region_x + b.region_w) - case((a.region_x > b.region_x, a.region_x), else_=b.region_x)
+    height = case((a.region_y + a.region_h < b.region_y + b.region_h, a.region_y + a.region_h),
+                  else_=b.region_y + b.region_h) - case((a.region_y > b.region_y, a.region_y), else_=b.region_y)
+    t = SAME_REGION_OVERLAP
+    return and_(
+        a.region_x.is_not(None), b.region_x.is_not(None), width > 0, height > 0,
+        width * height * (1 + t) >= t * (a.region_w * a.region_h + b.region_w * b.region_h),
+    )
+
+
+def _support_column():  # type: ignore[no-untyped-def]
+    return (
+        select(func.coalesce(func.sum(case((Confirmation.stance == "agree", 1), else_=-1)), 0))
+        .where(Confirmation.identification_id == Identification.id, Confirmation.state == "active")
+        .correlate(Identification)
+        .scalar_subquery()
+    )
+
+
+def pending_identifications_query(institution_ids: list[int] | None, filters: QueueFilters) -> Select:  # type: ignore[type-arg]
+    """Pending identifications in scope, filtered and sorted as asked (no paging)."""
+    query = _in_scope(
+        select(Identification).join(Photo, Photo.id == Identification.photo_id).where(Identification.state == "pending"),
+        institution_ids,
+    )
+    if filters.kind in IDENTIFICATION_KINDS:
+        query = query.where(Identification.kind == filters.kind)
+    if filters.collection_id is not None:
+        query = query.where(Photo.collection_id == filters.collection_id)
+    if filters.contributor_id is not None:
+        query = query.where(Identification.contributor_id == filters.contributor_id)
+    if filters.has_region:
+        query = query.where(Identification.region_x.is_not(None))
+    if filters.contested:
+        other = aliased(Identification)
+        disagreed = exists().where(
+            Confirmation.identification_id == Identification.id, Confirmation.state == "active",
+            Confirmation.stance == "disagree",
+        )
+        competing = exists().where(
+            other.photo_id == Identification.photo_id, other.id != Identification.id, other.state == "pending",
+            other.kind == Identification.kind, Identification.kind != "keyword",
+            or_(Identification.kind == "date", _same_region(other, Identification)),  # type: ignore[arg-type]
+        )
+        query = query.where(or_(disagreed, competing))
+    if filters.sort == "support":
+        return query.order_by(_support_column().desc(), Identification.created_at, Identification.id)
+    return query.order_by(Identification.created_at, Identification.id)
+
+
+def _details(items: list[QueueItem]) -> None:
+    """Votes, competing claims and contributors' records for a page of items, in four queries."""
+    if not items:
+        return
+    by_id = {item.identification.id: item for item in items}
+    votes = db.session.scalars(
+        select(Confirmation)
+        .where(Confirmation.identification_id.in_(by_id), Confirmation.state == "active")
+        .options(selectinload(Confirmation.voter))
+        .order_by(Confirmation.created_at)
+    )
+    counter_ids: dict[int, set[int]] = {}
+    for vote in votes:
+        item = by_id[vote.identification_id]
+        item.votes.append(vote)
+        if vote.stance == "agree":
+            item.agree += 1
+        else:
+            item.disagree += 1
+            if vote.counter_identification_id:
+                counter_ids.setdefault(vote.identification_id, set()).add(vote.counter_identification_id)
+
+    photo_ids = {item.identification.photo_id for item in items}
+    others = list(db.session.scalars(
+        select(Identification)
+        .where(Identification.photo_id.in_(photo_ids), Identification.state.in_(("pending", "approved")))
+        .options(selectinload(Identification.authority), selectinload(Identification.contributor))
+        .order_by(Identification.created_at)
+    ))
+    for item in items:
+        mine = item.identification
+        item.competing = [
+            other for other in others
+            if other.id != mine.id and other.photo_id == mine.photo_id and (
+                about_the_same(mine, other) or other.id in counter_ids.get(mine.id, ())
+            )
+        ]
+
+    contributor_ids = {item.identification.contributor_id for item in items} - {None}
+    records: dict[int, ContributorRecord] = {}
+    if contributor_ids:
+        rows = db.session.execute(
+            select(
+                Identification.contributor_id,
+                func.sum(case((Identification.state.in_(APPROVED_STATES), 1), else_=0)),
+                func.sum(case((Identification.state.in_(REJECTED_STATES), 1), else_=0)),
+            )
+            .where(Identification.contributor_id.in_(contributor_ids))
+            .group_by(Identification.contributor_id)
+        )
+        records = {cid: ContributorRecord(approved=int(a or 0), rejected=int(r or 0)) for cid, a, r in rows}
+    for item in items:
+        item.record = records.get(item.identification.contributor_id or 0, ContributorRecord())
+
+
+def pending_comments_query(institution_ids: list[int] | None, filters: QueueFilters) -> Select:  # type: ignore[type-arg]
+    query = _in_scope(select(Comment).join(Photo, Photo.id == Comment.photo_id).where(Comment.state == "pending"), institution_ids)
+    if filters.collection_id is not None:
+        query = query.where(Photo.collection_id == filters.collection_id)
+    if filters.contributor_id is not None:
+        query = query.where(Comment.author_id == filters.contributor_id)
+    return query.order_by(Comment.created_at, Comment.id)
+
+
+def queue(user: User, filters: QueueFilters, *, page: int, per_page: int) -> Queue:
+    """The page of the queue the user asked for: identifications with their details, then comments."""
+    institution_ids = moderated_institution_ids(user)
+    if filters.wants_identifications:
+        query = pending_identifications_query(institution_ids, filters).options(
+            joinedload(Identification.photo).joinedload(Photo.institution),
+            joinedload(Identification.photo).joinedload(Photo.collection),
+            joinedload(Identification.authority),
+            joinedload(Identification.contributor),
+        )
+        found = paginate(query, page=page, per_page=per_page)
+        items = [QueueItem(identification=i) for i in found.items]
+        _details(items)
+        identifications = Page(items=items, page=found.page, per_page=per_page, total=found.total)
+    else:
+        identifications = Page(items=[], page=1, per_page=per_page, total=0)
+    comments: list[Comment] = []
+    comment_total = 0
+    if filters.wants_comments:
+        query = pending_comments_query(institution_ids, filters)
+        comment_total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        if comment_total:
+            comments = list(db.session.scalars(query.limit(per_page).options(
+                joinedload(Comment.photo).joinedload(Photo.institution), joinedload(Comment.author),
+            )))
+    return Queue(identifications=identifications, comments=comments, comment_total=comment_total)
+
+
+def summary(user: User) -> tuple[int, datetime | None]:
+    """How many items wait in the user's queue, and when the oldest was sent (two small queries)."""
+    institution_ids = moderated_institution_ids(user)
+    if institution_ids == []:
+        return 0, None
+    total = 0
+    oldest: datetime | None = None
+    for model in (Identification, Comment):
+        count, first = db.session.execute(_in_scope(
+            select(func.count(model.id), func.min(model.created_at)).join(Photo, Photo.id == model.photo_id)
+            .where(model.state == "pending"), institution_ids,
+        )).one()
+        total += count or 0
+        if first is not None and (oldest is None or first < oldest):
+            oldest = first
+    return total, oldest
+
+
+def filter_collections(user: User) -> list[Collection]:
+    """The collections of the moderator's institutions, for the collection filter."""
+    institution_ids = moderated_institution_ids(user)
+    query = select(Collection).order_by(Collection.title)
+    if institution_ids is not None:
+        query = query.where(Collection.institution_id.in_(institution_ids))
+    return list(db.session.scalars(query))
+
+
+def reject_reasons(user: User) -> list[str]:
+    """The reject reasons of the moderator's institutions, without repeats, for the bulk bar."""
+    from photoid.photos.models import Institution
+
+    institution_ids = moderated_institution_ids(user)
+    query = select(Institution.reject_reasons).order_by(Institution.name)
+    if institution_ids is not None:
+        query = query.where(Institution.id.in_(institution_ids))
+    reasons: dict[str, None] = {}
+    for row in db.session.scalars(query):
+        reasons.update(dict.fromkeys(row or []))
+    return list(reasons)
+
+
+def authority_candidates(text: str, kind: str, *, limit: int = 10) -> list:  # type: ignore[type-arg]
+    """Accepted records of ``kind`` whose heading or a variant holds every word of ``text``, in any
+    order and ignoring accents and case, so "John Smith" finds "Smith, John, 1890-1962"."""
+    from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
+
+    words = [word.strip(",.;:()") for word in fold(text).split()]
+    words = [word for word in words if len(word) >= 2][:6]
+    if not words:
+        return []
+    heading_match = and_(*(AuthorityRecord.heading_folded.like(f"%{word}%") for word in words))
+    variant_match = select(AuthorityVariant.authority_id).where(
+        and_(*(AuthorityVariant.name_folded.like(f"%{word}%") for word in words))
+    )
+    return list(db.session.scalars(
+        select(AuthorityRecord)
+        .where(AuthorityRecord.kind == kind, AuthorityRecord.status == "accepted", AuthorityRecord.merged_into_id.is_(None),
+               or_(heading_match, AuthorityRecord.id.in_(variant_match)))
+        .order_by(AuthorityRecord.heading_folded)
+        .limit(limit)
+    ))

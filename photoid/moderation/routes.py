@@ -1,0 +1,346 @@
+"""The moderation queue: archivists decide on what patrons contributed to their institutions."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from PIL import Image
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
+
+from photoid.accounts.models import User
+from photoid.accounts.permissions import require_moderator
+from photoid.contributions.models import Comment, Identification
+from photoid.contributions.service import ContributionError, Region
+from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden, WorkflowError
+from photoid.db import utcnow
+from photoid.extensions import db, login_manager
+from photoid.moderation import queries, service
+from photoid.moderation.forms import ApproveWithChangesForm, BulkForm, DecisionForm, FilterForm, RejectForm
+from photoid.photos.service import storage
+from photoid.photos.storage import derivative_key
+
+bp = Blueprint("moderation", __name__, template_folder="templates", url_prefix="/moderation")
+
+CROP_SIZE = 480
+KIND_WORDS = {"person": "Person", "place": "Place", "event": "Event", "date": "Date", "keyword": "Keyword"}
+FILTER_KEYS = ("kind", "collection", "contributor", "has_region", "contested", "sort", "page")
+
+
+# --- access --------------------------------------------------------------------------------------
+
+def _require_staff() -> User:
+    """The signed-in archivist (with at least one institution) or admin; sign-in or 403 otherwise."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    user: User = current_user._get_current_object()
+    if not (user.is_admin or (user.role == "archivist" and user.institutions)):
+        abort(403)
+    return user
+
+
+def _identification(identification_id: int) -> tuple[Identification, User]:
+    found = db.session.get(Identification, identification_id)
+    if found is None:
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(404)
+    return found, require_moderator(found.photo.institution_id)
+
+
+def _comment(comment_id: int) -> tuple[Comment, User]:
+    found = db.session.get(Comment, comment_id)
+    if found is None:
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(404)
+    return found, require_moderator(found.photo.institution_id)
+
+
+# --- the queue page ------------------------------------------------------------------------------
+
+def _queue_args() -> dict[str, str]:
+    """The filters the moderator had, carried through every form so the queue looks the same after."""
+    return {key: value for key in FILTER_KEYS if (value := request.args.get(key, "")) and key != "page"}
+
+
+def _filters(user: User) -> tuple[queries.QueueFilters, FilterForm, list[str]]:
+    form = FilterForm(formdata=MultiDict(request.args) if request.args else None)
+    collections = queries.filter_collections(user)
+    form.collection.choices = [SelectChoice("", "All collections")] + [SelectChoice(str(c.id), c.title) for c in collections]
+    errors: list[str] = []
+    if request.args and not form.validate():
+        errors.append("Some of the filters were not understood, so they are not applied. Please choose them again.")
+        return queries.QueueFilters(), FilterForm(formdata=None), errors
+    contributor = request.args.get("contributor", "")
+    if contributor and not contributor.isdigit():
+        errors.append("The contributor filter was not understood, so it is not applied.")
+        contributor = ""
+    return queries.QueueFilters(
+        kind=form.kind.data or None,
+        collection_id=int(form.collection.data) if form.collection.data else None,
+        contributor_id=int(contributor) if contributor else None,
+        has_region=bool(form.has_region.data),
+        contested=bool(form.contested.data),
+        sort=form.sort.data or "oldest",
+    ), form, errors
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100_000 else 1
+
+
+def render_queue(*, errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+    """The queue as the moderator's filters ask; ``errors`` explain a refused decision."""
+    user = _require_staff()
+    filters, filter_form, filter_errors = _filters(user)
+    found = queries.queue(user, filters, page=_page_number(), per_page=current_app.config.get("MODERATION_PER_PAGE", 25))
+    contributor = db.session.get(User, filters.contributor_id) if filters.contributor_id else None
+    return render_template(
+        "moderation/queue.html",
+        queue=found, filters=filters, filter_form=filter_form, contributor=contributor,
+        errors=(errors or []) + filter_errors, queue_args=_queue_args(),
+        everyone_args={k: v for k, v in _queue_args().items() if k != "contributor"}, bulk_reasons=queries.reject_reasons(user),
+        decision_form=DecisionForm(formdata=None), reject_form=RejectForm(formdata=None), bulk_form=BulkForm(formdata=None),
+        kind_words=KIND_WORDS,
+    ), 400 if filter_errors and status == 200 else status
+
+
+@bp.route("")
+def queue() -> tuple[str, int]:
+    return render_queue()
+
+
+def _back() -> Response:
+    return redirect(url_for("moderation.queue", **_queue_args()) + "#queue-items")
+
+
+def _refused(error: WorkflowError) -> tuple[str, int]:
+    """Show the queue again with why the decision was refused, and a fitting status."""
+    if isinstance(error, (NotAllowed, SelfReviewForbidden)):
+        status = 403
+    elif isinstance(error, InvalidTransition):
+        status = 409
+    else:
+        status = 400
+    db.session.rollback()
+    return render_queue(errors=[str(error)], status=status)
+
+
+def _describe(identification: Identification) -> str:
+    value = identification.label
+    if identification.kind == "date":
+        from photoid.templating import describe_date
+
+        value = describe_date(identification.date_edtf)
+    return f"{KIND_WORDS[identification.kind]} “{value}” on “{identification.photo.title}”"
+
+
+def _reason_from(form: RejectForm | BulkForm) -> str:
+    return (form.reason_text.data or "").strip() or (form.reason.data or "").strip()
+
+
+# --- decisions on identifications ----------------------------------------------------------------
+
+@bp.route("/identifications/<int:identification_id>/approve", methods=["POST"])
+def approve(identification_id: int) -> Response | tuple[str, int]:
+    identification, user = _identification(identification_id)
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.approve(identification, moderator=user)
+    except WorkflowError as error:
+        return _refused(error)
+    flash(f"Approved: {_describe(identification)}. It is now part of the photo's record.", "success")
+    return _back()
+
+
+@bp.route("/identifications/<int:identification_id>/reject", methods=["POST"])
+def reject(identification_id: int) -> Response | tuple[str, int]:
+    identification, user = _identification(identification_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.reject(identification, moderator=user, reason=_reason_from(form))
+    except WorkflowError as error:
+        return _refused(error)
+    flash(f"Rejected: {_describe(identification)}. The contributor will see your reason.", "success")
+    return _back()
+
+
+@bp.route("/identifications/<int:identification_id>/spam", methods=["POST"])
+def spam(identification_id: int) -> Response | tuple[str, int]:
+    identification, user = _identification(identification_id)
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.mark_spam(identification, moderator=user)
+    except WorkflowError as error:
+        return _refused(error)
+    flash(f"Marked as spam: {_describe(identification)}.", "success")
+    return _back()
+
+
+def _percent(value: str | None, label: str) -> float:
+    try:
+        return float((value or "").strip().rstrip("%")) / 100
+    except ValueError:
+        raise ContributionError(f"The box's {label} must be a number between 0 and 100.") from None
+
+
+def _changed_region(form: ApproveWithChangesForm) -> Region | None:
+    fields = [(form.region_left, "left edge"), (form.region_top, "top edge"), (form.region_width, "width"), (form.region_height, "height")]
+    if not any((f.data or "").strip() for f, _ in fields):
+        return None
+    return Region(*(_percent(f.data, label) for f, label in fields))
+
+
+@bp.route("/identifications/<int:identification_id>/changes", methods=["GET", "POST"])
+def approve_with_changes(identification_id: int) -> Response | tuple[str, int]:
+    identification, user = _identification(identification_id)
+    form = ApproveWithChangesForm()
+    search = (request.args.get("q") or "").strip()[:100]
+    known = queries.authority_candidates(search or identification.label, identification.kind) \
+        if identification.kind in ("person", "place", "event") else []
+    form.authority_id.choices = [SelectChoice(str(r.id), r.heading) for r in known]
+    if identification.kind == "keyword":
+        form.new_heading.label.text, form.new_heading.description = "Corrected keyword", ""
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        raw_authority = form.authority_id.data or ""
+        try:
+            corrected = service.approve_with_changes(
+                identification, moderator=user,
+                authority_id=int(raw_authority) if raw_authority.isdigit() else None,
+                new_heading=form.new_heading.data, date_text=form.date_text.data,
+                region=_changed_region(form), note=form.note.data,
+            )
+        except WorkflowError as error:
+            db.session.rollback()
+            errors.append(str(error))
+            status = 403 if isinstance(error, (NotAllowed, SelfReviewForbidden)) else 409 if isinstance(error, InvalidTransition) else 400
+        else:
+            flash(f"Approved with changes: {_describe(corrected)}. It is now part of the photo's record.", "success")
+            return _back()
+    return render_template(
+        "moderation/changes.html", identification=identification, form=form, errors=errors, search=search,
+        queue_args=_queue_args(), kind_words=KIND_WORDS,
+    ), status
+
+
+@bp.route("/identifications/<int:identification_id>/crop.jpg")
+def crop(identification_id: int) -> Response:
+    """The part of the display image inside the identification's box, for the moderator's card."""
+    identification, _user = _identification(identification_id)
+    if not identification.has_region:
+        abort(404)
+    path = storage().path(derivative_key(identification.photo.source_checksum, "display"))
+    if not path.is_file():
+        abort(404)
+    try:
+        buffer = _cropped(path, identification)
+    except (OSError, ValueError):  # an unreadable derivative: no picture rather than an error page
+        abort(404)
+    response = send_file(buffer, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def _cropped(path: Path, identification: Identification) -> io.BytesIO:
+    """The box of ``identification`` cut from the image at ``path``, at most CROP_SIZE pixels a side, as JPEG."""
+    with Image.open(path) as image:
+        width, height = image.size
+        left = min(int(identification.region_x * width), width - 1)  # type: ignore[operator]
+        top = min(int(identification.region_y * height), height - 1)  # type: ignore[operator]
+        right = max(left + 1, min(width, round((identification.region_x + identification.region_w) * width)))  # type: ignore[operator]
+        bottom = max(top + 1, min(height, round((identification.region_y + identification.region_h) * height)))  # type: ignore[operator]
+        part = image.crop((left, top, right, bottom))
+        part.thumbnail((CROP_SIZE, CROP_SIZE))
+        buffer = io.BytesIO()
+        part.convert("RGB").save(buffer, "JPEG", quality=85)
+    buffer.seek(0)
+    return buffer
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+@bp.route("/comments/<int:comment_id>/<action>", methods=["POST"])
+def decide_comment(comment_id: int, action: str) -> Response | tuple[str, int]:
+    comment, user = _comment(comment_id)
+    if action not in ("approve", "reject", "spam"):
+        abort(404)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if action == "approve":
+            service.approve_comment(comment, moderator=user)
+        elif action == "reject":
+            service.reject_comment(comment, moderator=user, reason=_reason_from(form))
+        else:
+            service.mark_comment_spam(comment, moderator=user)
+    except WorkflowError as error:
+        return _refused(error)
+    words = {"approve": "Published", "reject": "Rejected", "spam": "Marked as spam"}[action]
+    flash(f"{words}: the comment by {comment.author.public_name if comment.author else 'a visitor'} on “{comment.photo.title}”.", "success")
+    return _back()
+
+
+# --- bulk ----------------------------------------------------------------------------------------
+
+@bp.route("/bulk", methods=["POST"])
+def bulk() -> Response | tuple[str, int]:
+    user = _require_staff()
+    form = BulkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    try:
+        outcome = service.bulk_decide(ids, form.action.data or "", moderator=user, reason=_reason_from(form))
+    except WorkflowError as error:
+        return _refused(error)
+    verb = "Approved" if outcome.action == "approve" else "Rejected"
+    if outcome.done:
+        flash(f"{verb} {len(outcome.done)} item{'s' if len(outcome.done) != 1 else ''}.", "success")
+    for item_id, reason in outcome.refused:
+        flash(f"Item {item_id} was not changed: {reason}", "error")
+    return _back()
+
+
+# --- the header link -----------------------------------------------------------------------------
+
+def age_words(then: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in the largest whole unit: "3 days", "5 hours", "under an hour"."""
+    if then is None:
+        return ""
+    seconds = max(0, ((now or utcnow()) - then).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "under an hour"
+
+
+bp.add_app_template_filter(age_words, "age_words")
+
+
+@bp.app_context_processor
+def _moderation_link() -> dict[str, object]:
+    """For staff: the header link's text, with the pending count and the oldest item's age."""
+    if not current_user.is_authenticated or not current_user.is_staff:
+        return {"moderation_link": None}
+    user = current_user._get_current_object()
+    if not (user.is_admin or user.institutions):
+        return {"moderation_link": None}
+    count, oldest = queries.summary(user)
+    if not count:
+        return {"moderation_link": "Moderation (nothing waiting)"}
+    return {"moderation_link": f"Moderation ({count}, oldest {age_words(oldest)})"}

@@ -1,0 +1,364 @@
+"""Moderation decisions: approve, reject, mark as spam, approve with changes, and in bulk.
+
+Each public function is one use case and commits once. Every decision goes through
+``contributions/workflow.py`` (which checks the moderator's institution and forbids
+self-review), writes a ModerationEvent with the states before and after, moves the photo's
+``modified_at`` when its public record changes, and notifies the patron.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from photoid.accounts.models import User
+from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord, fold
+from photoid.contributions.models import Comment, Identification
+from photoid.contributions.service import ContributionError, Region, check_region, clean_text
+from photoid.contributions.workflow import InvalidTransition, NotAllowed, WorkflowError, move_comment, move_identification
+from photoid.db import utcnow
+from photoid.edtf import EDTFError, parse_phrase
+from photoid.extensions import db
+from photoid.moderation.audit import record_event
+from photoid.notifications.service import notify_comment_decided, notify_identification_decided
+
+MAX_REASON = 1000
+MAX_BULK = 200
+BULK_ACTIONS = ("approve", "reject")
+
+
+class ModerationError(WorkflowError):
+    """Input the moderator can fix (a missing reason, a bad date); the message says how."""
+
+
+class AlreadyDecided(InvalidTransition):
+    """Another archivist decided on the item a moment ago."""
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk decision did: the ids decided, and the ids refused with the reason for each."""
+
+    action: str
+    done: list[int] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+# --- helpers (flush at most, never commit) -------------------------------------------------------
+
+def _claim(model: type[Identification] | type[Comment], item_id: int, states: tuple[str, ...]) -> None:
+    """Lock the row for this transaction and check it is still undecided.
+
+    A no-op UPDATE takes the row (PostgreSQL) or the database (SQLite) for writing, so when two
+    archivists decide at once the second waits, then finds the first one's decision.
+    Raises AlreadyDecided when the row is no longer in one of ``states``.
+    """
+    result = db.session.execute(
+        update(model).where(model.id == item_id, model.state.in_(states)).values(modified_at=model.modified_at)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        state = db.session.scalar(select(model.state).where(model.id == item_id))
+        now = f" (it is now {state.replace('_', ' ')})" if state else ""
+        raise AlreadyDecided(f"This item has already been decided{now}, perhaps by another archivist a moment ago.")
+
+
+def _check_can_decide(identification: Identification, moderator: User) -> None:
+    if not moderator.moderates(identification.photo.institution_id):
+        raise NotAllowed("Only an archivist of this photo's institution can decide on it.")
+
+
+def _snapshot(identification: Identification) -> dict[str, Any]:
+    return {
+        "state": identification.state,
+        "kind": identification.kind,
+        "label": identification.label,
+        "authority_id": identification.authority_id,
+        "date_edtf": identification.date_edtf,
+        "region": [identification.region_x, identification.region_y, identification.region_w, identification.region_h]
+        if identification.has_region else None,
+    }
+
+
+def _reason(reason: str | None) -> str:
+    return clean_text(reason, label="a reason", limit=MAX_REASON, required=True)
+
+
+def _note(note: str | None) -> str | None:
+    return clean_text(note, label="the note", limit=MAX_REASON) or None
+
+
+def _decide_identification(
+    identification: Identification, target: str, *, moderator: User, note: str | None, action: str
+) -> None:
+    """Claim, move through the workflow, audit and notify; flushes nothing and commits nothing."""
+    _check_can_decide(identification, moderator)
+    _claim(Identification, identification.id, ("pending",))
+    db.session.refresh(identification)
+    before = _snapshot(identification)
+    move_identification(identification, target, actor=moderator, note=note)
+    if target == "approved":
+        identification.photo.modified_at = identification.reviewed_at or utcnow()
+    record_event(
+        actor=moderator, action=action, target=identification, before=before, after=_snapshot(identification),
+        institution_id=identification.photo.institution_id, note=note or "",
+    )
+    notify_identification_decided(identification)
+
+
+def _reraise_as_moderation_error(error: ContributionError) -> ModerationError:
+    return ModerationError(str(error))
+
+
+# --- identifications -----------------------------------------------------------------------------
+
+def approve(identification: Identification, *, moderator: User, note: str | None = None) -> Identification:
+    """Approve a pending identification: it joins the photo's public record, with provenance.
+
+    Changes the identification's state, reviewer and time, the photo's ``modified_at``; adds an
+    audit event and a notification. Raises NotAllowed (not this moderator's institution),
+    SelfReviewForbidden (their own contribution), InvalidTransition/AlreadyDecided (no longer
+    pending) and ModerationError (a bad note); nothing is saved then.
+    """
+    try:
+        _decide_identification(identification, "approved", moderator=moderator, note=_note(note), action="approve")
+    except ContributionError as error:
+        raise _reraise_as_moderation_error(error) from error
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return identification
+
+
+def reject(identification: Identification, *, moderator: User, reason: str | None) -> Identification:
+    """Reject a pending identification with a reason the patron sees; the row stays on record.
+
+    Changes state, reviewer, time and ``review_note``; adds an audit event and a notification.
+    Raises ModerationError when the reason is missing or unusable, and the workflow errors of
+    :func:`approve`; nothing is saved then.
+    """
+    if not (reason or "").strip():
+        raise ModerationError("Please choose or write a reason; the contributor will see it.")
+    try:
+        text = _reason(reason)
+    except ContributionError as error:
+        raise _reraise_as_moderation_error(error) from error
+    try:
+        _decide_identification(identification, "rejected", moderator=moderator, note=text, action="reject")
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return identification
+
+
+def mark_spam(identification: Identification, *, moderator: User, note: str | None = None) -> Identification:
+    """Mark a pending identification as spam (abuse); it leaves the queue and stays on record.
+
+    Same changes and errors as :func:`reject`, with an optional note.
+    """
+    try:
+        _decide_identification(identification, "spam", moderator=moderator, note=_note(note), action="spam")
+    except ContributionError as error:
+        raise _reraise_as_moderation_error(error) from error
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return identification
+
+
+def _find_or_create_authority(kind: str, heading: str, moderator: User) -> AuthorityRecord:
+    """An accepted record with this heading (accents and case ignored), created when missing; flushes."""
+    folded = fold(heading)
+    existing = db.session.scalar(
+        select(AuthorityRecord).where(
+            AuthorityRecord.kind == kind, AuthorityRecord.heading_folded == folded, AuthorityRecord.merged_into_id.is_(None)
+        )
+    )
+    if existing is not None:
+        return existing
+    record = AUTHORITY_CLASSES[kind](status="accepted", created_by_id=moderator.id)
+    record.set_heading(heading)
+    db.session.add(record)
+    db.session.flush()
+    record_event(actor=moderator, action="create_authority", target=record, before=None,
+                 after={"kind": kind, "heading": record.heading})
+    return record
+
+
+def _corrected_copy(
+    original: Identification, *, moderator: User, authority_id: int | None, new_heading: str | None,
+    date_text: str | None, region: Region | None,
+) -> Identification:
+    """The edited fact as a new pending row (moved to approved by the caller); raises ModerationError."""
+    corrected = Identification(
+        photo=original.photo, kind=original.kind, contributor_id=original.contributor_id, state="pending",
+        evidence=original.evidence, authority_id=original.authority_id, text_value=original.text_value,
+        date_edtf=original.date_edtf, region_x=original.region_x, region_y=original.region_y,
+        region_w=original.region_w, region_h=original.region_h, supersedes=original,
+    )
+    changed = False
+    if original.kind == "date" and (date_text or "").strip():
+        try:
+            corrected.date_edtf = parse_phrase(clean_text(date_text, label="a date", limit=100))
+        except EDTFError as error:
+            raise ModerationError(str(error)) from error
+        changed = True
+    if original.kind in AUTHORITY_CLASSES:
+        if authority_id is not None:
+            record = db.session.get(AuthorityRecord, authority_id)
+            while record is not None and record.merged_into is not None:
+                record = record.merged_into
+            if record is None or record.kind != original.kind:
+                raise ModerationError(f"That {original.kind} is not in our records; choose another or type a heading.")
+            corrected.authority, corrected.text_value = record, None
+            changed = True
+        elif (new_heading or "").strip():
+            heading = clean_text(new_heading, label="the heading", limit=300)
+            corrected.authority, corrected.text_value = _find_or_create_authority(original.kind, heading, moderator), None
+            changed = True
+    elif original.kind == "keyword" and (new_heading or "").strip():
+        corrected.text_value = clean_text(new_heading, label="the keyword", limit=300)
+        changed = True
+    checked = check_region(region)
+    if checked is not None:
+        corrected.region_x, corrected.region_y, corrected.region_w, corrected.region_h = checked.x, checked.y, checked.w, checked.h
+        changed = True
+    if not changed:
+        raise ModerationError("Nothing was changed. Link a record, correct the name, date or box, or simply approve it.")
+    return corrected
+
+
+def approve_with_changes(
+    identification: Identification, *, moderator: User, authority_id: int | None = None, new_heading: str | None = None,
+    date_text: str | None = None, region: Region | None = None, note: str | None = None,
+) -> Identification:
+    """Approve a pending identification after correcting it; returns the new, approved fact.
+
+    The original moves to ``approved_with_changes`` and stays unchanged; a new approved
+    identification (same contributor, reviewed by the moderator) ``supersedes`` it, linked to
+    an existing authority record or to a new one with ``new_heading``, and/or with a corrected
+    date or region. Moves the photo's ``modified_at``, adds audit events and a notification.
+    Raises ModerationError for bad or missing changes, and the workflow errors of :func:`approve`.
+    """
+    try:
+        text = _note(note)
+        _check_can_decide(identification, moderator)
+        _claim(Identification, identification.id, ("pending",))
+        db.session.refresh(identification)
+        before = _snapshot(identification)
+        move_identification(identification, "approved_with_changes", actor=moderator, note=text)
+        corrected = _corrected_copy(identification, moderator=moderator, authority_id=authority_id,
+                                    new_heading=new_heading, date_text=date_text, region=region)
+        db.session.add(corrected)
+        move_identification(corrected, "approved", actor=moderator, note=text)
+        db.session.flush()
+        identification.photo.modified_at = corrected.reviewed_at or utcnow()
+        record_event(actor=moderator, action="approve_with_changes", target=identification, before=before,
+                     after={**_snapshot(identification), "superseded_by": corrected.id, "approved": _snapshot(corrected)},
+                     institution_id=identification.photo.institution_id, note=text or "")
+        notify_identification_decided(identification)
+    except ContributionError as error:
+        db.session.rollback()
+        raise ModerationError(str(error)) from error
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return corrected
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+def _decide_comment(comment: Comment, target: str, *, moderator: User, note: str | None, action: str) -> Comment:
+    if not moderator.moderates(comment.photo.institution_id):
+        raise NotAllowed("Only an archivist of this photo's institution can decide on it.")
+    try:
+        _claim(Comment, comment.id, ("pending",) if target == "published" else ("pending", "published"))
+        db.session.refresh(comment)
+        before = {"state": comment.state}
+        move_comment(comment, target, actor=moderator, note=note)
+        record_event(actor=moderator, action=action, target=comment, before=before,
+                     after={"state": comment.state}, institution_id=comment.photo.institution_id, note=note or "")
+        notify_comment_decided(comment)
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return comment
+
+
+def approve_comment(comment: Comment, *, moderator: User) -> Comment:
+    """Publish a comment held for review; adds an audit event and a notification.
+
+    Raises NotAllowed, SelfReviewForbidden and InvalidTransition/AlreadyDecided; nothing is saved then.
+    """
+    return _decide_comment(comment, "published", moderator=moderator, note=None, action="approve_comment")
+
+
+def reject_comment(comment: Comment, *, moderator: User, reason: str | None) -> Comment:
+    """Hide a pending or published comment with a reason the author sees; the row stays on record.
+
+    Raises ModerationError without a reason, and the errors of :func:`approve_comment`.
+    """
+    if not (reason or "").strip():
+        raise ModerationError("Please choose or write a reason; the author will see it.")
+    try:
+        text = _reason(reason)
+    except ContributionError as error:
+        raise ModerationError(str(error)) from error
+    return _decide_comment(comment, "rejected", moderator=moderator, note=text, action="reject_comment")
+
+
+def mark_comment_spam(comment: Comment, *, moderator: User) -> Comment:
+    """Hide a comment as spam; same changes and errors as :func:`approve_comment`."""
+    return _decide_comment(comment, "spam", moderator=moderator, note=None, action="spam_comment")
+
+
+# --- bulk ----------------------------------------------------------------------------------------
+
+def bulk_decide(ids: list[int], action: str, *, moderator: User, reason: str | None = None) -> BulkOutcome:
+    """Approve or reject many pending identifications at once; each one is decided or refused whole.
+
+    Items that cannot be decided (missing, another institution, one's own, already decided) are
+    refused with the reason and left untouched; the others are decided, audited and notified,
+    then everything is committed once. Raises ModerationError, before changing anything, for an
+    unknown action, an empty or too large selection, or a rejection without a reason.
+    """
+    if action not in BULK_ACTIONS:
+        raise ModerationError("Please choose whether to approve or reject the selected items.")
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        raise ModerationError("Please tick at least one item first.")
+    if len(unique) > MAX_BULK:
+        raise ModerationError(f"Please select at most {MAX_BULK} items at a time.")
+    note: str | None = None
+    if action == "reject":
+        if not (reason or "").strip():
+            raise ModerationError("Please choose or write a reason for rejecting them; the contributors will see it.")
+        try:
+            note = _reason(reason)
+        except ContributionError as error:
+            raise ModerationError(str(error)) from error
+    found = {i.id: i for i in db.session.scalars(
+        select(Identification).where(Identification.id.in_(unique)).options(selectinload(Identification.photo))
+    )}
+    outcome = BulkOutcome(action=action)
+    for item_id in unique:
+        identification = found.get(item_id)
+        if identification is None:
+            outcome.refused.append((item_id, "This item no longer exists."))
+            continue
+        try:  # the workflow checks everything before it changes anything, so a refusal leaves no trace
+            _decide_identification(identification, "approved" if action == "approve" else "rejected",
+                                   moderator=moderator, note=note, action=action)
+        except WorkflowError as error:
+            outcome.refused.append((item_id, str(error)))
+        else:
+            outcome.done.append(item_id)
+    db.session.commit()
+    return outcome

@@ -1,0 +1,193 @@
+"""Tell patrons when their contributions are decided: in-site notifications and an email.
+
+``notify_identification_decided`` and ``notify_comment_decided`` are helpers for the moderation
+services: they add a notification to the session and queue an email, but never commit; the
+calling service commits once, and the email goes out only after that commit succeeds.
+``mark_read`` is a use case of its own and commits.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import has_request_context, request
+from sqlalchemy import func, select, update
+
+from photoid.db import utcnow
+from photoid.extensions import db
+from photoid.notifications.mail import queue_mail
+from photoid.notifications.models import Notification
+
+if TYPE_CHECKING:
+    from photoid.accounts.models import User
+    from photoid.contributions.models import Comment, Identification
+    from photoid.photos.models import Photo
+
+MAX_MESSAGE = 500
+
+
+class NotificationNotFound(LookupError):
+    """The notification does not exist or belongs to someone else."""
+
+
+def photo_path(photo: Photo) -> str:
+    """The site path of a photo's public page (stored in ``Notification.link``)."""
+    return f"/photos/{photo.id}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _what(identification: Identification) -> str:
+    """'your identification of John Smith', 'your date 1948', 'your keyword "harbour"'."""
+    label = _shorten(identification.label, 120)
+    if identification.kind == "date":
+        from photoid.templating import describe_date
+
+        return f"Your date “{describe_date(identification.date_edtf) or label}”"
+    if identification.kind == "keyword":
+        return f"Your keyword “{label}”"
+    return f"Your identification of {label}"
+
+
+def _note_sentence(note: str | None) -> str:
+    note = (note or "").strip()
+    return f" The archivist's note: “{note}”" if note else ""
+
+
+def _correction(identification: Identification) -> str:
+    """The corrected value, when the archivist's edited fact is already in the session."""
+    from photoid.contributions.models import Identification as IdentificationModel
+
+    if identification.id is None:
+        return ""
+    corrected = db.session.scalar(
+        select(IdentificationModel).where(IdentificationModel.supersedes_id == identification.id).limit(1)
+    )
+    if corrected is None or not corrected.label:
+        return ""
+    return f" It now reads “{_shorten(corrected.label, 120)}”."
+
+
+def _deliverable(user: User | None) -> bool:
+    return user is not None and user.deleted_at is None
+
+
+def _notify(
+    user: User, *, message: str, link: str, subject: str, identification: Identification | None = None,
+    comment: Comment | None = None,
+) -> Notification:
+    notification = Notification(
+        user_id=user.id,
+        message=_shorten(message, MAX_MESSAGE),
+        link=link,
+        identification_id=identification.id if identification is not None else None,
+        comment_id=comment.id if comment is not None else None,
+    )
+    db.session.add(notification)
+    if user.email:
+        address = request.url_root.rstrip("/") + link if has_request_context() else link
+        body = (
+            f"Hello {user.display_name},\n\n{message}\n\n"
+            f"See the photo: {address}\n\n"
+            "Thank you for helping us identify our photographs.\n"
+        )
+        queue_mail(user.email, subject, body)
+    return notification
+
+
+def notify_identification_decided(identification: Identification) -> Notification | None:
+    """Add (without committing) a notification for the contributor about the identification's current state.
+
+    Covers approved, approved_with_changes, rejected (with the archivist's note) and retracted;
+    returns None for every other state (spam, withdrawn, pending...) and when the contributor is
+    missing or has deleted their account. Also queues an email to the contributor, sent after the
+    caller commits; a mail failure is logged and never raised. Raises nothing itself.
+    """
+    user = identification.contributor
+    if not _deliverable(user):
+        return None
+    assert user is not None
+    title = _shorten(identification.photo.title, 150)
+    what = _what(identification)
+    state = identification.state
+    if state == "approved":
+        message = f"{what} in '{title}' was approved."
+        subject = "Your identification was approved"
+    elif state == "approved_with_changes":
+        message = f"{what} in '{title}' was approved with a correction by an archivist.{_correction(identification)}"
+        subject = "Your identification was approved with a correction"
+    elif state == "rejected":
+        message = f"{what} in '{title}' was not accepted.{_note_sentence(identification.review_note)}"
+        subject = "Your identification was not accepted"
+    elif state == "retracted":
+        message = f"{what} in '{title}' was approved earlier but has now been withdrawn by an archivist.{_note_sentence(identification.review_note)}"
+        subject = "Your identification was withdrawn by an archivist"
+    else:
+        return None
+    return _notify(user, message=message, link=photo_path(identification.photo), subject=subject, identification=identification)
+
+
+def notify_comment_decided(comment: Comment) -> Notification | None:
+    """Add (without committing) a notification for the author about the comment's review.
+
+    Covers a comment published after review and a rejected one (with the archivist's note);
+    returns None for spam, withdrawn, pending, and a missing or deleted author. Queues an email
+    like :func:`notify_identification_decided`. Raises nothing itself.
+    """
+    user = comment.author
+    if not _deliverable(user):
+        return None
+    assert user is not None
+    title = _shorten(comment.photo.title, 150)
+    if comment.state == "published":
+        message = f"Your comment on '{title}' was reviewed and is now published."
+        subject = "Your comment is published"
+    elif comment.state == "rejected":
+        message = f"Your comment on '{title}' was not accepted.{_note_sentence(comment.review_note)}"
+        subject = "Your comment was not accepted"
+    else:
+        return None
+    return _notify(user, message=message, link=photo_path(comment.photo), subject=subject, comment=comment)
+
+
+def unread_count(user: User) -> int:
+    """How many of the user's notifications are unread. Reads only."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    """The user's newest notifications, newest first. Reads only."""
+    return list(db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    ))
+
+
+def mark_read(user: User, notification_id: int | None = None) -> Notification | None:
+    """Mark one of the user's notifications read (and return it), or all of them when no id is given.
+
+    Commits once. Raises NotificationNotFound when the id is not one of this user's notifications.
+    """
+    now = utcnow()
+    if notification_id is None:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        return None
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotificationNotFound("We could not find that notification.")
+    if notification.read_at is None:
+        notification.read_at = now
+    db.session.commit()
+    return notification

@@ -1,0 +1,69 @@
+"""Showing patrons' plain text safely: every character escaped, web addresses made clickable."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from markupsafe import Markup, escape
+
+# Only http(s) addresses become links, so a link can never run script (javascript:, data:, vbscript:).
+# The address must start a word and is made of ASCII URL characters only: a look-alike letter,
+# a quote, an angle bracket, a space or an invisible character ends it.
+_URL = re.compile(
+    r"(?<![\w@/.:+-])https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?"
+    r"(?:[/?#][A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]*)?",
+    re.IGNORECASE,
+)
+_TRAILING = ".,;:!?'\"*"
+_CLOSERS = {")": "(", "]": "["}
+
+
+def _trim(url: str) -> str:
+    """Leave out punctuation that ends the sentence rather than the address: "(see https://x.org)."."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING:
+            url = url[:-1]
+        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _glued(text: str, end: int) -> bool:
+    """Whether the address runs on into a letter, digit or invisible character it cannot contain.
+
+    "https://eхample.org" with a Cyrillic х would otherwise link to https://e; such text stays text.
+    """
+    if end >= len(text):
+        return False
+    category = unicodedata.category(text[end])
+    return category[0] in "LMN" or category in ("Cf", "Co", "Cn")
+
+
+def _link(url: str) -> Markup:
+    safe = escape(url)
+    return Markup('<a href="{0}" rel="nofollow ugc noopener">{0}</a>').format(safe)
+
+
+def linkify(value: object) -> Markup:
+    """Plain text as HTML: escaped, http(s) addresses as links, line breaks kept as ``<br>``.
+
+    Anything that is not an http(s) address stays text, so the result is safe to put in a page.
+    """
+    text = "" if value is None else str(value)  # str() of Markup is plain text again: it gets escaped
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts: list[Markup] = []
+    position = 0
+    for match in _URL.finditer(text):
+        if _glued(text, match.end()):
+            continue
+        url = _trim(match.group(0))
+        start = match.start()
+        parts.append(escape(text[position:start]))
+        parts.append(_link(url))
+        position = start + len(url)
+    parts.append(escape(text[position:]))
+    html = Markup("").join(parts)
+    return Markup("<br>\n").join(html.split("\n"))
