@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
-from photoid.photos.models import Collection, Photo
+from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import Page, paginate
 
 bp = Blueprint("help", __name__, template_folder="templates")
@@ -44,10 +44,14 @@ class PhotoNeedingHelp:
     rival_suggestions: int
     open_boxes: int
     pending: int
+    #: The institution shows pending suggestions to the public; if not, the reason must not reveal them.
+    shows_pending: bool
 
     @property
     def reason(self) -> str:
         """Why this photo needs help, in plain words."""
+        if not self.shows_pending:
+            return "Nothing identified yet" if not self.approved else "Not everything is identified yet"
         if self.disagreeing:
             if self.disagreeing == 1:
                 return "1 person disagrees about who this is"
@@ -130,8 +134,10 @@ def _ranking() -> Any:
             group.label("help_group"), approved.label("approved"), disagreeing.label("disagreeing"),
             rival_suggestions.label("rival_suggestions"), open_boxes.label("open_boxes"),
             func.coalesce(facts.c.pending, 0).label("pending"),
+            Institution.show_pending_publicly.label("shows_pending"),
         )
         .join(Collection, Collection.id == Photo.collection_id)
+        .join(Institution, Institution.id == Photo.institution_id)
         .outerjoin(facts, facts.c.photo_id == Photo.id)
         .outerjoin(disagreements, disagreements.c.photo_id == Photo.id)
         .outerjoin(rivals, rivals.c.photo_id == Photo.id)
@@ -150,7 +156,7 @@ def photos_needing_help() -> Select:  # type: ignore[type-arg]
     card = _HelpCard(
         "card", ranked.c.id, ranked.c.title, ranked.c.width, ranked.c.height, ranked.c.date_edtf, ranked.c.created_at,
         ranked.c.help_group, ranked.c.approved, ranked.c.disagreeing, ranked.c.rival_suggestions,
-        ranked.c.open_boxes, ranked.c.pending,
+        ranked.c.open_boxes, ranked.c.pending, ranked.c.shows_pending,
     )
     return select(card).where(ranked.c.help_group < NO_HELP_NEEDED).order_by(*_sort_key(ranked))
 

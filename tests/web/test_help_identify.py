@@ -10,7 +10,7 @@ from sqlalchemy import event
 from photoid.contributions.models import Confirmation
 from photoid.contributions.workflow import move_identification
 from photoid.extensions import db
-from tests.factories import make_collection, make_identification, make_photo, make_user
+from tests.factories import make_collection, make_identification, make_institution, make_photo, make_user
 
 BASE = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
 BOX = {"region_x": 0.1, "region_y": 0.1, "region_w": 0.2, "region_h": 0.3}
@@ -193,3 +193,11 @@ def test_the_page_costs_the_same_number_of_queries_for_many_photos(client, app) 
     add_photos(12)
     assert queries_for_help_page() == few
     assert few <= 3  # the count, the page, and the signed-in check at most
+
+
+def test_reasons_reveal_no_pending_suggestions_where_the_institution_hides_them(client, app) -> None:
+    photo = _photo("Private choir", days=0, collection=make_collection(institution=make_institution(show_pending_publicly=False)))
+    make_identification(photo=photo, text_value="John Smith", **BOX)
+    _disagree(make_identification(photo=photo, text_value="James Smith", **BOX), voters=1)
+    db.session.commit()
+    assert _cards(_page(client.get("/help"))) == [("Private choir", "Nothing identified yet")]
