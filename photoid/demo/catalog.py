@@ -228,7 +228,9 @@ PHOTOS: tuple[DemoPhoto, ...] = (
               "People gathered in front of the Town Hall. Large-format negative.",
               "1952-22", "Valley Camera Shop", IN_COPYRIGHT, "building", 32, (3000, 2000),
               (_place("Millbrook Town Hall (Millbrook)"),
-               _person("Beaulieu, Marie-Louise, 1895-1979", figure=1, state="pending"))),
+               _person("Beaulieu, Marie-Louise, 1895-1979", figure=1, state="pending"),
+               # a rival name for the same figure: the page shows both side by side
+               _person("Lambert, Marguerite", figure=1, state="pending"))),
     DemoPhoto("MPL-1931-009", _MAIN, "Main Street, west side",
               "The west side of Main Street with shop signs; pedestrians on the sidewalk.",
               "1935/1938", _LINDQVIST, COPYRIGHT_NOT_EVALUATED, "street", 13, (1200, 1200)),
@@ -313,4 +315,23 @@ PHOTOS: tuple[DemoPhoto, ...] = (
               "The skipper and crew of a fishing boat, with their families, posed in two rows in front of a brick fish-packing shed.",
               "1945~", "Ashford Photo Service", IN_COPYRIGHT, "group", 205, (1600, 1200),
               (_person("Reyes, Tomás, 1910-1983", figure=12),)),
+)
+
+
+@dataclass(frozen=True)
+class DemoComment:
+    photo: str  # the photo's identifier
+    author: str  # an account's email
+    body: str
+    reply_to: int | None = None  # index of an earlier comment in COMMENTS
+
+
+COMMENTS: tuple[DemoComment, ...] = (
+    DemoComment("MPL-1952-014", "patron@example.org",
+                "My mother is on these steps somewhere. The bunting was up for the Town Hall's anniversary that June."),
+    DemoComment("MPL-1952-014", "neighbour@example.org",
+                "The lady in the hat looks like Mrs Lambert, who ran the bakery on Water Street. Does anyone else remember her?",
+                reply_to=0),
+    DemoComment("MPL-1946-021", "neighbour@example.org",
+                "The school kept a list of every graduating class; it was printed in the Millbrook Courier each July."),
 )

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from photoid.accounts.models import User
 from photoid.accounts.service import create_user
 from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord
-from photoid.contributions.models import Identification
+from photoid.contributions.competing import about_the_same
+from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.contributions.workflow import move_identification
 from photoid.demo import catalog
 from photoid.demo.scenes import figure_boxes, render_scene
@@ -102,6 +103,7 @@ def _jpeg(spec: catalog.DemoPhoto) -> bytes:
 def _identify(photo: Photo, spec: catalog.DemoPhoto, records: dict[str, AuthorityRecord], users: dict[str, User], n: int) -> None:
     archivist = users["archivist@example.org"]
     patrons = [users["patron@example.org"], users["neighbour@example.org"]]
+    made: list[Identification] = []
     for i, claim in enumerate(spec.identifications):
         identification = Identification(photo=photo, kind=claim.kind, contributor=patrons[(n + i) % 2], state="pending")
         if claim.kind == "date":
@@ -117,6 +119,24 @@ def _identify(photo: Photo, spec: catalog.DemoPhoto, records: dict[str, Authorit
         db.session.flush()
         if claim.state == "approved":
             move_identification(identification, "approved", actor=archivist)
+        rival = next((earlier for earlier in made if earlier.state == "pending" and about_the_same(earlier, identification)), None)
+        if rival is not None:  # the rival's author disagrees with the earlier name, offering theirs
+            db.session.add(Confirmation(identification=rival, voter=identification.contributor, stance="disagree",
+                                        state="active", counter_identification=identification))
+        made.append(identification)
+    db.session.commit()
+
+
+def _discuss(photo: Photo, users: dict[str, User]) -> None:
+    """The demo conversations under this photo, published as the institution's policy allows."""
+    posted: dict[int, Comment] = {}
+    for index, spec in enumerate(catalog.COMMENTS):
+        if spec.photo != photo.identifier:
+            continue
+        parent = posted.get(spec.reply_to) if spec.reply_to is not None else None
+        comment = Comment(photo=photo, author=users[spec.author], body=spec.body, parent=parent, state="published")
+        db.session.add(comment)
+        posted[index] = comment
     db.session.commit()
 
 
@@ -147,5 +167,6 @@ def load_demo(*, if_empty: bool = False, progress: Callable[[str], None] = print
             description=spec.description, date_edtf=spec.date, creator=spec.creator, rights_uri=spec.rights,
         )
         _identify(photo, spec, records, users, n)
+        _discuss(photo, users)
         added += 1
     return added

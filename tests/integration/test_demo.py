@@ -40,3 +40,15 @@ def test_demo_loads_a_consortium_with_photos_and_identifications_once(app, clien
     assert runner.invoke(args=["demo"]).exit_code == 0  # fills in only what is missing
     assert db.session.scalar(select(func.count(Photo.id))) == 30
     assert db.session.scalar(select(func.count(User.id))) == 4
+
+
+def test_the_demo_shows_a_dispute_and_a_conversation(app) -> None:
+    from photoid.contributions.models import Comment, Confirmation
+    from photoid.demo.loader import load_demo
+
+    load_demo(progress=lambda _: None)
+    dispute = db.session.scalar(select(Confirmation).where(Confirmation.stance == "disagree"))
+    assert dispute is not None and dispute.counter_identification is not None
+    assert dispute.identification.photo_id == dispute.counter_identification.photo_id
+    replies = db.session.scalars(select(Comment).where(Comment.parent_id.is_not(None))).all()
+    assert replies and all(r.state == "published" for r in replies)

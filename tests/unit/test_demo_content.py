@@ -183,8 +183,8 @@ def test_identifications_resolve() -> None:
         boxes = figure_boxes(photo.scene, seed=photo.seed, size=photo.size)
         for ident in photo.identifications:
             assert ident.state in ("approved", "pending")
-            if ident.kind in headings:
-                assert ident.heading in headings[ident.kind], (photo.identifier, ident.heading)
+            if ident.kind in headings:  # a pending name may be a patron's proposal the library does not know yet
+                assert ident.heading in headings[ident.kind] or ident.state == "pending", (photo.identifier, ident.heading)
             elif ident.kind == "keyword":
                 assert ident.heading and ident.heading.strip() == ident.heading
             else:
