@@ -161,20 +161,30 @@ def _details(items: list[QueueItem]) -> None:
             if vote.counter_identification_id:
                 counter_ids.setdefault(vote.identification_id, set()).add(vote.counter_identification_id)
 
+    # Only what can compete: a box or a date of a kind on the page, or a patron's counter-proposal.
+    # A photo with many approved facts would otherwise load all of them for every page.
     photo_ids = {item.identification.photo_id for item in items}
-    others = list(db.session.scalars(
+    kinds = {item.identification.kind for item in items}
+    countered = set().union(*counter_ids.values()) if counter_ids else set()
+    others_by_photo: dict[int, list[Identification]] = {}
+    for other in db.session.scalars(
         select(Identification)
-        .where(Identification.photo_id.in_(photo_ids), Identification.state.in_(("pending", "approved")))
+        .where(
+            Identification.photo_id.in_(photo_ids), Identification.state.in_(("pending", "approved")),
+            or_(
+                and_(Identification.kind.in_(kinds), or_(Identification.region_x.is_not(None), Identification.kind == "date")),
+                Identification.id.in_(countered),
+            ),
+        )
         .options(selectinload(Identification.authority), selectinload(Identification.contributor))
         .order_by(Identification.created_at)
-    ))
+    ):
+        others_by_photo.setdefault(other.photo_id, []).append(other)
     for item in items:
         mine = item.identification
         item.competing = [
-            other for other in others
-            if other.id != mine.id and other.photo_id == mine.photo_id and (
-                about_the_same(mine, other) or other.id in counter_ids.get(mine.id, ())
-            )
+            other for other in others_by_photo.get(mine.photo_id, [])
+            if other.id != mine.id and (about_the_same(mine, other) or other.id in counter_ids.get(mine.id, ()))
         ]
 
     contributor_ids = {item.identification.contributor_id for item in items} - {None}
