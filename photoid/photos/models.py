@@ -72,6 +72,8 @@ class Collection(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the collection last stopped being public; OAI-PMH then reports its photos as deleted.
+    withdrawn_at: Mapped[datetime | None]
 
     institution: Mapped[Institution] = relationship(back_populates="collections")
 
@@ -91,6 +93,7 @@ class Photo(db.Model):
         CheckConstraint("length(identifier) > 0", name="identifier_not_empty"),
         Index("ix_photo_published_modified", "is_published", "modified_at"),
         Index("ix_photo_collection_published", "collection_id", "is_published", "id"),
+        Index("ix_photo_modified_id", "modified_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +121,8 @@ class Photo(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the published metadata last changed (approvals and retractions included): harvesters use it.
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the photo last stopped being public; OAI-PMH then reports it as deleted.
+    withdrawn_at: Mapped[datetime | None]
 
     collection: Mapped[Collection] = relationship(
         foreign_keys=[collection_id], primaryjoin="Photo.collection_id == Collection.id"

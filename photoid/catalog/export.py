@@ -1,0 +1,215 @@
+"""File exports of published photos: MARCXML, MODS, Dublin Core XML, CSV and CONTENTdm.
+
+``start_export`` checks the request and works out which photos changed; ``stream_export``
+writes them record by record (memory holds one batch of records whatever the size) and, once
+the last byte is written, records the ``ExportRun`` that ``--since-last`` reads next time.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from lxml import etree
+from sqlalchemy import Select, select
+
+from photoid.catalog import dublin_core, marc, mods, tabular
+from photoid.catalog.models import ExportRun
+from photoid.catalog.records import CatalogRecord, iter_catalog_records
+from photoid.db import utcnow
+from photoid.extensions import db
+from photoid.photos.models import Collection, Photo
+from photoid.photos.queries import public_photos
+
+
+class ExportError(ValueError):
+    """The export cannot start; ``str()`` says what to change."""
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    label: str
+    extension: str
+    mimetype: str
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    "marcxml": ExportFormat("marcxml", "MARCXML (MARC 21)", "xml", "application/marcxml+xml"),
+    "mods": ExportFormat("mods", "MODS 3.8", "xml", "application/mods+xml"),
+    "dc": ExportFormat("dc", "Dublin Core XML", "xml", "application/xml"),
+    "csv": ExportFormat("csv", "CSV spreadsheet", "csv", "text/csv"),
+    "contentdm": ExportFormat("contentdm", "CONTENTdm tab-delimited", "txt", "text/tab-separated-values"),
+}
+
+
+@dataclass
+class ExportPlan:
+    """A checked export request: what to write and what to record when it is done."""
+
+    format: ExportFormat
+    collection: Collection | None
+    since_at: datetime | None
+    started_at: datetime
+    actor_id: int | None
+    query: Select  # type: ignore[type-arg]
+    #: How many photos were written, once ``stream_export`` has finished.
+    record_count: int = 0
+
+    @property
+    def filename(self) -> str:
+        scope = self.collection.slug if self.collection else "all"
+        return f"photoid-{scope}-{self.format.name}-{self.started_at:%Y%m%d-%H%M%S}.{self.format.extension}"
+
+
+def parse_since(text: str) -> datetime:
+    """``2026-11-01`` or ``2026-11-01T09:30:00`` (UTC) as a naive UTC datetime.
+
+    Raises ExportError with an example when the text is not a date.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ExportError(f"“{text[:40]}” is not a date we can read. Please write it like 2026-11-01.") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def last_run(format_name: str, collection_id: int | None) -> ExportRun | None:
+    """The most recent finished export of this format and scope (a collection, or everything)."""
+    return db.session.scalar(
+        select(ExportRun)
+        .where(ExportRun.format == format_name, ExportRun.collection_id.is_(collection_id) if collection_id is None
+               else ExportRun.collection_id == collection_id, ExportRun.finished_at.is_not(None))
+        .order_by(ExportRun.started_at.desc(), ExportRun.id.desc())
+        .limit(1)
+    )
+
+
+def start_export(
+    format_name: str, *, collection_slug: str | None = None, since: datetime | date | None = None,
+    since_last: bool = False, actor_id: int | None = None,
+) -> ExportPlan:
+    """Check an export request and choose its photos: published photos in published collections,
+    of one collection when given, changed after ``since`` or after the previous run.
+
+    Changes nothing. Raises ExportError for an unknown format or collection, or when both
+    ``since`` and ``since_last`` are given.
+    """
+    fmt = EXPORT_FORMATS.get(format_name)
+    if fmt is None:
+        raise ExportError(f"There is no export format called “{format_name[:30]}”. Choose one of: {', '.join(EXPORT_FORMATS)}.")
+    if since is not None and since_last:
+        raise ExportError("Choose either a date or “since the last export”, not both.")
+    collection = None
+    query = public_photos()
+    if collection_slug:
+        collection = db.session.scalar(select(Collection).where(Collection.slug == collection_slug))
+        if collection is None:
+            raise ExportError(f"There is no collection called “{collection_slug[:60]}”.")
+        query = query.where(Photo.collection_id == collection.id)
+    since_at: datetime | None = None
+    if since_last:
+        previous = last_run(fmt.name, collection.id if collection else None)
+        since_at = previous.started_at if previous else None
+    elif isinstance(since, datetime):
+        since_at = since
+    elif isinstance(since, date):
+        since_at = datetime.combine(since, time.min)
+    if since_at is not None:
+        query = query.where(Photo.modified_at > since_at)
+    return ExportPlan(format=fmt, collection=collection, since_at=since_at, started_at=utcnow(),
+                      actor_id=actor_id, query=query)
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only file whose content is taken away after each record."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
+_XML_ROOTS = {
+    "marcxml": (f"{{{marc.MARC}}}collection", {"marc": marc.MARC}, marc.to_marcxml),
+    "mods": (f"{{{mods.MODS}}}modsCollection", {"mods": mods.MODS}, mods.to_mods),
+    "dc": ("collection", {}, dublin_core.to_oai_dc),
+}
+
+
+def _xml_chunks(format_name: str, records: Iterable[CatalogRecord]) -> Iterator[bytes]:
+    root, nsmap, to_element = _XML_ROOTS[format_name]
+    out = _Chunks()
+    with etree.xmlfile(out, encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element(root, nsmap=nsmap):
+            xf.write("\n")
+            for record in records:
+                xf.write(to_element(record), pretty_print=True)
+                xf.flush()
+                yield out.take()
+    yield out.take()
+
+
+def _table_chunks(format_name: str, records: Iterable[CatalogRecord]) -> Iterator[bytes]:
+    text = io.StringIO()
+    if format_name == "csv":
+        writer = csv.writer(text, lineterminator="\r\n")
+        text.write("\ufeff")  # a byte-order mark, so spreadsheets open the file as UTF-8
+        writer.writerow(tabular.CSV_COLUMNS)
+        write_row = lambda record: writer.writerow(tabular.csv_row(record))  # noqa: E731
+    else:  # CONTENTdm: tabs between fields, no quoting; cells never hold tabs or line breaks
+        text.write("\t".join(tabular.CONTENTDM_COLUMNS) + "\r\n")
+        write_row = lambda record: text.write("\t".join(tabular.contentdm_row(record)) + "\r\n")  # noqa: E731
+    for record in records:
+        write_row(record)
+        yield text.getvalue().encode("utf-8")
+        text.seek(0)
+        text.truncate()
+    yield text.getvalue().encode("utf-8")
+
+
+def render(format_name: str, records: Iterable[CatalogRecord]) -> Iterator[bytes]:
+    """The export file for these records, in pieces of about one record each. Changes nothing."""
+    if format_name in _XML_ROOTS:
+        return _xml_chunks(format_name, records)
+    return _table_chunks(format_name, records)
+
+
+def stream_export(plan: ExportPlan, *, base_url: str, batch_size: int = 500) -> Iterator[bytes]:
+    """Write the planned export piece by piece, then record the run and commit.
+
+    The run is recorded only when the whole file was written, so an interrupted download does
+    not move the ``--since-last`` mark. Raises nothing of its own.
+    """
+    def counted() -> Iterator[CatalogRecord]:
+        for record in iter_catalog_records(plan.query, base_url=base_url, batch_size=batch_size):
+            plan.record_count += 1
+            yield record
+
+    yield from render(plan.format.name, counted())
+    db.session.add(ExportRun(
+        format=plan.format.name, collection_id=plan.collection.id if plan.collection else None,
+        since_at=plan.since_at, started_at=plan.started_at, finished_at=utcnow(), record_count=plan.record_count,
+        actor_id=plan.actor_id,
+    ))
+    db.session.commit()
+
+
+def recent_runs(limit: int = 20) -> list[ExportRun]:
+    """The latest export runs, newest first."""
+    return list(db.session.scalars(select(ExportRun).order_by(ExportRun.started_at.desc(), ExportRun.id.desc()).limit(limit)))

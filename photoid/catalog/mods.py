@@ -1,0 +1,117 @@
+"""A catalog record as MODS 3.8, keeping EDTF dates as EDTF and authority URIs as ``valueURI``."""
+from __future__ import annotations
+
+from lxml import etree
+
+from photoid.catalog.records import CatalogRecord, Fact, xml_safe
+from photoid.edtf import is_valid
+from photoid.templating import RIGHTS_LABELS
+
+MODS = "http://www.loc.gov/mods/v3"
+XLINK = "http://www.w3.org/1999/xlink"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SCHEMA_URL = "http://www.loc.gov/standards/mods/v3/mods-3-8.xsd"
+NSMAP = {"mods": MODS, "xlink": XLINK, "xsi": XSI}
+#: Known vocabularies: the start of a value URI and the vocabulary's own URI (``authorityURI``).
+AUTHORITIES = (
+    ("http://id.loc.gov/authorities/names/", "http://id.loc.gov/authorities/names"),
+    ("https://id.loc.gov/authorities/names/", "http://id.loc.gov/authorities/names"),
+    ("http://id.loc.gov/authorities/subjects/", "http://id.loc.gov/authorities/subjects"),
+    ("https://id.loc.gov/authorities/subjects/", "http://id.loc.gov/authorities/subjects"),
+    ("http://www.wikidata.org/entity/", "http://www.wikidata.org/entity/"),
+    ("https://www.wikidata.org/entity/", "http://www.wikidata.org/entity/"),
+    ("https://sws.geonames.org/", "http://sws.geonames.org/"),
+    ("http://sws.geonames.org/", "http://sws.geonames.org/"),
+)
+
+
+def _el(parent: etree._Element, name: str, text: str | None = None, **attributes: str) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{MODS}}}{name}", {k: xml_safe(v) for k, v in attributes.items() if v})
+    if text is not None:
+        element.text = xml_safe(text)
+    return element
+
+
+def _uris(fact: Fact) -> dict[str, str]:
+    uri = fact.authority_uri
+    if not uri:
+        return {}
+    vocabulary = next((auth for prefix, auth in AUTHORITIES if uri.startswith(prefix)), "")
+    return {"authorityURI": vocabulary, "valueURI": uri}
+
+
+def _date(parent: etree._Element, name: str, edtf: str, **attributes: str) -> None:
+    if is_valid(edtf):
+        _el(parent, name, edtf, encoding="edtf", **attributes)
+    else:  # recorded before the parser knew it; keep it, but do not claim it is EDTF
+        _el(parent, name, edtf, **attributes)
+
+
+def _subjects(root: etree._Element, record: CatalogRecord) -> None:
+    for topic in record.subjects:
+        _el(_el(root, "subject"), "topic", topic)
+    for place in record.places:
+        _el(_el(root, "subject"), "geographic", place)
+    for fact in record.people:
+        name = _el(_el(root, "subject"), "name", type="personal", **_uris(fact))
+        _el(name, "namePart", fact.heading)
+        if fact.dates and fact.is_controlled:
+            _el(name, "namePart", fact.dates, type="date")
+    for fact in record.fact_places:
+        subject = _el(root, "subject")
+        _el(subject, "geographic", fact.heading, **_uris(fact))
+        if fact.latitude is not None and fact.longitude is not None:
+            _el(_el(subject, "cartographics"), "coordinates", f"{fact.latitude}, {fact.longitude}")
+    for fact in record.events:
+        _el(_el(root, "subject"), "topic", fact.heading, **_uris(fact))
+    for fact in record.dates:
+        _date(_el(root, "subject"), "temporal", fact.heading)
+    for fact in record.keywords:
+        _el(_el(root, "subject"), "topic", fact.heading)
+
+
+def _note(record: CatalogRecord) -> str:
+    verified = record.verified_at
+    when = f" on {verified:%B} {verified.day}, {verified.year}" if verified else ""
+    return f"Identifications contributed by the community and verified by {record.verified_by}{when}."
+
+
+def to_mods(record: CatalogRecord) -> etree._Element:
+    """A ``<mods:mods>`` element for the photo; valid against mods-3-8.xsd."""
+    root = etree.Element(f"{{{MODS}}}mods", nsmap=NSMAP, version="3.8")
+    root.set(f"{{{XSI}}}schemaLocation", f"{MODS} {SCHEMA_URL}")
+    _el(_el(root, "titleInfo"), "title", record.title)
+    if record.creator:
+        name = _el(root, "name")
+        _el(name, "namePart", record.creator)
+        _el(_el(name, "role"), "roleTerm", "creator", type="text", authority="marcrelator")
+    _el(root, "typeOfResource", "still image")
+    _el(root, "genre", "Photographs", authority="gmgpc")
+    if record.date_edtf:
+        _date(_el(root, "originInfo", eventType="production"), "dateCreated", record.date_edtf, keyDate="yes")
+    physical = _el(root, "physicalDescription")
+    _el(physical, "form", "photograph", authority="marcsmd")
+    _el(physical, "internetMediaType", record.format)
+    _el(physical, "digitalOrigin", "reformatted digital")
+    if record.description:
+        _el(root, "abstract", record.description)
+    if record.facts:
+        _el(root, "note", _note(record), type="verification")
+    _subjects(root, record)
+    host = _el(root, "relatedItem", type="host")
+    _el(_el(host, "titleInfo"), "title", record.collection_title)
+    _el(root, "identifier", record.identifier, type="local")
+    _el(root, "identifier", record.page_url, type="uri")
+    location = _el(root, "location")
+    _el(location, "physicalLocation", record.institution_name)
+    _el(location, "url", record.page_url, usage="primary display", access="object in context")
+    _el(location, "url", record.image_url, access="preview")
+    if record.rights_uri:
+        rights = _el(root, "accessCondition", RIGHTS_LABELS.get(record.rights_uri, record.rights_uri),
+                     type="use and reproduction")
+        rights.set(f"{{{XLINK}}}href", xml_safe(record.rights_uri))
+    info = _el(root, "recordInfo")
+    _el(info, "recordContentSource", record.institution_name)
+    _el(info, "recordChangeDate", record.modified_at.strftime("%Y-%m-%dT%H:%M:%S"), encoding="iso8601")
+    _el(info, "recordIdentifier", record.identifier)
+    return root

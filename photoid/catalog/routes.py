@@ -1,0 +1,117 @@
+"""Catalog pages: IIIF Presentation manifests (public) and the staff export page ``/admin/exports``."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request, stream_with_context
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, RadioField, SelectChoice, SelectField
+from wtforms.validators import Optional
+
+from photoid.accounts.models import User
+from photoid.catalog import export, manifests
+from photoid.catalog.records import catalog_records
+from photoid.extensions import db, login_manager
+from photoid.photos.models import Collection, Photo
+from photoid.photos.queries import public_photos
+from photoid.photos.routes import visible_photo
+
+bp = Blueprint("catalog", __name__, template_folder="templates")
+
+CHANGED_CHOICES = [
+    SelectChoice("all", "Every published photo"),
+    SelectChoice("since_last", "Only photos changed since the last export in this format"),
+    SelectChoice("since_date", "Only photos changed since a date"),
+]
+
+
+class ExportForm(FlaskForm):
+    format = SelectField(
+        "File format", choices=[SelectChoice(f.name, f.label) for f in export.EXPORT_FORMATS.values()], default="marcxml",
+    )
+    collection = SelectField("Collection", choices=[], default="", validators=[Optional()])
+    changed = RadioField("Which photos", choices=CHANGED_CHOICES, default="all")
+    since = DateField(
+        "Changed since", validators=[Optional()], description="Only used with “changed since a date”. For example 2026-11-01.",
+    )
+
+
+# --- IIIF manifests ------------------------------------------------------------------------------
+
+def _json_ld(document: dict[str, object]) -> Response:
+    response = jsonify(document)
+    if "application/ld+json" in request.headers.get("Accept", ""):
+        response.headers["Content-Type"] = manifests.MEDIA_TYPE
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/iiif/3/<int:photo_id>/manifest")
+def photo_manifest(photo_id: int) -> Response:
+    visible_photo(photo_id)  # 404 unless the photo and its collection are published
+    record = catalog_records([photo_id], base_url=request.url_root)[0]
+    return _json_ld(manifests.photo_manifest(record, base_url=request.url_root))
+
+
+@bp.route("/iiif/3/collections/<slug>/manifest")
+def collection_manifest(slug: str) -> Response:
+    collection = db.session.scalar(select(Collection).where(Collection.slug == slug, Collection.is_published.is_(True)))
+    if collection is None:
+        abort(404, "There is no published collection at this address.")
+    photos = db.session.execute(
+        public_photos().where(Photo.collection_id == collection.id).with_only_columns(Photo.id, Photo.title).order_by(Photo.id)
+    ).all()
+    return _json_ld(manifests.collection_manifest(
+        slug=collection.slug, title=collection.title, description=collection.description,
+        institution_name=collection.institution.name, base_url=request.url_root, photos=photos,
+    ))
+
+
+# --- file exports --------------------------------------------------------------------------------
+
+def _require_staff() -> User:
+    """The signed-in archivist (with at least one institution) or admin; sign-in or 403 otherwise."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    user: User = current_user._get_current_object()
+    if not (user.is_admin or (user.role == "archivist" and user.institutions)):
+        abort(403)
+    return user
+
+
+def _page(form: ExportForm, status: int = 200, errors: list[str] | None = None) -> tuple[str, int]:
+    runs = export.recent_runs()
+    names = {c.id: c.title for c in db.session.scalars(select(Collection))}
+    actor_ids = {run.actor_id for run in runs if run.actor_id}
+    actors = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    return render_template(
+        "catalog/exports.html", form=form, runs=runs, collection_names=names, run_actors=actors,
+        formats=export.EXPORT_FORMATS, errors=errors or [],
+    ), status
+
+
+@bp.route("/admin/exports", methods=["GET", "POST"])
+def exports() -> Response | tuple[str, int]:
+    user = _require_staff()
+    form = ExportForm()
+    collections = db.session.scalars(select(Collection).order_by(Collection.title)).all()
+    form.collection.choices = [SelectChoice("", "All collections"), *(SelectChoice(c.slug, c.title) for c in collections)]
+    if request.method == "GET":
+        return _page(form)
+    if not form.validate_on_submit():
+        return _page(form, 400, ["Please check the choices below and try again."])
+    if form.changed.data == "since_date" and form.since.data is None:
+        form.since.errors = [*form.since.errors, "Please enter the date, for example 2026-11-01."]
+        return _page(form, 400)
+    try:
+        plan = export.start_export(
+            form.format.data, collection_slug=form.collection.data or None,
+            since=form.since.data if form.changed.data == "since_date" else None,
+            since_last=form.changed.data == "since_last", actor_id=user.id,
+        )
+    except export.ExportError as error:
+        return _page(form, 400, [str(error)])
+    body = stream_with_context(export.stream_export(plan, base_url=request.url_root))
+    return Response(body, mimetype=plan.format.mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{plan.filename}"', "Cache-Control": "no-store",
+    })
