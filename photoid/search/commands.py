@@ -1,0 +1,40 @@
+"""``photoid reindex``: rebuild the search index, or check it against the database."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from photoid.search import index, queue
+
+
+def ensure_index(*, rebuild: bool, echo: Callable[[str], None]) -> None:
+    """Build the index when ``rebuild`` is set or there is none yet (the demo loader calls this)."""
+    if rebuild or not index.exists(current_app.config["INDEX_DIR"]):
+        count = queue.reindex(current_app._get_current_object(), procs=1)  # type: ignore[attr-defined]
+        echo(f"Search index built: {count} photos.")
+
+
+@click.command("reindex")
+@click.option("--check", is_flag=True, help="Compare the index with the database and fix the differences.")
+@click.option("--procs", type=click.IntRange(1, 16), default=2, show_default=True, help="Writer processes for a rebuild.")
+@with_appcontext
+def reindex_command(check: bool, procs: int) -> None:
+    """Rebuild the search index from the database and swap it in while the site keeps answering."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not check:
+        count = queue.reindex(app, procs=procs)
+        click.echo(f"Search index rebuilt: {count} photos.")
+        return
+    try:
+        report = queue.check(app, fix=True)
+    except index.IndexMissing:
+        raise click.ClickException("There is no search index yet; run `photoid reindex` to build it.") from None
+    for label, ids in (("missing from the index", report.missing), ("out of date", report.stale),
+                       ("in the index but not public", report.extra)):
+        if ids:
+            shown = ", ".join(str(i) for i in ids[:50]) + (" …" if len(ids) > 50 else "")
+            click.echo(f"{len(ids)} photo(s) {label}: {shown}")
+    click.echo(f"Fixed {report.problems} photo(s)." if report.problems else "The search index matches the database.")

@@ -1,0 +1,446 @@
+"""The search index adapter: the only module that imports Whoosh (the ``whoosh3`` distribution).
+
+It knows nothing of the database: callers hand it plain documents (see ``PhotoDocument``) and get
+plain results back. The index lives in ``<index dir>/current``, a symlink to one build folder, so
+``build()`` can write a new folder and swap it in atomically while readers keep answering.
+
+Phrases are answered from adjacent word pairs indexed as terms of the ``text`` field
+("main street"), not from word positions: a two-word phrase is one term look-up, a longer one the
+AND of its pairs. No field stores positions, and all text is analysed once, which keeps the index
+small and the writer fast.
+"""
+from __future__ import annotations
+
+import html
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from itertools import chain
+from pathlib import Path
+
+from whoosh import columns, fields, highlight, index, qparser, query, sorting
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.support.charset import accent_map
+
+from photoid.search.records import Hit, PhotoDocument, Results
+
+__all__ = ["Hit", "IndexMissing", "PhotoDocument", "Reader", "Results", "apply", "build", "exists",
+           "fingerprints", "parse", "search", "suggest"]
+
+CURRENT = "current"
+#: Facets offered on the results page, in the order shown; each is a stored multi-valued field.
+FACETS = ("collection", "institution", "person", "place", "event", "decade", "unidentified")
+SORTS = ("relevance", "date", "identified")
+MAX_QUERY_LENGTH = 200
+_TEXT_FIELDS = ("text", "title", "names")
+
+
+def _analyzer():  # type: ignore[no-untyped-def]
+    """Words, lower-cased, accents folded ("Müller" = "muller"), stop words dropped, stemmed."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+
+
+class _WordsAndPairs(Filter):
+    """Emits every word and, after it, the pair it makes with the word before ("main street")."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        previous = None
+        for token in tokens:
+            word = token.text
+            yield token
+            if previous is not None:
+                token.text = f"{previous} {word}"
+                yield token
+            previous = word
+
+
+_ANALYZER = _analyzer()
+_TEXT_ANALYZER = _analyzer() | _WordsAndPairs()
+_SPELL_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def schema() -> fields.Schema:
+    """The index schema: searchable text without positions, a pair field for phrases, facets."""
+    text = dict(analyzer=_ANALYZER, phrase=False)
+    return fields.Schema(
+        photo_id=fields.ID(stored=True, unique=True),
+        # Everything searchable, analysed once: words and adjacent pairs (phrases), no positions.
+        text=fields.TEXT(analyzer=_TEXT_ANALYZER, phrase=False),
+        # Short fields searched again so that a match in the title or a name ranks first.
+        title=fields.TEXT(stored=True, field_boost=3.0, **text),
+        names=fields.TEXT(stored=True, field_boost=2.0, **text),
+        description=fields.STORED(),
+        # Unstemmed words of titles and names, for "Did you mean".
+        spell=fields.TEXT(analyzer=_SPELL_ANALYZER, phrase=False),
+        # Facet values as "decade:1940": a term to filter on, and a column to count from.
+        facet=fields.KEYWORD(commas=True),
+        facet_values=fields.COLUMN(columns.VarBytesColumn()),
+        date_sort=fields.COLUMN(columns.VarBytesColumn()),
+        identified_at=fields.COLUMN(columns.VarBytesColumn()),
+        fingerprint=fields.STORED(),
+    )
+
+
+def _parse_schema() -> fields.Schema:
+    """The schema the query parser sees: ``text`` analysed into words only (pairs come from phrases)."""
+    parse_schema = schema()
+    parse_schema.remove("text")
+    parse_schema.add("text", fields.TEXT(analyzer=_ANALYZER, phrase=False))
+    return parse_schema
+
+
+_PARSE_SCHEMA = _parse_schema()
+
+
+# --------------------------------------------------------------------------- documents
+
+def _facet_values(doc: PhotoDocument) -> str:
+    values = {f"collection:{doc.collection}", f"institution:{doc.institution}",
+              f"unidentified:{'yes' if doc.unidentified else 'no'}"}
+    for name in ("person", "place", "event", "decade"):
+        values.update(f"{name}:{value}" for value in getattr(doc, name))
+    return ",".join(sorted(values))
+
+
+def _fields(doc: PhotoDocument) -> dict[str, object]:
+    names = " · ".join(doc.names)
+    facets = _facet_values(doc)
+    return {
+        "photo_id": str(doc.photo_id),
+        "text": "\n".join([doc.title, names, doc.description, doc.identifier]),
+        "title": doc.title,
+        "names": names,
+        "description": doc.description,
+        "spell": f"{doc.title}\n{names}",
+        "facet": facets,
+        "facet_values": facets.encode(),
+        "date_sort": doc.date_sort.encode(),
+        "identified_at": doc.identified_at.encode(),
+        "fingerprint": doc.fingerprint(),
+    }
+
+
+# --------------------------------------------------------------------------- locations and readers
+
+class IndexMissing(Exception):
+    """There is no index yet (run ``photoid reindex``)."""
+
+
+def current_path(root: Path) -> Path:
+    return Path(root) / CURRENT
+
+
+def exists(root: Path) -> bool:
+    """True when ``root`` holds a built index."""
+    path = current_path(root)
+    return path.is_dir() and index.exists_in(str(path))
+
+
+class Reader:
+    """One open searcher per process, kept between requests and reopened only when the index changed.
+
+    Each query costs one stat of the ``current`` link and one read of the index's generation
+    number. When ``photoid reindex`` swaps in a new build, the link's target changes and the
+    searcher is reopened once on the new folder.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._target: str | None = None
+        self._searcher = None
+        self._ix = None
+        self.facet_table = _FacetTable()
+
+    def searcher(self):  # type: ignore[no-untyped-def]
+        """The process's searcher, up to date with the last commit; raises IndexMissing."""
+        path = current_path(self.root)
+        try:
+            target = os.path.realpath(path) if path.is_symlink() else None
+        except OSError:
+            target = None
+        with self._lock:
+            if target is None:
+                raise IndexMissing(str(self.root))
+            if self._searcher is None or target != self._target:
+                if not index.exists_in(target):
+                    raise IndexMissing(str(self.root))
+                self._open(index.open_dir(target))
+                self._target = target
+            elif self._ix.latest_generation() != self._searcher.reader().generation():
+                # Not ``searcher.refresh()``: it reuses segment readers by segment id, so deletions
+                # committed since (a photo withdrawn) would stay visible. A changed index is rare.
+                self._open(self._ix)
+            return self._searcher
+
+    def _open(self, ix) -> None:  # type: ignore[no-untyped-def]
+        if self._searcher is not None:
+            self._searcher.close()
+        self._ix = ix
+        self._searcher = ix.searcher()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+            self._target = None
+
+
+# --------------------------------------------------------------------------- writing
+
+def apply(root: Path, *, upserts: Iterable[PhotoDocument] = (), removals: Iterable[int] = ()) -> int:
+    """Add or replace ``upserts`` and delete ``removals`` in the current index, in one commit.
+
+    The caller must hold the writer lock (see ``photoid.search.queue``). Returns the number of
+    changes. Raises IndexMissing when there is no index.
+    """
+    if not exists(root):
+        raise IndexMissing(str(root))
+    ix = index.open_dir(os.path.realpath(current_path(root)))
+    writer = ix.writer(timeout=30.0)
+    changes = 0
+    try:
+        for photo_id in removals:
+            writer.delete_by_term("photo_id", str(photo_id))
+            changes += 1
+        for doc in upserts:
+            writer.update_document(**_fields(doc))
+            changes += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return changes
+
+
+def build(root: Path, documents: Iterable[PhotoDocument], *, procs: int = 2, limitmb: int = 256) -> Path:
+    """Write every document into a new build folder, then point ``current`` at it atomically.
+
+    Until the swap, readers keep using the previous build; a build killed half way leaves only an
+    unused folder, removed by the next build. Returns the new folder. Keeps the previous build (a
+    reader may still have it open) and deletes older ones.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / f"build-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
+    target.mkdir()
+    ix = index.create_in(str(target), schema())
+    kwargs = {"procs": procs, "limitmb": limitmb, "multisegment": True} if procs > 1 else {"limitmb": limitmb}
+    writer = ix.writer(**kwargs)
+    try:
+        for doc in documents:
+            writer.add_document(**_fields(doc))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    _swap(root, target)
+    return target
+
+
+def _swap(root: Path, target: Path) -> None:
+    link = current_path(root)
+    previous = os.path.realpath(link) if link.is_symlink() else None
+    temporary = root / f".current-{os.getpid()}"
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    temporary.symlink_to(target.name)
+    os.replace(temporary, link)  # atomic: readers see the old build or the new one, never neither
+    keep = {str(target), previous}
+    for folder in root.glob("build-*"):
+        if str(folder.resolve()) not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def fingerprints(root: Path) -> dict[int, str]:
+    """Every indexed photo id with its document's fingerprint (for ``reindex --check``)."""
+    if not exists(root):
+        raise IndexMissing(str(root))
+    with index.open_dir(os.path.realpath(current_path(root))).searcher() as searcher:
+        return {int(stored["photo_id"]): stored["fingerprint"] for stored in searcher.all_stored_fields()}
+
+
+# --------------------------------------------------------------------------- querying
+
+class _EscapingFormatter(highlight.Formatter):
+    """Escapes the data first, then wraps matches in <mark>: indexed text can never inject markup."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):  # type: ignore[no-untyped-def]
+        return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
+
+    def format_fragment(self, fragment, replace=False):  # type: ignore[no-untyped-def]
+        out, index_ = [], fragment.startchar
+        text = fragment.text
+        for token in fragment.matches:
+            if token.startchar < index_:
+                continue
+            out.append(html.escape(text[index_:token.startchar]))
+            out.append(self.format_token(text, token, replace))
+            index_ = token.endchar
+        out.append(html.escape(text[index_:fragment.endchar]))
+        return "".join(out)
+
+
+def _parser() -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(_TEXT_FIELDS), _PARSE_SCHEMA, group=qparser.AndGroup)
+    parser.remove_plugin_class(qparser.WildcardPlugin)  # "a*" would expand to thousands of terms
+    parser.remove_plugin_class(qparser.FieldsPlugin)  # "title:" is just a word to patrons
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    parser.remove_plugin_class(qparser.RangePlugin)
+    parser.remove_plugin_class(qparser.GroupPlugin)
+    parser.add_plugin(qparser.PlusMinusPlugin())  # -exclusion
+    return parser
+
+
+_PARSER_LOCAL = threading.local()
+
+
+def parse(text: str) -> query.Query:
+    """Words are ANDed; "quoted phrases", -exclusion and OR work as people expect.
+
+    A phrase becomes the AND of its adjacent word pairs in the ``text`` field.
+    """
+    parser = getattr(_PARSER_LOCAL, "parser", None)
+    if parser is None:
+        parser = _PARSER_LOCAL.parser = _parser()
+    # "NOT" and "AND" are words here; "OR" (upper case) is an operator, "-word" excludes.
+    cleaned = re.sub(r"\b(AND|NOT|ANDNOT|ANDMAYBE)\b", lambda m: m.group(0).lower(), text).replace(":", " ")
+    return _phrases_to_pairs(parser.parse(cleaned))
+
+
+def _phrases_to_pairs(q: query.Query) -> query.Query:
+    if isinstance(q, query.Phrase):
+        words = list(q.words)
+        if len(words) == 1:
+            return query.Term(q.fieldname, words[0])
+        if not words:
+            return query.NullQuery
+        return query.And([query.Term("text", f"{a} {b}") for a, b in zip(words, words[1:])])
+    if isinstance(q, query.Or) and q.subqueries and all(isinstance(s, query.Phrase) for s in q.subqueries):
+        # The multifield parser asks each field for the phrase: one pair look-up answers them all.
+        return _phrases_to_pairs(q.subqueries[0])
+    return q.apply(_phrases_to_pairs)
+
+
+def _highlight_words(q: query.Query) -> frozenset[str]:
+    """The analysed words to mark in snippets, phrases included (excluded words never match)."""
+    words: set[str] = set()
+    for fieldname, text in q.iter_all_terms():
+        if fieldname in _TEXT_FIELDS:
+            words.update(str(text).split())
+    return frozenset(words)
+
+
+def _filter(filters: dict[str, list[str]]) -> query.Query | None:
+    parts = [query.Term("facet", f"{name}:{value}") for name, values in filters.items() if name in FACETS
+             for value in values]
+    return query.And(parts) if parts else None
+
+
+class _FacetTable:
+    """Every document's facet values, read once per searcher generation from the column."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._searcher = None
+        self._rows: list[tuple[str, ...]] = []
+
+    def rows(self, searcher) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+        with self._lock:
+            if searcher is not self._searcher:
+                column = searcher.reader().column_reader("facet_values")
+                self._rows = [tuple(raw.decode().split(",")) if raw else () for raw in column]
+                self._searcher = searcher
+            return self._rows
+
+
+def _count_facets(rows: list[tuple[str, ...]], docnums: list[int], limit: int) -> dict[str, list[tuple[str, int]]]:
+    counts: Counter[str] = Counter(chain.from_iterable(rows[docnum] for docnum in docnums))
+    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        name, _, value = key.partition(":")
+        if name in facets and len(facets[name]) < limit and value not in ("", "None"):
+            facets[name].append((value, count))
+    return facets
+
+
+def search(
+    reader: Reader, text: str, *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
+    page: int = 1, per_page: int = 24, with_facets: bool = True, facet_limit: int = 12,
+) -> Results:
+    """One page of matching photos with snippets, facet counts and a spelling suggestion.
+
+    An empty ``text`` with filters lists every photo that matches the filters. Reads only.
+    Raises IndexMissing when there is no index yet.
+    """
+    searcher = reader.searcher()
+    text = text.strip()
+    q = parse(text) if text else query.Every()
+    flt = _filter(filters or {})
+    if flt is not None:
+        q = query.And([q, flt]) if text else flt
+    page = max(1, page)
+    # One unscored pass finds every match (the count and the facets); the scored pass ranks the page.
+    docnums = list(searcher.docs_for_query(q))
+    if sort == "date":
+        sortedby = sorting.FieldFacet("date_sort")
+    elif sort == "identified":
+        sortedby = sorting.FieldFacet("identified_at", reverse=True)
+    else:
+        sortedby = None
+    results = searcher.search(q, limit=page * per_page, sortedby=sortedby)
+    words = _highlight_words(q) if text else frozenset()
+    hits = [Hit(photo_id=int(hit["photo_id"]), snippet=_snippet(hit, words))
+            for hit in results[(page - 1) * per_page: page * per_page]]
+    facets = _count_facets(reader.facet_table.rows(searcher), docnums, facet_limit) if with_facets else {}
+    total = len(docnums)
+    suggestion = suggest(reader, text) if text and not total else None
+    return Results(hits=hits, total=total, page=page, per_page=per_page, facets=facets, suggestion=suggestion)
+
+
+def _snippet(hit, words: frozenset[str]) -> str:  # type: ignore[no-untyped-def]
+    """The best matching passage as escaped HTML, matched words in <mark>."""
+    for name in ("description", "names", "title"):
+        text = hit.get(name) or ""
+        if text and words:
+            fragmenter = highlight.WholeFragmenter() if len(text) <= 240 else \
+                highlight.ContextFragmenter(maxchars=200, surround=60)
+            marked = highlight.highlight(text, words, _ANALYZER, fragmenter, _EscapingFormatter(), top=2)
+            if marked:
+                return marked
+    return html.escape((hit.get("description") or "")[:200])
+
+
+def suggest(reader: Reader, text: str) -> str | None:
+    """``text`` with each unknown word replaced by the closest word in the index, or None."""
+    searcher = reader.searcher()
+    corrector = searcher.corrector("spell")
+    changed = False
+    out = []
+    for piece in re.split(r"(\W+)", text):
+        word = "".join(token.text for token in _SPELL_ANALYZER(piece)) if re.fullmatch(r"\w+", piece) else ""
+        stems = [token.text for token in _ANALYZER(word)]
+        known = len(word) <= 2 or piece == "OR" or not stems or searcher.doc_frequency("text", stems[0])
+        if not known:
+            options = corrector.suggest(word, limit=1, maxdist=2, prefix=1)  # first letter kept: 10x faster
+            if options:
+                out.append(options[0])
+                changed = True
+                continue
+        out.append(piece)
+    return "".join(out) if changed else None

@@ -1,0 +1,62 @@
+"""Plain data passed to and from the index adapter (no Whoosh here): documents in, results out."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PhotoDocument:
+    """Everything the index holds about one published photo (approved facts only)."""
+
+    photo_id: int
+    title: str
+    description: str = ""
+    identifier: str = ""
+    #: Headings and variants of approved people, places and events, free-text names, keywords.
+    names: list[str] = field(default_factory=list)
+    collection: int | None = None
+    institution: int | None = None
+    person: list[int] = field(default_factory=list)
+    place: list[int] = field(default_factory=list)
+    event: list[int] = field(default_factory=list)
+    decade: list[int] = field(default_factory=list)
+    unidentified: bool = False
+    #: "YYYY-MM-DD" of the earliest date, "9999-12-31" when undated.
+    date_sort: str = "9999-12-31"
+    #: ISO time of the latest approval, "" when nothing is approved yet.
+    identified_at: str = ""
+
+    def fingerprint(self) -> str:
+        """A hash of the whole document: equal fingerprints mean the index entry is up to date."""
+        raw = repr(tuple(getattr(self, name) for name in self.__dataclass_fields__))
+        return hashlib.sha1(raw.encode()).hexdigest()
+
+
+@dataclass
+class Hit:
+    photo_id: int
+    #: Escaped HTML with the matched words in ``<mark>``; safe to render with ``|safe``.
+    snippet: str
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
