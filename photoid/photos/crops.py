@@ -1,0 +1,109 @@
+"""Crops of a photo's display image: the face or building inside an identification's box.
+
+One implementation for the moderation queue's cards and the public person, place and event
+pages. A crop is cut from the display derivative once and kept next to the derivatives, named
+by the photo's checksum and the box, so the next request sends the file without decoding.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image
+
+from photoid.photos.storage import LocalStorage, derivative_key, photo_prefix
+
+#: Longest side of a crop in pixels.
+CROP_SIZE = 480
+JPEG_QUALITY = 85
+
+
+class Boxed(Protocol):
+    """Anything with a region stored as fractions of the image (an Identification)."""
+
+    region_x: float | None
+    region_y: float | None
+    region_w: float | None
+    region_h: float | None
+
+
+def region_of(item: Boxed) -> tuple[float, float, float, float] | None:
+    """The box as (x, y, width, height) fractions, or None when nothing was marked."""
+    values = (item.region_x, item.region_y, item.region_w, item.region_h)
+    if any(v is None for v in values):
+        return None
+    return values  # type: ignore[return-value]
+
+
+def pixel_box(size: tuple[int, int], region: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    """The region in pixels of an image of ``size``, at least one pixel wide and high, inside the image."""
+    width, height = size
+    x, y, w, h = region
+    left = min(max(0, int(x * width)), width - 1)
+    top = min(max(0, int(y * height)), height - 1)
+    right = max(left + 1, min(width, round((x + w) * width)))
+    bottom = max(top + 1, min(height, round((y + h) * height)))
+    return left, top, right, bottom
+
+
+def crop_jpeg(source: Path, region: tuple[float, float, float, float], *, size: int = CROP_SIZE) -> bytes:
+    """The region cut from the image at ``source``, at most ``size`` pixels a side, as JPEG bytes.
+
+    Raises OSError or ValueError when the image cannot be read.
+    """
+    with Image.open(source) as image:
+        part = image.crop(pixel_box(image.size, region))
+        part.thumbnail((size, size))
+        buffer = io.BytesIO()
+        part.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY)
+    return buffer.getvalue()
+
+
+def crop_key(checksum: str, region: tuple[float, float, float, float], *, size: int = CROP_SIZE) -> str:
+    """The storage key of a cached crop: the photo's folder, then a name made from the box and size."""
+    name = hashlib.sha256(("%.6f,%.6f,%.6f,%.6f,%d" % (*region, size)).encode()).hexdigest()[:24]
+    return f"{photo_prefix(checksum)}/regions/{name}.jpg"
+
+
+def cached_crop(store: LocalStorage, checksum: str, region: tuple[float, float, float, float], *,
+                size: int = CROP_SIZE) -> Path | None:
+    """The path of the crop's file, cutting and saving it on first use; None when there is no picture.
+
+    Writes the crop file (atomically: a half-written file is never served) the first time.
+    Returns None, rather than raising, when the display image is missing or unreadable.
+    """
+    target = store.path(crop_key(checksum, region, size=size))
+    if target.is_file():
+        return target
+    source = store.path(derivative_key(checksum, "display"))
+    if not source.is_file():
+        return None
+    try:
+        data = crop_jpeg(source, region, size=size)
+    except (OSError, ValueError):
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_crop(store: LocalStorage, checksum: str, region: tuple[float, float, float, float], *,
+              size: int = CROP_SIZE) -> tuple[bytes, str] | None:
+    """The crop's JPEG bytes and a stable ETag for them (cut and saved on first use, as
+    :func:`cached_crop`); None when there is no picture. Reading the small file whole leaves no
+    open file handle behind the response."""
+    path = cached_crop(store, checksum, region, size=size)
+    if path is None:
+        return None
+    return path.read_bytes(), path.stem
