@@ -1,0 +1,1 @@
+"""Admin pages: accounts and their roles, and each institution's settings."""
