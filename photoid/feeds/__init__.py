@@ -1,0 +1,1 @@
+"""Atom feeds: newly published photos, recently identified photos, and each staff member's queue."""

@@ -1,0 +1,291 @@
+"""Browse pages: photos by decade, recently identified, most discussed.
+
+Only published photos in published collections, read with plain SQL (not the search index).
+The Atom feeds (photoid/feeds) reuse the "recently identified" queries and the fact wording.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import selectinload
+
+from photoid.contributions.models import Comment, Confirmation, Identification
+from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.db import utcnow
+from photoid.edtf import MIN_YEAR, EDTFError, decades, describe, year_range
+from photoid.extensions import db
+from photoid.photos.models import Collection, Institution, Photo
+from photoid.photos.queries import Page, paginate, public_photos, published_collections
+
+bp = Blueprint("browse", __name__, template_folder="templates")
+
+#: How the facts of each kind are introduced, in the order they are listed.
+KIND_HEADINGS = {
+    "person": "People identified", "place": "Places identified", "event": "Events identified",
+    "date": "Date identified", "keyword": "Keywords",
+}
+#: ``?period=`` on the most discussed page: (label, days back or None for all time).
+PERIODS = {"recent": ("Last 90 days", 90), "all": ("All time", None)}
+UNKNOWN = "unknown"
+
+
+# --- how facts are worded ------------------------------------------------------------------------
+
+def fact_text(fact: Identification) -> str:
+    """What an approved identification says, in words: "John Smith (1890–1962)", "about 1945"."""
+    if fact.kind == "date" and fact.date_edtf:
+        return _date_words(fact.date_edtf)
+    record = fact.authority
+    if record is None:
+        return fact.text_value or ""
+    if not record.dates_edtf:
+        return record.heading
+    span = year_range(record.dates_edtf)
+    if span is None:
+        return f"{record.heading} ({_date_words(record.dates_edtf)})"
+    years = str(span[0]) if span[0] == span[1] else f"{span[0]}–{span[1]}"
+    return f"{record.heading} ({years})"
+
+
+def _date_words(edtf: str) -> str:
+    try:
+        return describe(edtf)
+    except EDTFError:
+        return edtf
+
+
+def fact_lines(facts: list[Identification]) -> list[str]:
+    """One line per kind, e.g. "People identified: John Smith (1890–1962), Mary Jones"."""
+    by_kind: dict[str, list[str]] = {}
+    for fact in facts:
+        text = fact_text(fact)
+        if text and text not in by_kind.setdefault(fact.kind, []):
+            by_kind[fact.kind].append(text)
+    return [f"{heading}: {', '.join(by_kind[kind])}" for kind, heading in KIND_HEADINGS.items() if by_kind.get(kind)]
+
+
+def provenance(fact: Identification) -> str:
+    """Who suggested a fact and who verified it when: display names only, never an email."""
+    verified = f"verified by {fact.photo.institution.verifier}"
+    if fact.reviewed_at is not None:
+        verified += f" on {fact.reviewed_at.day} {fact.reviewed_at.strftime('%B %Y')}"
+    if fact.contributor is not None:
+        return f"suggested by {fact.contributor.public_name}, {verified}"
+    return verified
+
+
+# --- decades -------------------------------------------------------------------------------------
+
+@dataclass
+class DecadeIndex:
+    """Photo counts per decade, and which stored date values fall in each (one grouped query)."""
+
+    counts: dict[int, int] = field(default_factory=dict)
+    values: dict[int, list[str]] = field(default_factory=dict)
+    unknown_count: int = 0
+    unknown_values: list[str] = field(default_factory=list)
+
+
+def decade_index() -> DecadeIndex:
+    """Count published photos per decade of their EDTF date, in one query over distinct dates.
+
+    A photo counts in every decade its date touches ("1935/1948": the 1930s and the 1940s);
+    photos without a date, with an open-ended one ("1950/..") or one we cannot read are "Date unknown".
+    """
+    index = DecadeIndex()
+    rows = db.session.execute(
+        public_photos().with_only_columns(Photo.date_edtf, func.count(Photo.id)).group_by(Photo.date_edtf)
+    )
+    for value, count in rows:
+        touched = decades(value) if value else []
+        if not touched:
+            index.unknown_count += count
+            if value:
+                index.unknown_values.append(value)
+        for decade in touched:
+            index.counts[decade] = index.counts.get(decade, 0) + count
+            index.values.setdefault(decade, []).append(value)
+    return index
+
+
+def decade_photos(decade: int | None, *, page: int, per_page: int) -> Page[Photo]:
+    """Published photos dated in ``decade`` (None: date unknown), in date order."""
+    index = decade_index()
+    if decade is None:
+        condition = or_(Photo.date_edtf.is_(None), Photo.date_edtf == "", Photo.date_edtf.in_(index.unknown_values))
+    else:
+        condition = Photo.date_edtf.in_(index.values.get(decade, []))
+    query = public_photos().where(condition).order_by(Photo.date_edtf, Photo.title, Photo.id)
+    return paginate(query, page=page, per_page=per_page)
+
+
+# --- recently identified -------------------------------------------------------------------------
+
+@dataclass
+class IdentifiedPhoto:
+    photo: Photo
+    identified_at: datetime
+    #: Approved facts, most recently verified first.
+    facts: list[Identification]
+
+    @property
+    def lines(self) -> list[str]:
+        return fact_lines(self.facts)
+
+
+def recently_identified_query(collection: Collection | None = None) -> Select:  # type: ignore[type-arg]
+    """Published photos with an approved fact, by when their latest fact was verified, newest first."""
+    latest = (
+        select(Identification.photo_id, func.max(Identification.reviewed_at).label("identified_at"))
+        .where(Identification.state == PUBLIC_FACT_STATE)
+        .group_by(Identification.photo_id)
+        .subquery()
+    )
+    query = public_photos().join(latest, latest.c.photo_id == Photo.id)
+    if collection is not None:
+        query = query.where(Photo.collection_id == collection.id)
+    return query.order_by(latest.c.identified_at.desc(), Photo.id.desc())
+
+
+def with_facts(photos: list[Photo]) -> list[IdentifiedPhoto]:
+    """Each photo with its approved facts (one query for all of them)."""
+    by_photo: dict[int, list[Identification]] = {photo.id: [] for photo in photos}
+    if by_photo:
+        facts = db.session.scalars(
+            select(Identification)
+            .where(Identification.photo_id.in_(by_photo), Identification.state == PUBLIC_FACT_STATE)
+            .options(selectinload(Identification.authority), selectinload(Identification.contributor))
+            .order_by(Identification.reviewed_at.desc(), Identification.id.desc())
+        )
+        for fact in facts:
+            by_photo[fact.photo_id].append(fact)
+    return [
+        IdentifiedPhoto(photo=photo, identified_at=by_photo[photo.id][0].reviewed_at, facts=by_photo[photo.id])  # type: ignore[arg-type]
+        for photo in photos if by_photo[photo.id]
+    ]
+
+
+def recently_identified(*, page: int, per_page: int) -> Page[IdentifiedPhoto]:
+    found = paginate(recently_identified_query(), page=page, per_page=per_page)
+    return Page(items=with_facts(found.items), page=found.page, per_page=per_page, total=found.total)
+
+
+def latest_identified(*, limit: int, collection: Collection | None = None) -> list[IdentifiedPhoto]:
+    """The ``limit`` most recently identified photos (for the feeds)."""
+    query = recently_identified_query(collection).options(selectinload(Photo.institution), selectinload(Photo.collection))
+    return with_facts(list(db.session.scalars(query.limit(limit))))
+
+
+# --- most discussed ------------------------------------------------------------------------------
+
+@dataclass
+class DiscussedPhoto:
+    photo: Photo
+    comments: int = 0
+    identifications: int = 0
+    votes: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.comments + self.identifications + self.votes
+
+
+def _activity(since: datetime | None):  # type: ignore[no-untyped-def]
+    """One row per public contribution (photo_id, kind): published comments, identifications the
+    public can see (approved, or pending where the institution shows them) and active votes on those."""
+    shown = or_(
+        Identification.state == PUBLIC_FACT_STATE,
+        and_(Identification.state == "pending", Institution.show_pending_publicly.is_(True)),
+    )
+    comments = select(Comment.photo_id.label("photo_id"), literal("comments").label("kind")).where(Comment.state == "published")
+    facts = (
+        select(Identification.photo_id.label("photo_id"), literal("identifications").label("kind"))
+        .join(Photo, Photo.id == Identification.photo_id)
+        .join(Institution, Institution.id == Photo.institution_id)
+        .where(shown)
+    )
+    votes = (
+        select(Identification.photo_id.label("photo_id"), literal("votes").label("kind"))
+        .select_from(Confirmation)
+        .join(Identification, Identification.id == Confirmation.identification_id)
+        .join(Photo, Photo.id == Identification.photo_id)
+        .join(Institution, Institution.id == Photo.institution_id)
+        .where(Confirmation.state == "active", shown)
+    )
+    if since is not None:
+        comments = comments.where(Comment.created_at >= since)
+        facts = facts.where(Identification.created_at >= since)
+        votes = votes.where(Confirmation.created_at >= since)
+    return union_all(comments, facts, votes).subquery("activity")
+
+
+def most_discussed(period: str, *, page: int, per_page: int) -> Page[DiscussedPhoto]:
+    """Published photos by how many public comments, identifications and votes they drew in the period."""
+    days = PERIODS[period][1]
+    activity = _activity(utcnow() - timedelta(days=days) if days else None)
+    totals = select(activity.c.photo_id, func.count().label("n")).group_by(activity.c.photo_id).subquery()
+    query = public_photos().join(totals, totals.c.photo_id == Photo.id).order_by(totals.c.n.desc(), Photo.id.desc())
+    found = paginate(query, page=page, per_page=per_page)
+    items = {photo.id: DiscussedPhoto(photo=photo) for photo in found.items}
+    if items:
+        rows = db.session.execute(
+            select(activity.c.photo_id, activity.c.kind, func.count())
+            .where(activity.c.photo_id.in_(items))
+            .group_by(activity.c.photo_id, activity.c.kind)
+        )
+        for photo_id, kind, count in rows:
+            setattr(items[photo_id], kind, count)
+    return Page(items=list(items.values()), page=found.page, per_page=per_page, total=found.total)
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= 100_000:  # "²" is a digit too
+        abort(400, "The page number must be a whole number of 1 or more.")
+    return int(raw)
+
+
+@bp.route("/browse")
+def index() -> str:
+    return render_template("browse/index.html", collections=published_collections())
+
+
+@bp.route("/browse/decades")
+def decade_list() -> str:
+    index = decade_index()
+    return render_template("browse/decades.html", counts=sorted(index.counts.items()), unknown_count=index.unknown_count)
+
+
+@bp.route("/browse/decades/<decade>")
+def decade(decade: str) -> str:
+    if decade == UNKNOWN:
+        number = None
+    else:
+        if not (decade.isascii() and decade.isdecimal()) or len(decade) != 4:
+            abort(404, "We could not find that decade. Decades are written as a year ending in 0, like 1940.")
+        number = int(decade)
+        if number % 10 or number < MIN_YEAR or number > utcnow().year:
+            abort(404, "We could not find that decade. Decades are written as a year ending in 0, like 1940.")
+    page = decade_photos(number, page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    heading = "Date unknown" if number is None else f"The {number}s"
+    return render_template("browse/decade.html", page=page, decade=decade, heading=heading)
+
+
+@bp.route("/browse/recent")
+def recent() -> str:
+    page = recently_identified(page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    return render_template("browse/recent.html", page=page)
+
+
+@bp.route("/browse/discussed")
+def discussed() -> tuple[str, int] | str:
+    period = request.args.get("period", "recent")
+    if period not in PERIODS:
+        abort(400, "Please choose “Last 90 days” or “All time”.")
+    page = most_discussed(period, page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    return render_template("browse/discussed.html", page=page, period=period, periods=PERIODS)
