@@ -24,3 +24,12 @@ cp "$anno/dist/annotorious-openseadragon.js" "$anno/dist/annotorious-openseadrag
 cp scripts/licenses/annotorious-openseadragon.LICENSE.txt "$vendor/annotorious/LICENSE.txt"
 node -e 'const p=require("./'"$anno"'/package.json"); console.log(p.version)' > "$vendor/annotorious/VERSION"
 echo "vendored @annotorious/openseadragon $(cat "$vendor/annotorious/VERSION")"
+
+# axe-core checks the pages for accessibility problems in the browser tests. It is a test tool,
+# never served to visitors, so it goes beside the tests rather than into photoid/static.
+axe=tests/browser/vendor/axe-core
+rm -rf "$axe"
+mkdir -p "$axe"
+cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE "$axe/"
+node -e 'const p=require("./node_modules/axe-core/package.json"); console.log(p.version)' > "$axe/VERSION"
+echo "vendored axe-core $(cat "$axe/VERSION") (for the tests)"
