@@ -54,6 +54,17 @@ class Config:
         self.REDIS_URL = env.get("PHOTOID_REDIS_URL") or None
         self.SECRET_KEY = secret_key(self.INSTANCE_DIR)
         self.SITE_NAME = env.get("PHOTOID_SITE_NAME", "photoid")
+        #: A map tile server's URL template; places link to a map only when one is set.
+        self.MAP_TILES = env.get("PHOTOID_MAP_TILES") or None
+        #: The site's public address, for links in exports made from the shell (pages use the request's).
+        self.SITE_URL = env.get("PHOTOID_SITE_URL", "http://localhost:5000").rstrip("/")
+        #: Who harvesters write to; OAI-PMH Identify shows it.
+        self.ADMIN_EMAIL = env.get("PHOTOID_ADMIN_EMAIL", "admin@example.org")
+        #: The middle part of OAI identifiers (``oai:ID:photo/7``); the request's host name when unset.
+        self.OAI_REPOSITORY_ID = env.get("PHOTOID_OAI_REPOSITORY_ID") or None
+        #: Records per OAI-PMH list page, and how long a resumption token stays valid.
+        self.OAI_PAGE_SIZE = int(env.get("PHOTOID_OAI_PAGE_SIZE", 100))
+        self.OAI_TOKEN_LIFETIME = int(env.get("PHOTOID_OAI_TOKEN_LIFETIME", 24 * 3600))
         secure = env.get("PHOTOID_SECURE_COOKIES", "0") == "1"
         self.SESSION_COOKIE_SECURE = secure
         self.REMEMBER_COOKIE_SECURE = secure
@@ -69,6 +80,16 @@ class Config:
         #: Contributions from one address, whatever the account (see contributions/routes.py).
         self.CONTRIBUTION_ADDRESS_LIMIT = env.get("PHOTOID_CONTRIBUTION_ADDRESS_LIMIT", "300 per hour")
         self.RATELIMIT_HEADERS_ENABLED = True
+        #: Registration forms sent back sooner than this after being shown are refused (bots fill forms
+        #: instantly). Defaults to 3, or 0 where rate limits are switched off (development servers).
+        self.REGISTER_MIN_SECONDS = float(env.get("PHOTOID_REGISTER_MIN_SECONDS", 3))
+        #: Failed sign-ins for one email within the window that pause it, and the first and longest pause.
+        self.LOGIN_LOCKOUT_FAILURES = int(env.get("PHOTOID_LOGIN_LOCKOUT_FAILURES", 10))
+        self.LOGIN_FAILURE_WINDOW = 900
+        self.LOGIN_LOCKOUT_SECONDS = 300
+        self.LOGIN_LOCKOUT_MAX_SECONDS = 3600
+        #: Days technical data kept only for abuse handling (addresses, user agents) may live; ``photoid purge`` removes older.
+        self.RETENTION_DAYS = int(env.get("PHOTOID_RETENTION_DAYS", 30))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.PER_PAGE = 24
         #: Outgoing mail (notifications); without a host, messages go to the ``photoid.mail`` log.
@@ -99,3 +120,4 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None
         self.SMTP_HOST = None  # tests never talk to a real mail server
+        self.REGISTER_MIN_SECONDS = 0  # tests that check the fill time set it

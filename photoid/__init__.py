@@ -43,16 +43,23 @@ def create_app(config: Any = None) -> Flask:
 
     from photoid import models  # noqa: F401  (every table registered before anything queries)
     from photoid.accounts.routes import bp as accounts_bp
+    from photoid.admin.routes import bp as admin_bp
+    from photoid.authorities.routes import bp as authorities_bp
+    from photoid.catalog.oai_routes import bp as oai_bp
+    from photoid.catalog.routes import bp as catalog_bp
     from photoid.cli import register_commands
     from photoid.contributions.api import bp as annotations_api_bp
     from photoid.contributions.help import bp as help_bp
     from photoid.contributions.routes import bp as contributions_bp
     from photoid.errors import register_error_handlers
+    from photoid.feeds.routes import bp as feeds_bp
+    from photoid.moderation.report_routes import bp as reports_bp
     from photoid.moderation.routes import bp as moderation_bp
     from photoid.notifications.routes import bp as notifications_bp
+    from photoid.photos.browse import bp as browse_bp
     from photoid.photos.iiif import bp as iiif_bp
     from photoid.photos.routes import bp as photos_bp
-    from photoid.security import register_security_headers
+    from photoid.security import refuse_nul_characters, register_security_headers
     from photoid.templating import register_template_helpers
 
     app.register_blueprint(accounts_bp)
@@ -60,11 +67,22 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(iiif_bp)
     app.register_blueprint(contributions_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(annotations_api_bp)
     app.register_blueprint(help_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(oai_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(authorities_bp)
+    app.register_blueprint(admin_bp)
+    from photoid.search import init_app as init_search
+
+    init_search(app)
+    app.register_blueprint(browse_bp)
+    app.register_blueprint(feeds_bp)
     register_error_handlers(app)
     register_security_headers(app)
+    refuse_nul_characters(app)
     register_template_helpers(app)
     register_commands(app)
     return app

@@ -18,6 +18,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(purge_command)
+    from photoid.search.commands import reindex_command
+
+    app.cli.add_command(reindex_command)
 
 
 @click.command("create-user")
@@ -66,6 +73,9 @@ def demo_command(if_empty: bool) -> None:
         click.echo(f"Demo collection loaded: {loaded} photos.")
     else:
         click.echo("The database already has photos; the demo was not loaded again.")
+    from photoid.search.commands import ensure_index
+
+    ensure_index(rebuild=bool(loaded), echo=click.echo)
     click.echo("Demo accounts (for this local demo only):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role:<10} {account.email:<28} password: {account.password}")
@@ -127,3 +137,83 @@ main = FlaskGroup(
 
 if __name__ == "__main__":
     main()
+
+
+@click.command("export")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["marcxml", "mods", "dc", "csv", "contentdm"]))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The file to write.")
+@click.option("--collection", "collection_slug", metavar="SLUG", help="Only this collection.")
+@click.option("--since", metavar="DATE", help="Only photos changed after this date (2026-11-01) or time, in UTC.")
+@click.option("--since-last", is_flag=True, help="Only photos changed since the previous export in this format (and collection).")
+@click.option("--base-url", metavar="URL", help="The site's public address for links (default: PHOTOID_SITE_URL or http://localhost:5000).")
+@with_appcontext
+def export_command(format_name: str, output: Path, collection_slug: str | None, since: str | None, since_last: bool, base_url: str | None) -> None:
+    """Write published photos with their approved identifications to a catalog file."""
+    from photoid.catalog.export import ExportError, parse_since, start_export, stream_export
+
+    base_url = base_url or current_app.config["SITE_URL"]
+    try:
+        plan = start_export(format_name, collection_slug=collection_slug, since=parse_since(since) if since else None,
+                            since_last=since_last)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
+    partial = output.with_name(output.name + ".part")
+    with partial.open("wb") as handle:
+        for chunk in stream_export(plan, base_url=base_url):
+            handle.write(chunk)
+    partial.replace(output)
+    count = plan.record_count
+    click.echo(f"Wrote {count} photo{'' if count == 1 else 's'} to {output}.")
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(dest: Path) -> None:
+    """Copy the database and the uploaded photos into the new or empty folder DEST, while the site runs.
+
+    On PostgreSQL it prints the pg_dump command to run first, then copies the photos (docs/operations.md).
+    """
+    from photoid.backup import BackupError, backup
+
+    try:
+        outcome = backup(dest, echo=click.echo)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {outcome.folder}: {outcome.photos} photos, {outcome.files} files (see manifest.json).")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(src: Path, force: bool) -> None:
+    """Bring back a backup made by `photoid backup SRC`. Stop the site first."""
+    from photoid.backup import BackupError, restore
+    from photoid.search.commands import ensure_index
+
+    try:
+        outcome = restore(src, force=force, echo=click.echo)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    if outcome.database == "sqlite":
+        ensure_index(rebuild=True, echo=click.echo)
+    click.echo(f"Restored {outcome.photos} photos from {src}. If the backup came from an older version, "
+               "run `photoid db upgrade` before starting the site.")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Remove technical data kept for abuse handling that is older than PHOTOID_RETENTION_DAYS (default 30)."""
+    from photoid.accounts.privacy import PrivacyError, purge
+
+    try:
+        report = purge()
+    except PrivacyError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Purged technical data older than {report.retention_days} days.")
+    for where, count in report.removed.items():
+        click.echo(f"  {where}: {count} value{'' if count == 1 else 's'} removed")
+    for note in report.notes:
+        click.echo(f"  {note}")

@@ -26,6 +26,8 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         if code >= 500:
             return _render(code, "Something went wrong on our side. Please try again later.")
+        if code != 429 and error.description and error.description != type(error).description:
+            return _render(code, error.description)  # a message written for this case: abort(400, "...")
         return _render(code, MESSAGES.get(code, error.description or "That did not work."))
 
 

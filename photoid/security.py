@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 # No inline script anywhere: every script is a file under /static. The one style hash is the
 # small <style> OpenSeadragon 6.1.1 adds for touch screens (it changes when OpenSeadragon does).
@@ -23,6 +23,18 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+def refuse_nul_characters(app: Flask) -> None:
+    """A NUL character has no place in any text we accept, and PostgreSQL cannot store or compare
+    it: refuse it up front with a 400 rather than fail deep inside a query."""
+
+    @app.before_request
+    def _no_nul() -> None:
+        texts = [value for _, value in [*request.args.items(multi=True), *request.form.items(multi=True)]]
+        texts += [upload.filename or "" for _, upload in request.files.items(multi=True)]
+        if any("\x00" in text for text in [*texts, request.path]):
+            abort(400, "The text you sent contains a character we cannot store (a NUL). Please retype it.")
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -67,3 +67,12 @@ def linkify(value: object) -> Markup:
     parts.append(escape(text[position:]))
     html = Markup("").join(parts)
     return Markup("<br>\n").join(html.split("\n"))
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A spreadsheet cell with a leading apostrophe when a spreadsheet would read it as a formula
+    (CSV and tab-delimited exports, the audit log download)."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell

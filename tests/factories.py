@@ -151,3 +151,22 @@ def make_vote(
     db.session.add(vote)
     db.session.flush()
     return vote
+
+
+def make_event(
+    *, actor: User | None = None, action: str = "approve", target: Any = None, institution: Institution | None = None,
+    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, note: str = "", **kw: Any,
+) -> Any:
+    """An audit-log row; by default an approval of a new identification in its photo's institution."""
+    from photoid.moderation.models import ModerationEvent
+
+    if target is None:
+        target = make_identification()
+        institution = institution or target.photo.institution
+    event = ModerationEvent(
+        actor_id=actor.id if actor is not None else None, institution_id=institution.id if institution else None,
+        action=action, target_type=target.__tablename__, target_id=target.id, before=before, after=after, note=note, **kw,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event

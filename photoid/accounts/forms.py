@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
@@ -25,6 +25,10 @@ class RegisterForm(FlaskForm):
         "Repeat password",
         validators=[DataRequired("Please repeat the password."), EqualTo("password", "The two passwords do not match.")],
     )
+    #: The honeypot (see accounts/abuse.py): hidden from sight and from the tab order, left empty by people.
+    website = StringField("Leave this empty")
+    #: The signed time the form was shown (see accounts/abuse.py).
+    form_started = HiddenField()
 
 
 class LoginForm(FlaskForm):

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, Length
 
-from photoid.accounts import service
+from photoid.accounts import abuse, privacy, service
 from photoid.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm, RegisterForm
 from photoid.accounts.models import User
 from photoid.extensions import db, limiter, login_manager
@@ -32,16 +37,18 @@ def register() -> str | Response:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
+            abuse.check_registration(honeypot=form.website.data, started=form.form_started.data)
             user = service.register(
                 email=form.email.data or "", display_name=form.display_name.data or "", password=form.password.data or ""
             )
-        except service.AccountError as error:
+        except (abuse.RegistrationRefused, service.AccountError) as error:
             form.form_errors.append(str(error))
         else:
             login_user(user)
             flash(f"Welcome, {user.display_name}! You can now help identify photos.", "success")
             return redirect(_next_url())
     status = 400 if form.is_submitted() else 200
+    form.website.data, form.form_started.data = "", abuse.form_started_token()
     return render_template("accounts/register.html", form=form, next=request.args.get("next", "")), status  # type: ignore[return-value]
 
 
@@ -51,17 +58,25 @@ def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(_next_url())
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = service.authenticate(email=form.email.data or "", password=form.password.data or "")
-        if user is None:
-            form.form_errors.append("That email and password do not match an account.")
+        email = form.email.data or ""
+        lockout = abuse.current_lockout(email)
+        user = None if lockout else service.authenticate(email=email, password=form.password.data or "")
+        if lockout is not None:
+            form.form_errors.append(lockout.message)
+            status = 429
+        elif user is None:
+            lockout = abuse.record_failure(email)
+            form.form_errors.append(lockout.message if lockout else "That email and password do not match an account.")
         elif not user.is_active:
             form.form_errors.append("This account is suspended. Please contact the library.")
         else:
+            abuse.clear_failures(email)
             login_user(user, remember=bool(form.remember.data))
             flash(f"Signed in as {user.display_name}.", "success")
             return redirect(_next_url())
-    status = 400 if form.is_submitted() else 200
+    status = status if status != 200 else 400 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form, next=request.args.get("next", "")), status  # type: ignore[return-value]
 
 
@@ -90,3 +105,52 @@ def account() -> str | Response:
             return redirect(url_for("accounts.account"))
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/account.html", form=form), status  # type: ignore[return-value]
+
+
+# --- privacy: download my data, delete my account, the privacy page (see accounts/privacy.py) ------
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Please enter your password to confirm."), Length(max=200)],
+        description="We ask for it so nobody else can delete your account from a device you left signed in.",
+    )
+
+
+@bp.route("/account/data.json")
+@login_required
+def download_data() -> Response:
+    data = privacy.export_data(current_user._get_current_object())
+    response = current_app.response_class(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{data["downloaded_at"][:10]}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def delete_account() -> str | Response:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(current_user._get_current_object(), password=form.password.data or "")
+        except privacy.PrivacyError as error:
+            form.form_errors.append(str(error))
+        else:
+            logout_user()
+            flash("Your account is deleted and you are signed out. What you contributed stays, "
+                  "shown as “a former contributor”. Thank you for your help.", "success")
+            return redirect(url_for("photos.home"))
+    counts = privacy.contribution_counts(current_user._get_current_object())
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/privacy_delete.html", form=form, counts=counts), status  # type: ignore[return-value]
+
+
+@bp.route("/privacy")
+def privacy_page() -> str:
+    config = current_app.config
+    return render_template(
+        "privacy.html", retention_days=config.get("RETENTION_DAYS", 30),
+        lockout_failures=config.get("LOGIN_LOCKOUT_FAILURES", 10),
+        lockout_max_minutes=config.get("LOGIN_LOCKOUT_MAX_SECONDS", 3600) // 60,
+    )

@@ -32,6 +32,11 @@ def display_name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+#: Names the site shows for itself or for deleted accounts; nobody may take them.
+RESERVED_NAMES = ("a former contributor", "former contributor", "admin", "administrator", "archivist", "photoid")
+RESERVED_NAME_KEYS = frozenset(display_name_key(name) for name in RESERVED_NAMES)
+
+
 def clean_display_name(name: str) -> str:
     name = " ".join(unicodedata.normalize("NFKC", name).split())
     if not name:
@@ -42,6 +47,8 @@ def clean_display_name(name: str) -> str:
         raise AccountError("A display name cannot contain control or invisible characters.")
     if "@" in name:
         raise AccountError("Please do not use an email address as your display name; it is shown publicly.")
+    if display_name_key(name) in RESERVED_NAME_KEYS:
+        raise AccountError("That name is used by the site itself; please choose another.")
     return name
 
 

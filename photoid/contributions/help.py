@@ -185,7 +185,7 @@ def _whole_number(name: str, *, default: int | None, high: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    if not raw.isdecimal() or not 1 <= int(raw) <= high:
         message = f"The {name} number in the address must be a whole number of 1 or more. Please check the link."
         abort(make_response(render_template("error.html", code=400, message=message), 400))
     return int(raw)

@@ -53,7 +53,7 @@ def _disputed(photo_id: int, raw: str | None) -> Identification | None:
     """The suggestion a patron answers with "I think it is something else", if any."""
     if not raw:
         return None
-    found = db.session.get(Identification, int(raw)) if raw.isdigit() else None
+    found = db.session.get(Identification, int(raw)) if raw.isdecimal() else None
     if found is None or found.photo_id != photo_id or found.state not in ("pending", "approved"):
         abort(404)
     return found
@@ -104,7 +104,7 @@ def identify(photo_id: int) -> Response | tuple[str, int]:
     disputes = _disputed(photo.id, form.disputes.data)
     if form.validate_on_submit():
         try:
-            authority_id = int(form.authority_id.data) if (form.authority_id.data or "").isdigit() else None
+            authority_id = int(form.authority_id.data) if (form.authority_id.data or "").isdecimal() else None
             service.identify(
                 photo=photo, contributor=current_user._get_current_object(), kind=form.kind.data or "",
                 name=form.name.data, authority_id=authority_id, date_text=form.date_text.data,
@@ -207,7 +207,7 @@ def _parent_id(raw: str | None) -> int | None:
     text = (raw or "").strip()
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or int(text) > _LARGEST_ID:
+    if not (text.isascii() and text.isdecimal()) or int(text) > _LARGEST_ID:
         raise service.ContributionError("The comment you are replying to is not available any more. You can write a new comment instead.")
     return int(text)
 

@@ -20,6 +20,14 @@ SORT_CHOICES = [
 ]
 
 
+AGE_CHOICES = [
+    SelectChoice("", "Any time"),
+    SelectChoice("1", "More than a day"),
+    SelectChoice("7", "More than a week"),
+    SelectChoice("30", "More than a month"),
+]
+
+
 class FilterForm(FlaskForm):
     """The queue's filters, sent with GET (no CSRF: it changes nothing)."""
 
@@ -31,6 +39,7 @@ class FilterForm(FlaskForm):
     contributor = HiddenField()
     has_region = BooleanField("Only items with a box on the photo")
     contested = BooleanField("Only contested items (disputed, or a competing suggestion)")
+    age = SelectField("Waiting", choices=AGE_CHOICES, default="", validators=[Optional()])
     sort = SelectField("Order", choices=SORT_CHOICES, default="oldest", validators=[Optional()])
 
 
@@ -62,6 +71,12 @@ class ApproveWithChangesForm(FlaskForm):
         description="In library form, for example: Smith, John, 1890-1962. A new record is made if we have none.",
     )
     date_text = StringField("Corrected date", description="As you would say it: about 1945, 1940s, summer 1952.")
+    authority_uri = StringField(
+        "Authority link for the new record (optional)",
+        description="A link to the same person, place or event at id.loc.gov, Wikidata, GeoNames or VIAF.",
+    )
+    latitude = StringField("Latitude of the new place (optional)", description="Degrees north, for example 44.0523.")
+    longitude = StringField("Longitude of the new place (optional)", description="Degrees east, for example -69.9417 (west is negative).")
     region_left = StringField("Box: left edge (% of the width)")
     region_top = StringField("Box: top edge (% of the height)")
     region_width = StringField("Box: width (% of the width)")

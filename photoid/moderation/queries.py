@@ -5,7 +5,7 @@ Every list is loaded in a fixed number of queries, whatever the number of items.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from photoid.accounts.models import User
 from photoid.contributions.competing import SAME_REGION_OVERLAP, about_the_same
 from photoid.contributions.models import IDENTIFICATION_KINDS, Comment, Confirmation, Identification
+from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Photo
 from photoid.photos.queries import Page, paginate
@@ -32,6 +33,8 @@ class QueueFilters:
     contributor_id: int | None = None
     has_region: bool = False
     contested: bool = False
+    #: Only items waiting longer than this many days.
+    older_than_days: int | None = None
     sort: str = "oldest"
 
     @property
@@ -81,6 +84,11 @@ def moderated_institution_ids(user: User) -> list[int] | None:
     return [institution.id for institution in user.institutions]
 
 
+def _from_active_account(author_id):  # type: ignore[no-untyped-def]
+    """Leaves out what suspended accounts sent: it waits, unseen, until an admin restores the account."""
+    return ~exists().where(User.id == author_id, User.suspended_at.is_not(None))
+
+
 def _in_scope(query: Select, institution_ids: list[int] | None) -> Select:  # type: ignore[type-arg]
     return query if institution_ids is None else query.where(Photo.institution_id.in_(institution_ids))
 
@@ -111,7 +119,8 @@ def _support_column():  # type: ignore[no-untyped-def]
 def pending_identifications_query(institution_ids: list[int] | None, filters: QueueFilters) -> Select:  # type: ignore[type-arg]
     """Pending identifications in scope, filtered and sorted as asked (no paging)."""
     query = _in_scope(
-        select(Identification).join(Photo, Photo.id == Identification.photo_id).where(Identification.state == "pending"),
+        select(Identification).join(Photo, Photo.id == Identification.photo_id).where(Identification.state == "pending")
+        .where(_from_active_account(Identification.contributor_id)),
         institution_ids,
     )
     if filters.kind in IDENTIFICATION_KINDS:
@@ -120,6 +129,8 @@ def pending_identifications_query(institution_ids: list[int] | None, filters: Qu
         query = query.where(Photo.collection_id == filters.collection_id)
     if filters.contributor_id is not None:
         query = query.where(Identification.contributor_id == filters.contributor_id)
+    if filters.older_than_days:
+        query = query.where(Identification.created_at < utcnow() - timedelta(days=filters.older_than_days))
     if filters.has_region:
         query = query.where(Identification.region_x.is_not(None))
     if filters.contested:
@@ -205,11 +216,14 @@ def _details(items: list[QueueItem]) -> None:
 
 
 def pending_comments_query(institution_ids: list[int] | None, filters: QueueFilters) -> Select:  # type: ignore[type-arg]
-    query = _in_scope(select(Comment).join(Photo, Photo.id == Comment.photo_id).where(Comment.state == "pending"), institution_ids)
+    query = _in_scope(select(Comment).join(Photo, Photo.id == Comment.photo_id).where(Comment.state == "pending")
+                      .where(_from_active_account(Comment.author_id)), institution_ids)
     if filters.collection_id is not None:
         query = query.where(Photo.collection_id == filters.collection_id)
     if filters.contributor_id is not None:
         query = query.where(Comment.author_id == filters.contributor_id)
+    if filters.older_than_days:
+        query = query.where(Comment.created_at < utcnow() - timedelta(days=filters.older_than_days))
     return query.order_by(Comment.created_at, Comment.id)
 
 
@@ -251,7 +265,9 @@ def summary(user: User) -> tuple[int, datetime | None]:
     for model in (Identification, Comment):
         count, first = db.session.execute(_in_scope(
             select(func.count(model.id), func.min(model.created_at)).join(Photo, Photo.id == model.photo_id)
-            .where(model.state == "pending"), institution_ids,
+            .where(model.state == "pending")
+            .where(_from_active_account(model.contributor_id if model is Identification else model.author_id)),
+            institution_ids,
         )).one()
         total += count or 0
         if first is not None and (oldest is None or first < oldest):

@@ -1,13 +1,10 @@
 """The moderation queue: archivists decide on what patrons contributed to their institutions."""
 from __future__ import annotations
 
-import io
 from datetime import datetime
-from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from PIL import Image
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
@@ -20,14 +17,13 @@ from photoid.db import utcnow
 from photoid.extensions import db, login_manager
 from photoid.moderation import queries, service
 from photoid.moderation.forms import ApproveWithChangesForm, BulkForm, DecisionForm, FilterForm, RejectForm
+from photoid.photos.crops import read_crop, region_of
 from photoid.photos.service import storage
-from photoid.photos.storage import derivative_key
 
 bp = Blueprint("moderation", __name__, template_folder="templates", url_prefix="/moderation")
 
-CROP_SIZE = 480
 KIND_WORDS = {"person": "Person", "place": "Place", "event": "Event", "date": "Date", "keyword": "Keyword"}
-FILTER_KEYS = ("kind", "collection", "contributor", "has_region", "contested", "sort", "page")
+FILTER_KEYS = ("kind", "collection", "contributor", "has_region", "contested", "age", "sort", "page")
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -76,7 +72,7 @@ def _filters(user: User) -> tuple[queries.QueueFilters, FilterForm, list[str]]:
         errors.append("Some of the filters were not understood, so they are not applied. Please choose them again.")
         return queries.QueueFilters(), FilterForm(formdata=None), errors
     contributor = request.args.get("contributor", "")
-    if contributor and not contributor.isdigit():
+    if contributor and not contributor.isdecimal():
         errors.append("The contributor filter was not understood, so it is not applied.")
         contributor = ""
     return queries.QueueFilters(
@@ -85,13 +81,14 @@ def _filters(user: User) -> tuple[queries.QueueFilters, FilterForm, list[str]]:
         contributor_id=int(contributor) if contributor else None,
         has_region=bool(form.has_region.data),
         contested=bool(form.contested.data),
+        older_than_days=int(form.age.data) if form.age.data else None,
         sort=form.sort.data or "oldest",
     ), form, errors
 
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100_000 else 1
+    return int(raw) if raw.isdecimal() and 1 <= int(raw) <= 100_000 else 1
 
 
 def render_queue(*, errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:
@@ -219,8 +216,9 @@ def approve_with_changes(identification_id: int) -> Response | tuple[str, int]:
         try:
             corrected = service.approve_with_changes(
                 identification, moderator=user,
-                authority_id=int(raw_authority) if raw_authority.isdigit() else None,
+                authority_id=int(raw_authority) if raw_authority.isdecimal() else None,
                 new_heading=form.new_heading.data, date_text=form.date_text.data,
+                authority_uri=form.authority_uri.data, latitude=form.latitude.data, longitude=form.longitude.data,
                 region=_changed_region(form), note=form.note.data,
             )
         except WorkflowError as error:
@@ -240,34 +238,15 @@ def approve_with_changes(identification_id: int) -> Response | tuple[str, int]:
 def crop(identification_id: int) -> Response:
     """The part of the display image inside the identification's box, for the moderator's card."""
     identification, _user = _identification(identification_id)
-    if not identification.has_region:
+    region = region_of(identification)
+    if region is None:
         abort(404)
-    path = storage().path(derivative_key(identification.photo.source_checksum, "display"))
-    if not path.is_file():
+    found = read_crop(storage(), identification.photo.source_checksum, region)
+    if found is None:  # no display image, or an unreadable one: no picture rather than an error page
         abort(404)
-    try:
-        buffer = _cropped(path, identification)
-    except (OSError, ValueError):  # an unreadable derivative: no picture rather than an error page
-        abort(404)
-    response = send_file(buffer, mimetype="image/jpeg", max_age=0)
+    response = Response(found[0], mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
-
-
-def _cropped(path: Path, identification: Identification) -> io.BytesIO:
-    """The box of ``identification`` cut from the image at ``path``, at most CROP_SIZE pixels a side, as JPEG."""
-    with Image.open(path) as image:
-        width, height = image.size
-        left = min(int(identification.region_x * width), width - 1)  # type: ignore[operator]
-        top = min(int(identification.region_y * height), height - 1)  # type: ignore[operator]
-        right = max(left + 1, min(width, round((identification.region_x + identification.region_w) * width)))  # type: ignore[operator]
-        bottom = max(top + 1, min(height, round((identification.region_y + identification.region_h) * height)))  # type: ignore[operator]
-        part = image.crop((left, top, right, bottom))
-        part.thumbnail((CROP_SIZE, CROP_SIZE))
-        buffer = io.BytesIO()
-        part.convert("RGB").save(buffer, "JPEG", quality=85)
-    buffer.seek(0)
-    return buffer
 
 
 # --- comments ------------------------------------------------------------------------------------
@@ -302,7 +281,7 @@ def bulk() -> Response | tuple[str, int]:
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdecimal()]
     try:
         outcome = service.bulk_decide(ids, form.action.data or "", moderator=user, reason=_reason_from(form))
     except WorkflowError as error:
@@ -344,3 +323,6 @@ def _moderation_link() -> dict[str, object]:
     if not count:
         return {"moderation_link": "Moderation (nothing waiting)"}
     return {"moderation_link": f"Moderation ({count}, oldest {age_words(oldest)})"}
+
+
+from photoid.moderation import log_routes  # noqa: E402,F401  (the audit log's routes on this blueprint)

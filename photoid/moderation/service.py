@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from photoid.accounts.models import User
 from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord, fold
+from photoid.authorities.service import AuthorityError, check_authority_uri, check_coordinates
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region, check_region, clean_text
 from photoid.contributions.workflow import InvalidTransition, NotAllowed, WorkflowError, move_comment, move_identification
@@ -171,8 +172,24 @@ def mark_spam(identification: Identification, *, moderator: User, note: str | No
     return identification
 
 
-def _find_or_create_authority(kind: str, heading: str, moderator: User) -> AuthorityRecord:
-    """An accepted record with this heading (accents and case ignored), created when missing; flushes."""
+def _new_record_details(kind: str, authority_uri: str | None, latitude: str | float | None,
+                        longitude: str | float | None) -> dict[str, Any]:
+    """The checked authority link and (for a place) coordinates of a record to create; raises ModerationError."""
+    try:
+        details: dict[str, Any] = {"authority_uri": check_authority_uri(authority_uri)}
+        lat, lon = check_coordinates(latitude, longitude)
+    except AuthorityError as error:
+        raise ModerationError(str(error)) from error
+    if lat is not None:
+        if kind != "place":
+            raise ModerationError("Only places have coordinates; please leave latitude and longitude empty.")
+        details.update(latitude=lat, longitude=lon)
+    return {key: value for key, value in details.items() if value is not None}
+
+
+def _find_or_create_authority(kind: str, heading: str, moderator: User, details: dict[str, Any] | None = None) -> AuthorityRecord:
+    """An accepted record with this heading (accents and case ignored), created when missing with
+    ``details`` (link, coordinates); flushes. Raises ModerationError when ``details`` are given for an existing record."""
     folded = fold(heading)
     existing = db.session.scalar(
         select(AuthorityRecord).where(
@@ -180,21 +197,27 @@ def _find_or_create_authority(kind: str, heading: str, moderator: User) -> Autho
         )
     )
     if existing is not None:
+        if details:
+            raise ModerationError(f"We already have “{existing.heading}” in our records. Leave the link and coordinates "
+                                  "empty here to use it; you can change them on that record's own page.")
         return existing
-    record = AUTHORITY_CLASSES[kind](status="accepted", created_by_id=moderator.id)
+    record = AUTHORITY_CLASSES[kind](status="accepted", created_by_id=moderator.id, **(details or {}))
     record.set_heading(heading)
     db.session.add(record)
     db.session.flush()
     record_event(actor=moderator, action="create_authority", target=record, before=None,
-                 after={"kind": kind, "heading": record.heading})
+                 after={"kind": kind, "heading": record.heading, **(details or {})})
     return record
 
 
 def _corrected_copy(
     original: Identification, *, moderator: User, authority_id: int | None, new_heading: str | None,
-    date_text: str | None, region: Region | None,
+    date_text: str | None, region: Region | None, details: dict[str, Any] | None = None,
 ) -> Identification:
     """The edited fact as a new pending row (moved to approved by the caller); raises ModerationError."""
+    if details and (original.kind not in AUTHORITY_CLASSES or authority_id is not None or not (new_heading or "").strip()):
+        raise ModerationError("An authority link and coordinates are only used for a new record: please type its "
+                              "heading too, or leave them empty.")
     corrected = Identification(
         photo=original.photo, kind=original.kind, contributor_id=original.contributor_id, state="pending",
         evidence=original.evidence, authority_id=original.authority_id, text_value=original.text_value,
@@ -219,7 +242,7 @@ def _corrected_copy(
             changed = True
         elif (new_heading or "").strip():
             heading = clean_text(new_heading, label="the heading", limit=300)
-            corrected.authority, corrected.text_value = _find_or_create_authority(original.kind, heading, moderator), None
+            corrected.authority, corrected.text_value = _find_or_create_authority(original.kind, heading, moderator, details), None
             changed = True
     elif original.kind == "keyword" and (new_heading or "").strip():
         corrected.text_value = clean_text(new_heading, label="the keyword", limit=300)
@@ -236,24 +259,28 @@ def _corrected_copy(
 def approve_with_changes(
     identification: Identification, *, moderator: User, authority_id: int | None = None, new_heading: str | None = None,
     date_text: str | None = None, region: Region | None = None, note: str | None = None,
+    authority_uri: str | None = None, latitude: str | float | None = None, longitude: str | float | None = None,
 ) -> Identification:
     """Approve a pending identification after correcting it; returns the new, approved fact.
 
     The original moves to ``approved_with_changes`` and stays unchanged; a new approved
     identification (same contributor, reviewed by the moderator) ``supersedes`` it, linked to
     an existing authority record or to a new one with ``new_heading``, and/or with a corrected
-    date or region. Moves the photo's ``modified_at``, adds audit events and a notification.
-    Raises ModerationError for bad or missing changes, and the workflow errors of :func:`approve`.
+    date or region. A new record may get an ``authority_uri`` (id.loc.gov, Wikidata, GeoNames, VIAF)
+    and, for a place, ``latitude``/``longitude``. Moves the photo's ``modified_at``, adds audit events
+    and a notification. Raises ModerationError for bad or missing changes (a link from another
+    site, coordinates out of range or for an existing record), and the workflow errors of :func:`approve`.
     """
     try:
         text = _note(note)
+        details = _new_record_details(identification.kind, authority_uri, latitude, longitude)
         _check_can_decide(identification, moderator)
         _claim(Identification, identification.id, ("pending",))
         db.session.refresh(identification)
         before = _snapshot(identification)
         move_identification(identification, "approved_with_changes", actor=moderator, note=text)
         corrected = _corrected_copy(identification, moderator=moderator, authority_id=authority_id,
-                                    new_heading=new_heading, date_text=date_text, region=region)
+                                    new_heading=new_heading, date_text=date_text, region=region, details=details)
         db.session.add(corrected)
         move_identification(corrected, "approved", actor=moderator, note=text)
         db.session.flush()
@@ -362,3 +389,37 @@ def bulk_decide(ids: list[int], action: str, *, moderator: User, reason: str | N
             outcome.done.append(item_id)
     db.session.commit()
     return outcome
+
+
+# --- retraction ----------------------------------------------------------------------------------
+
+def retract(identification: Identification, *, moderator: User, reason: str | None) -> Identification:
+    """Withdraw an approved fact from the photo's public record, with a reason the contributor sees.
+
+    The identification moves to ``retracted`` and stays in the history (reviewer, time, note); the
+    photo's ``modified_at`` moves so harvesters see the change; adds an audit event (before and
+    after) and a notification. Raises ModerationError without a usable reason, NotAllowed,
+    SelfReviewForbidden, and InvalidTransition/AlreadyDecided when it is not (or no longer)
+    approved; nothing is saved then.
+    """
+    if not (reason or "").strip():
+        raise ModerationError("Please write why the fact is retracted; the contributor will see it.")
+    try:
+        text = _reason(reason)
+    except ContributionError as error:
+        raise ModerationError(str(error)) from error
+    try:
+        _check_can_decide(identification, moderator)
+        _claim(Identification, identification.id, ("approved",))
+        db.session.refresh(identification)
+        before = _snapshot(identification)
+        move_identification(identification, "retracted", actor=moderator, note=text)
+        identification.photo.modified_at = identification.reviewed_at or utcnow()
+        record_event(actor=moderator, action="retract", target=identification, before=before,
+                     after=_snapshot(identification), institution_id=identification.photo.institution_id, note=text)
+        notify_identification_decided(identification)
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return identification

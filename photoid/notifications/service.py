@@ -191,3 +191,34 @@ def mark_read(user: User, notification_id: int | None = None) -> Notification | 
         notification.read_at = now
     db.session.commit()
     return notification
+
+
+def notify_report_handled(report: object, *, action_taken: bool) -> Notification | None:
+    """Add (without committing) a notification for the patron who sent a report that staff have handled.
+
+    ``report`` is a moderation Report whose item is an identification or a comment; ``action_taken``
+    says whether the archivist changed the item (retracted, rejected, hid it) or left it as it was.
+    Returns None when the reporter is missing or has deleted their account. Queues an email like
+    :func:`notify_identification_decided`. Raises nothing itself.
+    """
+    from photoid.accounts.models import User as UserModel
+    from photoid.contributions.models import Comment as CommentModel
+    from photoid.contributions.models import Identification as IdentificationModel
+
+    reporter = db.session.get(UserModel, report.reporter_id) if report.reporter_id else None  # type: ignore[attr-defined]
+    if not _deliverable(reporter):
+        return None
+    assert reporter is not None
+    identification = db.session.get(IdentificationModel, report.identification_id) if report.identification_id else None  # type: ignore[attr-defined]
+    comment = db.session.get(CommentModel, report.comment_id) if report.comment_id else None  # type: ignore[attr-defined]
+    item = identification or comment
+    if item is None:
+        return None
+    title = _shorten(item.photo.title, 150)
+    what = (f"the identification of {_shorten(identification.label, 120)}" if identification is not None
+            else "a comment")
+    outcome = ("An archivist has looked at it and acted on it." if action_taken
+               else "An archivist has looked at it and decided to leave it as it is.")
+    message = f"Thank you for reporting {what} on '{title}'. {outcome}"
+    return _notify(reporter, message=message, link=photo_path(item.photo), subject="Your report has been handled",
+                   identification=identification, comment=comment)

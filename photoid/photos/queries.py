@@ -108,12 +108,18 @@ def search_photos(text: str, *, page: int, per_page: int) -> Page[Photo]:
 
 
 def photo_facts(photo: Photo, *, include_pending: bool) -> list[Identification]:
-    """The photo's approved identifications, plus pending ones when the institution shows them."""
+    """The photo's approved identifications, plus pending ones when the institution shows them
+    (except a suspended account's, which have left the queue too)."""
+    from photoid.accounts.models import User
+
     states = [PUBLIC_FACT_STATE, "pending"] if include_pending else [PUBLIC_FACT_STATE]
     return list(
         db.session.scalars(
             select(Identification)
-            .where(Identification.photo_id == photo.id, Identification.state.in_(states))
+            .where(
+                Identification.photo_id == photo.id, Identification.state.in_(states),
+                or_(Identification.state == PUBLIC_FACT_STATE, ~Identification.contributor.has(User.suspended_at.is_not(None))),
+            )
             .options(
                 selectinload(Identification.authority),
                 selectinload(Identification.contributor),

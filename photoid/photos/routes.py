@@ -19,12 +19,11 @@ from photoid.photos.storage import derivative_key
 bp = Blueprint("photos", __name__, template_folder="templates")
 
 ONE_YEAR = 365 * 24 * 3600
-MAX_QUERY_LENGTH = 200
 
 
 def _page_arg() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
         abort(400, "The page number must be a whole number of 1 or more.")
     return int(raw)
 
@@ -102,18 +101,6 @@ def send_immutable(path: Path) -> Response:
     response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True, max_age=ONE_YEAR)
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
     return response
-
-
-@bp.route("/search")
-def search() -> tuple[str, int] | str:
-    text = request.args.get("q", "").strip()
-    if len(text) > MAX_QUERY_LENGTH:
-        return render_template(
-            "photos/search.html", q=text[:MAX_QUERY_LENGTH], page=None,
-            error=f"Please use at most {MAX_QUERY_LENGTH} characters.",
-        ), 400
-    page = queries.search_photos(text, page=_page_arg(), per_page=current_app.config["PER_PAGE"]) if text else None
-    return render_template("photos/search.html", q=text, page=page, error=None)
 
 
 def _ingest_upload(collection: Collection, upload, *, publish: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]

@@ -54,6 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PHOTOID_INDEX_DIR": str(tmp / "index"),
         "PHOTOID_SECRET_KEY": "browser-tests",
         "PHOTOID_RATELIMIT": "0",
+        "PHOTOID_REGISTER_MIN_SECONDS": "0",  # the browser fills the form faster than a person
     }
     photoid = [sys.executable, "-m", "photoid.cli"]
     subprocess.run([*photoid, "db", "upgrade"], env=env, check=True, capture_output=True)

@@ -34,7 +34,7 @@ def test_the_photo_page_opens_a_deep_zoom_viewer_fed_by_iiif_tiles(page: Page) -
     tile_statuses: list[int] = []
     page.on("response", lambda r: tile_statuses.append(r.status) if "/iiif/3/" in r.url else None)
     page.goto("/search?q=Town+Hall+steps")
-    page.get_by_role("main").get_by_role("list").get_by_role("link").first.click()
+    page.get_by_role("list", name="Results").get_by_role("link").first.click()
     viewer = page.get_by_role("region", name=re.compile("^Zoomable photo: Town Hall steps"))
     expect(viewer).to_be_visible()
     page.wait_for_function("() => window.photoidViewer && window.photoidViewer.world.getItemCount() === 1"
@@ -49,7 +49,7 @@ def test_the_photo_page_opens_a_deep_zoom_viewer_fed_by_iiif_tiles(page: Page) -
 
 def test_a_photo_with_approved_identifications_shows_them_with_provenance(page: Page) -> None:
     page.goto("/search?q=whitcomb")
-    page.get_by_role("main").get_by_role("list").get_by_role("link").first.click()
+    page.get_by_role("list", name="Results").get_by_role("link").first.click()
     known = page.get_by_role("region", name="What we know")
     expect(known).to_contain_text("Whitcomb, Harold J., 1881-1954")
     expect(known).to_contain_text(re.compile(r"contributed by .+, verified by Millbrook Public Library on"))

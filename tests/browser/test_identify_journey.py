@@ -35,7 +35,7 @@ def register(page: Page, name: str) -> None:
 
 def open_photo(page: Page, query: str) -> str:
     page.goto(f"/search?q={query}")
-    page.get_by_role("main").get_by_role("list").get_by_role("link").first.click()
+    page.get_by_role("list", name="Results").get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="What we know")).to_be_visible()
     return page.url
 

@@ -142,3 +142,10 @@ def test_repeated_failed_sign_ins_are_rate_limited(tmp_path, database_url, _sche
     assert "wait a moment" in client.post("/login", data={"email": "x@example.org", "password": "again"}).get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_nobody_can_take_the_name_shown_for_deleted_accounts(client, csrf_token) -> None:
+    response = client.post("/register", data={
+        "csrf_token": csrf_token("/register"), "display_name": "A Former  Contributor", "email": "x@example.org",
+        "password": "a long enough passphrase", "confirm": "a long enough passphrase"})
+    assert response.status_code == 400 and "used by the site itself" in response.get_data(as_text=True)

@@ -151,3 +151,18 @@ def test_one_cannot_dispute_ones_own_or_a_photo_elsewhere(client, login_as, csrf
     })
     assert response.status_code == 400 and "cannot confirm your own" in response.get_data(as_text=True)
     assert db.session.scalar(select(Identification).where(Identification.text_value == "Someone")) is None
+
+
+def test_a_suspended_accounts_suggestions_leave_the_public_page(client) -> None:
+    from photoid.db import utcnow
+
+    photo = make_photo()
+    vandal = make_user(display_name="Vandal")
+    make_identification(photo=photo, contributor=vandal, text_value="Something rude")
+    make_identification(photo=photo, text_value="Main Street")
+    db.session.commit()
+    assert "Something rude" in client.get(f"/photos/{photo.id}").get_data(as_text=True)
+    vandal.suspended_at = utcnow()
+    db.session.commit()
+    page = client.get(f"/photos/{photo.id}").get_data(as_text=True)
+    assert "Something rude" not in page and "Main Street" in page

@@ -384,3 +384,24 @@ def test_keyboard_shortcuts_come_from_a_script_file_and_are_listed(client, login
     script = (STATIC / "js" / "moderation.js").read_text()
     for key in ('"j"', '"k"', '"a"', '"e"', '"r"', '"s"', '"?"'):
         assert f"case {key}" in script
+
+
+def test_the_age_filter_shows_only_what_has_waited_longer(client, login_as) -> None:
+    from datetime import timedelta
+
+    from photoid.db import utcnow
+    from tests.factories import make_identification as identification
+    from tests.factories import make_photo as photo_of
+
+    archivist = login_as("archivist")
+    photo = photo_of()
+    archivist.institutions.append(photo.institution)
+    identification(photo=photo, text_value="Waited a fortnight", created_at=utcnow() - timedelta(days=14))
+    identification(photo=photo, text_value="Sent this morning")
+    db.session.commit()
+    everything = client.get("/moderation").get_data(as_text=True)
+    assert "Waited a fortnight" in everything and "Sent this morning" in everything
+    older = client.get("/moderation?age=7").get_data(as_text=True)
+    assert "Waited a fortnight" in older and "Sent this morning" not in older
+    not_understood = client.get("/moderation?age=banana")
+    assert not_understood.status_code == 400 and "not understood" in not_understood.get_data(as_text=True)

@@ -143,3 +143,11 @@ def test_an_id_too_large_for_the_database_is_not_found_not_an_error(client) -> N
     huge = "9" * 25
     for path in (f"/photos/{huge}", f"/iiif/3/{huge}/info.json", f"/media/photos/{huge}/display.jpg", f"/api/annotations/{huge}"):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_page_number_in_unusual_digits_is_a_clear_400_not_an_error(client) -> None:
+    collection = make_collection(is_published=True)
+    db.session.commit()
+    for path in (f"/collections/{collection.slug}?page=²", "/help?page=²", "/browse/recent?page=²"):
+        response = client.get(path)
+        assert response.status_code in (400, 404), path

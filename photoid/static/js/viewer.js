@@ -33,7 +33,7 @@
     [
       ["Zoom in", "+", function () { osd.viewport.zoomBy(1.5); osd.viewport.applyConstraints(); }],
       ["Zoom out", "\u2212", function () { osd.viewport.zoomBy(1 / 1.5); osd.viewport.applyConstraints(); }],
-      ["Show the whole photo", "Reset", function () { osd.viewport.goHome(); }],
+      ["Reset: show the whole photo", "Reset", function () { osd.viewport.goHome(); }],
       ["Full screen", "Full screen", function () { osd.setFullScreen(!osd.isFullPage()); }]
     ].forEach(function (spec) {
       var button = document.createElement("button");
