@@ -7,7 +7,6 @@ import hashlib
 import io
 import tracemalloc
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -21,9 +20,16 @@ from photoid.extensions import db
 from photoid.moderation.service import approve
 from photoid.photos.models import Photo
 from photoid.photos.queries import public_photos
-from tests.factories import make_authority, make_collection, make_identification, make_photo, make_user
+from tests.factories import (
+    make_authority,
+    make_collection,
+    make_identification,
+    make_photo,
+    make_user,
+)
+from tests.schemas import XML_SCHEMAS
 
-SCHEMAS = Path("/work/shared/schemas/xml")
+SCHEMAS = XML_SCHEMAS
 BASE = "https://photos.example.org/"
 HOSTILE = "<script>alert(1)</script> =cmd|' /C calc'!A0"
 SECRET_EMAIL = "grandma.secret@example.net"

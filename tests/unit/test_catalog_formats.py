@@ -5,7 +5,6 @@ import csv
 import io
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -14,8 +13,9 @@ from photoid.catalog.export import render
 from photoid.catalog.formats import METADATA_FORMATS
 from photoid.catalog.records import CatalogRecord, Fact
 from photoid.catalog.tabular import CONTENTDM_COLUMNS, CSV_COLUMNS, neutralise
+from tests.schemas import XML_SCHEMAS
 
-SCHEMAS = Path("/work/shared/schemas/xml")
+SCHEMAS = XML_SCHEMAS
 MARC = "{http://www.loc.gov/MARC21/slim}"
 MODS = "{http://www.loc.gov/mods/v3}"
 DC = "{http://purl.org/dc/elements/1.1/}"

@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator
 
 from photoid.extensions import db
-from tests.factories import make_authority, make_collection, make_identification, make_photo, make_user
+from tests.factories import (
+    make_authority,
+    make_collection,
+    make_identification,
+    make_photo,
+    make_user,
+)
+from tests.schemas import SCHEMAS
 
-SCHEMA = json.loads(Path("/work/shared/schemas/iiif/presentation-3.0.json").read_text())
+SCHEMA = json.loads((SCHEMAS / "iiif" / "presentation-3.0.json").read_text())
 
 
 @pytest.fixture

@@ -6,18 +6,27 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from photoid.catalog.oai_publication import set_collection_published, set_photo_published
+from photoid.catalog.oai_publication import (
+    set_collection_published,
+    set_photo_published,
+)
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.service import approve
-from tests.factories import make_collection, make_identification, make_institution, make_photo, make_user
+from tests.factories import (
+    make_collection,
+    make_identification,
+    make_institution,
+    make_photo,
+    make_user,
+)
+from tests.schemas import XML_SCHEMAS
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "xml"
+SCHEMAS = XML_SCHEMAS
 NS = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
       "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/", "marc": "http://www.loc.gov/MARC21/slim",
       "mods": "http://www.loc.gov/mods/v3", "id": "http://www.openarchives.org/OAI/2.0/oai-identifier"}
