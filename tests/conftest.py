@@ -71,13 +71,28 @@ class IsolatedClient(FlaskClient):
             _cv_app.reset(token)
 
 
+_apps_made: list[Flask] = []
+
+
 def make_test_app(tmp_path: Path, database_url: str, **overrides: object) -> Flask:
     config = TestConfig(tmp_path=tmp_path, database_url_=database_url)
     for key, value in overrides.items():
         setattr(config, key, value)
     app = create_app(config)
     app.test_client_class = IsolatedClient
+    _apps_made.append(app)
     return app
+
+
+@pytest.fixture(autouse=True)
+def _close_connections_of_apps_made() -> Iterator[None]:
+    """Every app a test made gives its database connections back when the test ends, so an
+    unclosed connection is never garbage-collected (a ResourceWarning) during a later test."""
+    yield
+    while _apps_made:
+        with _apps_made.pop().app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
