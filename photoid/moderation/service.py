@@ -109,6 +109,19 @@ def _decide_identification(
     notify_identification_decided(identification)
 
 
+def _commit_decision(
+    identification: Identification, target: str, *, moderator: User, note: str | None, action: str
+) -> Identification:
+    """Decide and commit once; a workflow refusal rolls back (undoing the row claim) and is re-raised."""
+    try:
+        _decide_identification(identification, target, moderator=moderator, note=note, action=action)
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return identification
+
+
 def _reraise_as_moderation_error(error: ContributionError) -> ModerationError:
     return ModerationError(str(error))
 
@@ -124,14 +137,10 @@ def approve(identification: Identification, *, moderator: User, note: str | None
     pending) and ModerationError (a bad note); nothing is saved then.
     """
     try:
-        _decide_identification(identification, "approved", moderator=moderator, note=_note(note), action="approve")
+        text = _note(note)
     except ContributionError as error:
         raise _reraise_as_moderation_error(error) from error
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return identification
+    return _commit_decision(identification, "approved", moderator=moderator, note=text, action="approve")
 
 
 def reject(identification: Identification, *, moderator: User, reason: str | None) -> Identification:
@@ -147,13 +156,7 @@ def reject(identification: Identification, *, moderator: User, reason: str | Non
         text = _reason(reason)
     except ContributionError as error:
         raise _reraise_as_moderation_error(error) from error
-    try:
-        _decide_identification(identification, "rejected", moderator=moderator, note=text, action="reject")
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return identification
+    return _commit_decision(identification, "rejected", moderator=moderator, note=text, action="reject")
 
 
 def mark_spam(identification: Identification, *, moderator: User, note: str | None = None) -> Identification:
@@ -162,14 +165,10 @@ def mark_spam(identification: Identification, *, moderator: User, note: str | No
     Same changes and errors as :func:`reject`, with an optional note.
     """
     try:
-        _decide_identification(identification, "spam", moderator=moderator, note=_note(note), action="spam")
+        text = _note(note)
     except ContributionError as error:
         raise _reraise_as_moderation_error(error) from error
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return identification
+    return _commit_decision(identification, "spam", moderator=moderator, note=text, action="spam")
 
 
 def _new_record_details(kind: str, authority_uri: str | None, latitude: str | float | None,
