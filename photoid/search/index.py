@@ -1,13 +1,20 @@
-"""The search index adapter: the only module that imports Whoosh (the ``whoosh3`` distribution).
+"""The search index adapter: with ``ranking``, the only module that imports Whoosh (``whoosh3``).
 
 It knows nothing of the database: callers hand it plain documents (see ``PhotoDocument``) and get
 plain results back. The index lives in ``<index dir>/current``, a symlink to one build folder, so
 ``build()`` can write a new folder and swap it in atomically while readers keep answering.
 
-Phrases are answered from adjacent word pairs indexed as terms of the ``text`` field
+Everything searchable is one field, ``text``, analysed once: the title, the names and the
+description are sections of it, and a word's weight says where it came from (a title word counts
+three times, a name twice), so a match in the title still ranks first without indexing the title
+again. Phrases are answered from adjacent word pairs indexed as terms of the same field
 ("main street"), not from word positions: a two-word phrase is one term look-up, a longer one the
-AND of its pairs. No field stores positions, and all text is analysed once, which keeps the index
-small and the writer fast.
+AND of its pairs. "Did you mean" reads the same field's vocabulary. Fewer postings per photo keep the
+index small and the rebuild fast (see docs/performance.md, "Search").
+
+A page does not count every match: ``search`` collects at most ``COUNT_LIMIT`` matching documents
+(the facet counts come from those), and reports a larger total as exact only when it is cheap to
+know (one word, no deleted documents: the word's document frequency), otherwise as "more than".
 """
 from __future__ import annotations
 
@@ -20,20 +27,22 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
+from heapq import nsmallest
 from itertools import chain
 from pathlib import Path
 
 from whoosh import columns, fields, highlight, index, qparser, query, sorting
-from whoosh.analysis import (
-    CharsetFilter,
-    Filter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.support.charset import accent_map
 
+from photoid.search.analysis import (  # noqa: F401 (_WordsAndPairs: indexes built before 2026-11 name it here)
+    ANALYZER as _ANALYZER,
+    SECTION as _SECTION,
+    SPELL_ANALYZER as _SPELL_ANALYZER,
+    TEXT_ANALYZER as _TEXT_ANALYZER,
+    WeightedText,
+    _WordsAndPairs,
+    weighted_terms,
+)
+from photoid.search import ranking, spelling
 from photoid.search.records import Hit, PhotoDocument, Results
 
 __all__ = ["Hit", "IndexMissing", "PhotoDocument", "Reader", "Results", "apply", "build", "exists",
@@ -44,46 +53,18 @@ CURRENT = "current"
 FACETS = ("collection", "institution", "person", "place", "event", "decade", "unidentified")
 SORTS = ("relevance", "date", "identified")
 MAX_QUERY_LENGTH = 200
-_TEXT_FIELDS = ("text", "title", "names")
-
-
-def _analyzer():  # type: ignore[no-untyped-def]
-    """Words, lower-cased, accents folded ("Müller" = "muller"), stop words dropped, stemmed."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
-
-
-class _WordsAndPairs(Filter):
-    """Emits every word and, after it, the pair it makes with the word before ("main street")."""
-
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
-        previous = None
-        for token in tokens:
-            word = token.text
-            yield token
-            if previous is not None:
-                token.text = f"{previous} {word}"
-                yield token
-            previous = word
-
-
-_ANALYZER = _analyzer()
-_TEXT_ANALYZER = _analyzer() | _WordsAndPairs()
-_SPELL_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-
-
+#: At most this many matches are collected per query, for the total and the facet counts.
+COUNT_LIMIT = 10_000
 def schema() -> fields.Schema:
-    """The index schema: searchable text without positions, a pair field for phrases, facets."""
-    text = dict(analyzer=_ANALYZER, phrase=False)
+    """The index schema: one searchable text field (weighted words and pairs), stored text, facets."""
     return fields.Schema(
         photo_id=fields.ID(stored=True, unique=True),
-        # Everything searchable, analysed once: words and adjacent pairs (phrases), no positions.
-        text=fields.TEXT(analyzer=_TEXT_ANALYZER, phrase=False),
-        # Short fields searched again so that a match in the title or a name ranks first.
-        title=fields.TEXT(stored=True, field_boost=3.0, **text),
-        names=fields.TEXT(stored=True, field_boost=2.0, **text),
+        # Everything searchable, analysed once: weighted words and adjacent pairs, no positions.
+        text=WeightedText(analyzer=_TEXT_ANALYZER, phrase=False),
+        # Shown in snippets only.
+        title=fields.STORED(),
+        names=fields.STORED(),
         description=fields.STORED(),
-        # Unstemmed words of titles and names, for "Did you mean".
-        spell=fields.TEXT(analyzer=_SPELL_ANALYZER, phrase=False),
         # Facet values as "decade:1940": a term to filter on, and a column to count from.
         facet=fields.KEYWORD(commas=True),
         facet_values=fields.COLUMN(columns.VarBytesColumn()),
@@ -119,11 +100,10 @@ def _fields(doc: PhotoDocument) -> dict[str, object]:
     facets = _facet_values(doc)
     return {
         "photo_id": str(doc.photo_id),
-        "text": "\n".join([doc.title, names, doc.description, doc.identifier]),
+        "text": _SECTION.join([doc.title, names, f"{doc.description}\n{doc.identifier}"]),
         "title": doc.title,
         "names": names,
         "description": doc.description,
-        "spell": f"{doc.title}\n{names}",
         "facet": facets,
         "facet_values": facets.encode(),
         "date_sort": doc.date_sort.encode(),
@@ -163,6 +143,8 @@ class Reader:
         self._searcher = None
         self._ix = None
         self.facet_table = _FacetTable()
+        self.lengths = ranking.LengthCache()
+        self.vocabulary = spelling.Vocabulary()
 
     def searcher(self):  # type: ignore[no-untyped-def]
         """The process's searcher, up to date with the last commit; raises IndexMissing."""
@@ -189,7 +171,10 @@ class Reader:
         if self._searcher is not None:
             self._searcher.close()
         self._ix = ix
-        self._searcher = ix.searcher()
+        self._searcher = ix.searcher(weighting=ranking.CachedBM25F(self.lengths))
+        self.lengths.keep_only(self._searcher.leaf_searchers())
+        self.vocabulary.keep_only({leaf.reader().segment().segment_id() for leaf, _ in self._searcher.leaf_searchers()
+                                   if hasattr(leaf.reader(), "segment")})
 
     def close(self) -> None:
         with self._lock:
@@ -226,7 +211,7 @@ def apply(root: Path, *, upserts: Iterable[PhotoDocument] = (), removals: Iterab
     return changes
 
 
-def build(root: Path, documents: Iterable[PhotoDocument], *, procs: int = 2, limitmb: int = 256) -> Path:
+def build(root: Path, documents: Iterable[PhotoDocument], *, procs: int = 2, limitmb: int = 1024) -> Path:
     """Write every document into a new build folder, then point ``current`` at it atomically.
 
     Until the swap, readers keep using the previous build; a build killed half way leaves only an
@@ -297,7 +282,7 @@ class _EscapingFormatter(highlight.Formatter):
 
 
 def _parser() -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(list(_TEXT_FIELDS), _PARSE_SCHEMA, group=qparser.AndGroup)
+    parser = qparser.QueryParser("text", _PARSE_SCHEMA, group=qparser.AndGroup)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # "a*" would expand to thousands of terms
     parser.remove_plugin_class(qparser.FieldsPlugin)  # "title:" is just a word to patrons
     parser.remove_plugin_class(qparser.BoostPlugin)
@@ -331,9 +316,6 @@ def _phrases_to_pairs(q: query.Query) -> query.Query:
         if not words:
             return query.NullQuery
         return query.And([query.Term("text", f"{a} {b}") for a, b in zip(words, words[1:])])
-    if isinstance(q, query.Or) and q.subqueries and all(isinstance(s, query.Phrase) for s in q.subqueries):
-        # The multifield parser asks each field for the phrase: one pair look-up answers them all.
-        return _phrases_to_pairs(q.subqueries[0])
     return q.apply(_phrases_to_pairs)
 
 
@@ -341,7 +323,7 @@ def _highlight_words(q: query.Query) -> frozenset[str]:
     """The analysed words to mark in snippets, phrases included (excluded words never match)."""
     words: set[str] = set()
     for fieldname, text in q.iter_all_terms():
-        if fieldname in _TEXT_FIELDS:
+        if fieldname == "text":
             words.update(str(text).split())
     return frozenset(words)
 
@@ -359,24 +341,41 @@ class _FacetTable:
         self._lock = threading.Lock()
         self._searcher = None
         self._rows: list[tuple[str, ...]] = []
+        #: "decade:1940" -> ("decade", "1940"), for every key in ``rows``.
+        self.split: dict[str, tuple[str, str]] = {}
 
     def rows(self, searcher) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
         with self._lock:
             if searcher is not self._searcher:
                 column = searcher.reader().column_reader("facet_values")
-                self._rows = [tuple(raw.decode().split(",")) if raw else () for raw in column]
-                self._searcher = searcher
+                split: dict[str, tuple[str, str]] = {}
+                rows = []
+                for raw in column:
+                    keys = []
+                    for key in raw.decode().split(",") if raw else ():
+                        if key not in split:
+                            name, _, value = key.partition(":")
+                            if name not in FACETS or value in ("", "None"):
+                                continue
+                            split[key] = (name, value)
+                        keys.append(key)
+                    rows.append(tuple(keys))
+                self._rows, self.split, self._searcher = rows, split, searcher
             return self._rows
 
 
-def _count_facets(rows: list[tuple[str, ...]], docnums: list[int], limit: int) -> dict[str, list[tuple[str, int]]]:
-    counts: Counter[str] = Counter(chain.from_iterable(rows[docnum] for docnum in docnums))
-    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
-    for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        name, _, value = key.partition(":")
-        if name in facets and len(facets[name]) < limit and value not in ("", "None"):
-            facets[name].append((value, count))
-    return facets
+def _count_facets(table: _FacetTable, searcher, docnums: list[int],  # type: ignore[no-untyped-def]
+                  limit: int) -> dict[str, list[tuple[str, int]]]:
+    rows = table.rows(searcher)
+    split = table.split
+    counts: Counter[str] = Counter(chain.from_iterable([rows[docnum] for docnum in docnums]))
+    grouped: dict[str, list[tuple[int, str]]] = {name: [] for name in FACETS}
+    for key, count in counts.items():
+        name, value = split[key]
+        grouped[name].append((-count, value))
+    # The most frequent first, then by value; only the top ``limit`` of each facet are sorted.
+    return {name: [(value, -negated) for negated, value in nsmallest(limit, values)]
+            for name, values in grouped.items()}
 
 
 def search(
@@ -390,27 +389,81 @@ def search(
     """
     searcher = reader.searcher()
     text = text.strip()
-    q = parse(text) if text else query.Every()
+    q = parse(text).normalize() if text else query.Every()
     flt = _filter(filters or {})
-    if flt is not None:
-        q = query.And([q, flt]) if text else flt
+    # Words and filters: the filters become a set of documents that the words' matches are checked
+    # against, which is much cheaper than stepping two long posting lists side by side.
+    allowed = frozenset(ranking.matching_docnums(searcher, flt)) if text and flt is not None else None
+    if flt is not None and not text:
+        q = flt
     page = max(1, page)
-    # One unscored pass finds every match (the count and the facets); the scored pass ranks the page.
-    docnums = list(searcher.docs_for_query(q))
     if sort == "date":
         sortedby = sorting.FieldFacet("date_sort")
     elif sort == "identified":
         sortedby = sorting.FieldFacet("identified_at", reverse=True)
     else:
         sortedby = None
-    results = searcher.search(q, limit=page * per_page, sortedby=sortedby)
+    # The scored pass ranks only up to the page (block-max: blocks that cannot reach it are skipped).
+    collected = None
+    if sortedby is None:
+        top, collected = ranking.top_scored_and_matches(searcher, q, page * per_page, allowed, COUNT_LIMIT + 1)
+        ranked = [docnum for _, docnum in top]
+    else:
+        ranked = [hit.docnum for hit in searcher.search(q, limit=page * per_page, sortedby=sortedby, terms=False,
+                                                        filter=flt if allowed is not None else None)]
     words = _highlight_words(q) if text else frozenset()
-    hits = [Hit(photo_id=int(hit["photo_id"]), snippet=_snippet(hit, words))
-            for hit in results[(page - 1) * per_page: page * per_page]]
-    facets = _count_facets(reader.facet_table.rows(searcher), docnums, facet_limit) if with_facets else {}
-    total = len(docnums)
+    hits = []
+    for docnum in ranked[(page - 1) * per_page: page * per_page]:
+        stored = searcher.stored_fields(docnum)
+        hits.append(Hit(photo_id=int(stored["photo_id"]), snippet=_snippet(stored, words)))
+    # The matches, up to COUNT_LIMIT, for the total and the facets (for one word, read while ranking).
+    docnums = collected if collected is not None else ranking.matching_docnums(searcher, q, COUNT_LIMIT + 1, allowed)
+    total, exact, capped = len(docnums), True, len(docnums) > COUNT_LIMIT
+    if capped:
+        del docnums[COUNT_LIMIT:]
+        total, exact = _known_total(searcher, q) if allowed is None else (COUNT_LIMIT, False)
+    facets = _count_facets(reader.facet_table, searcher, docnums, facet_limit) if with_facets else {}
     suggestion = suggest(reader, text) if text and not total else None
-    return Results(hits=hits, total=total, page=page, per_page=per_page, facets=facets, suggestion=suggestion)
+    return Results(hits=hits, total=total, page=page, per_page=per_page, facets=facets, suggestion=suggestion,
+                   total_is_exact=exact, facets_are_exact=not (capped and with_facets), counted=len(docnums))
+
+
+def _known_total(searcher, q: query.Query) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+    """The number of matches when it is cheap to know exactly, else ``(COUNT_LIMIT, False)``.
+
+    One word is its document frequency, less the deleted documents (replaced or withdrawn photos)
+    that still hold it; anything else would mean reading every match, which a page must not do.
+    """
+    if isinstance(q, query.Term):
+        total = _live_doc_frequency(searcher.reader(), q.fieldname, q.text)
+        if total is not None:
+            return total, True
+    return COUNT_LIMIT, False
+
+
+#: Above this many deleted documents in a segment, checking them one by one is no longer cheap.
+_MAX_DELETED_CHECKED = 2_000
+
+
+def _live_doc_frequency(reader, fieldname: str, text: str) -> int | None:  # type: ignore[no-untyped-def]
+    total = 0
+    for leaf, _ in reader.leaf_readers():
+        count = leaf.doc_frequency(fieldname, text)
+        deleted = getattr(leaf, "deleted_docs_set", None) if count and leaf.has_deletions() else ()
+        if deleted is None or len(deleted) > _MAX_DELETED_CHECKED:
+            return None
+        if deleted:
+            postings = leaf.postings(fieldname, text)
+            postings = getattr(postings, "child", postings)  # the raw postings, deleted documents included
+            postings.reset()
+            for docnum in sorted(deleted):
+                if not postings.is_active():
+                    break
+                postings.skip_to(docnum)
+                if postings.is_active() and postings.id() == docnum:
+                    count -= 1
+        total += count
+    return total
 
 
 def _snippet(hit, words: frozenset[str]) -> str:  # type: ignore[no-untyped-def]
@@ -427,9 +480,12 @@ def _snippet(hit, words: frozenset[str]) -> str:  # type: ignore[no-untyped-def]
 
 
 def suggest(reader: Reader, text: str) -> str | None:
-    """``text`` with each unknown word replaced by the closest word in the index, or None."""
+    """``text`` with each unknown word replaced by the closest word in the index, or None.
+
+    The index holds stems ("parad"), so the closest stem is turned back into a word as it was
+    written in a photo that has it ("parade").
+    """
     searcher = reader.searcher()
-    corrector = searcher.corrector("spell")
     changed = False
     out = []
     for piece in re.split(r"(\W+)", text):
@@ -437,10 +493,25 @@ def suggest(reader: Reader, text: str) -> str | None:
         stems = [token.text for token in _ANALYZER(word)]
         known = len(word) <= 2 or piece == "OR" or not stems or searcher.doc_frequency("text", stems[0])
         if not known:
-            options = corrector.suggest(word, limit=1, maxdist=2, prefix=1)  # first letter kept: 10x faster
-            if options:
-                out.append(options[0])
+            nearest = spelling.closest(reader.vocabulary, searcher.reader(), "text", stems[0])
+            replacement = _written_form(searcher, nearest) if nearest else None
+            if replacement:
+                out.append(replacement)
                 changed = True
                 continue
         out.append(piece)
     return "".join(out) if changed else None
+
+
+def _written_form(searcher, stem: str) -> str | None:  # type: ignore[no-untyped-def]
+    """A word (lower case, accents folded) whose stem is ``stem``, read from one photo that has it."""
+    postings = searcher.postings("text", stem)
+    if not postings.is_active():
+        return None
+    stored = searcher.stored_fields(postings.id())
+    for name in ("title", "names", "description"):
+        for token in _SPELL_ANALYZER(stored.get(name) or ""):
+            word = token.text
+            if [t.text for t in _ANALYZER(word)] == [stem]:
+                return word
+    return None

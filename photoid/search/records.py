@@ -48,6 +48,12 @@ class Results:
     per_page: int
     facets: dict[str, list[tuple[str, int]]]
     suggestion: str | None = None
+    #: False when there are more matches than the index counts per query: ``total`` is then a lower bound.
+    total_is_exact: bool = True
+    #: False when the facet counts cover only the first ``counted`` matches, not all of them.
+    facets_are_exact: bool = True
+    #: How many matches were collected (and their facets counted).
+    counted: int = 0
 
     @property
     def pages(self) -> int:

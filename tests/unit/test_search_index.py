@@ -90,6 +90,8 @@ def test_sorting_by_date_and_by_recently_identified(reader) -> None:
     assert by_date == [3, 1, 2]
     recent = [h.photo_id for h in index.search(reader, "street", sort="identified").hits]
     assert recent[:2] == [2, 1]
+    filtered = index.search(reader, "street", sort="date", filters={"decade": ["1940"]})
+    assert [h.photo_id for h in filtered.hits] == [3, 1] and filtered.total == 2
 
 
 def test_pages_split_the_results(reader) -> None:
@@ -113,3 +115,64 @@ def test_field_syntax_and_operators_in_lower_case_are_just_words(reader) -> None
 def test_a_missing_index_says_so(tmp_path: Path) -> None:
     with pytest.raises(index.IndexMissing):
         index.search(index.Reader(tmp_path / "none"), "street")
+
+
+def test_the_fast_indexing_path_makes_the_same_terms_as_the_analyzer() -> None:
+    from whoosh import fields
+
+    plain = fields.TEXT(analyzer=index._TEXT_ANALYZER, phrase=False)
+    fast = index.schema()["text"]
+    for value in ["Parade on Main Street\x1eMüller, Anna · Anna Mueller\x1eThe Müller family's 3.5 parades, "
+                  "e.g. U.S.A. a* straße ÉCOLE école\nPH-000123", "", "the of\x1e\x1eRunning runners ran"]:
+        assert sorted(fast.index(value)) == sorted(plain.index(value))
+
+
+def test_a_match_in_the_title_ranks_before_one_in_the_description(tmp_path: Path) -> None:
+    index.build(tmp_path, [doc(1, "Boats", description="Harbour at night, with harbour lights"),
+                           doc(2, "Harbour at night", description="Boats")], procs=1)
+    assert [h.photo_id for h in index.search(index.Reader(tmp_path), "harbour").hits] == [2, 1]
+
+
+def test_phrases_can_be_ored_and_never_span_two_parts_of_a_photo(reader) -> None:
+    assert ids(reader, '"main street" OR "brigade drill"') == [1, 2, 3]
+    assert ids(reader, '"dawn millbrook"') == []  # the title ends with "dawn", the names begin with "Millbrook"
+
+
+def test_did_you_mean_offers_a_word_as_written_not_a_stem(reader) -> None:
+    assert index.search(reader, "parrade").suggestion == "parade"
+
+
+def test_past_the_count_limit_totals_say_so_unless_one_word_makes_them_cheap(reader, monkeypatch) -> None:
+    monkeypatch.setattr(index, "COUNT_LIMIT", 2)
+    one_word = index.search(reader, "street")
+    assert (one_word.total, one_word.total_is_exact, one_word.facets_are_exact) == (3, True, False)
+    assert sum(count for _, count in one_word.facets["decade"]) == 2  # counted over the first two only
+    many = index.search(reader, "street OR harbour", per_page=1)
+    assert (many.total, many.total_is_exact, many.pages, len(many.hits)) == (2, False, 2, 1)
+
+
+def test_a_one_word_total_past_the_count_limit_leaves_out_replaced_and_removed_photos(tmp_path, monkeypatch) -> None:
+    index.build(tmp_path, [doc(i, f"Street {i}") for i in range(1, 8)], procs=1)
+    index.apply(tmp_path, upserts=[doc(2, "Lane 2"), doc(3, "Street 3 again")], removals=[4])
+    monkeypatch.setattr(index, "COUNT_LIMIT", 2)
+    results = index.search(index.Reader(tmp_path), "street")
+    assert (results.total, results.total_is_exact) == (5, True)  # 1, 3, 5, 6, 7
+
+
+def test_the_first_page_ranks_as_whoosh_itself_ranks(tmp_path: Path) -> None:
+    import random
+
+    from whoosh import scoring
+
+    rng = random.Random(3)
+    words = "harbour street parade fair boats family church mill river school".split()
+    docs = [doc(i, " ".join(rng.choices(words, k=rng.randint(1, 4))),
+                description=" ".join(rng.choices(words, k=rng.randint(0, 30)))) for i in range(1, 900)]
+    index.build(tmp_path, docs[:500], procs=1)
+    index.apply(tmp_path, upserts=docs[500:] + [doc(7, "Harbour again")], removals=[8, 9])  # two segments, deletions
+    reader = index.Reader(tmp_path)
+    with index.index.open_dir(str(index.current_path(tmp_path).resolve())).searcher(weighting=scoring.BM25F()) as own:
+        for text in ["harbour", "harbour street", '"parade fair"', "mill -river", "boats OR church"]:
+            q = index.parse(text)
+            expected = [int(own.stored_fields(hit.docnum)["photo_id"]) for hit in own.search(q, limit=30)]
+            assert [h.photo_id for h in index.search(reader, text, per_page=30).hits] == expected, text

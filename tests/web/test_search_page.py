@@ -7,7 +7,7 @@ import lxml.html
 import pytest
 
 from photoid.extensions import db
-from photoid.search import queue
+from photoid.search import index, queue
 from tests.factories import make_authority, make_collection, make_identification, make_photo
 
 
@@ -29,7 +29,7 @@ def result_titles(page: lxml.html.HtmlElement) -> list[str]:
 
 def facet_list(page: lxml.html.HtmlElement, heading: str) -> dict[str, str]:
     """The links under the facet heading: visible text -> href."""
-    [h2] = [h for h in page.xpath("//nav[@aria-label='Narrow the results']//h2") if text(h) == heading]
+    [h2] = [h for h in page.xpath("//nav[@aria-label='Narrow the results']//h3") if text(h) == heading]
     [ul] = page.xpath(f"//ul[@aria-labelledby='{h2.get('id')}']")
     return {text(a): a.get("href") for a in ul.xpath(".//a")}
 
@@ -134,3 +134,25 @@ def test_the_header_search_box_sends_to_the_search_page(client, archive) -> None
     page = parse(client.get("/"))
     [form] = page.xpath("//form[@role='search']")
     assert form.get("action") == "/search" and form.xpath(".//input[@name='q']")
+
+
+def test_more_matches_than_the_index_counts_say_more_than_and_still_page(client, archive, monkeypatch) -> None:
+    monkeypatch.setattr(index, "COUNT_LIMIT", 25)
+    page = parse(client.get("/search?q=window OR pier"))
+    assert status(page) == "More than 25 photos found for “window OR pier”."
+    assert "Counts cover the first 25 matches." in text(page.xpath("//nav[@aria-label='Narrow the results']")[0])
+    assert "Page 1 of more than 2" in text(page.xpath("//nav[@aria-label='Pages']")[0])
+    assert len(result_titles(parse(client.get(link(page, "Next page"))))) == 31 - 24
+
+    # One word: its exact number of photos is known without counting them; the facets say what they cover.
+    page = parse(client.get("/search?q=window"))
+    assert status(page) == "30 photos found for “window”."
+    assert "Counts cover the first 25 matches." in text(page.xpath("//nav[@aria-label='Narrow the results']")[0])
+
+
+def test_results_come_before_the_facets_in_the_page(client, archive) -> None:
+    page = parse(client.get("/search?q=window"))
+    [results] = page.xpath("//ol[@aria-labelledby='results-heading']")
+    [facets] = page.xpath("//nav[@aria-label='Narrow the results']")
+    order = [el for el in page.iter() if el is results or el is facets]
+    assert order == [results, facets]
