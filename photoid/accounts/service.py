@@ -77,12 +77,13 @@ def _new_user(*, email: str, display_name: str, password: str, role: str = "patr
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     key = display_name_key(display_name)
+    password_hash = hash_password(password)  # slow on purpose: before any query holds a lock (see authenticate)
     _check_unique(email, key)
     user = User(
         email=email,
         display_name=display_name,
         display_name_key=key,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=role,
     )
     db.session.add(user)
@@ -102,7 +103,11 @@ def authenticate(*, email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or user.deleted_at is not None:
+    stored_hash, deleted = user.password_hash, user.deleted_at is not None
+    # scrypt is slow on purpose; end the transaction first, so it holds no lock
+    # meanwhile (on SQLite a POST's transaction holds the write lock and other writers would time out).
+    db.session.rollback()
+    if not check_password_hash(stored_hash, password) or deleted:
         return None
     user.last_login_at = utcnow()
     db.session.commit()
@@ -162,3 +167,23 @@ def create_user(
     )
     db.session.commit()
     return user
+
+
+def set_profile_visibility(user: User, *, is_public: bool) -> bool:
+    """Make the account's contributor page (``/contributors/<id>``) public or private again.
+
+    Sets ``is_profile_public`` and, when it changes, records a ``profile_visibility`` audit event
+    by the account itself, with the value before and after. Returns whether anything changed.
+    Commits once. Raises AccountError for a suspended or deleted account.
+    """
+    if user.deleted_at is not None or user.suspended_at is not None:
+        raise AccountError("This account cannot show a public page.")
+    if user.is_profile_public == is_public:
+        return False
+    before = {"is_profile_public": user.is_profile_public}
+    user.is_profile_public = is_public
+    record_event(
+        actor=user, action="profile_visibility", target=user, before=before, after={"is_profile_public": is_public}
+    )
+    db.session.commit()
+    return True

@@ -1,0 +1,291 @@
+"""Load test: 50 patrons and 2 archivists on gunicorn (4 workers), on SQLite and PostgreSQL.
+
+Run from the repository root (loopback only; needs the ``bench`` extras: gunicorn and aiohttp):
+
+    .venv/bin/python bench/load.py [--postgres postgresql://postgres@127.0.0.1/postgres]
+
+For each database (a fresh one; on PostgreSQL ``h_load_<pid>``, dropped afterwards) it
+
+1. seeds a site through the real services: --photos small photos through the ingest pipeline,
+   --patrons patrons and --archivists archivists through the account service, and the search index;
+2. starts gunicorn with 4 sync workers on a free 127.0.0.1 port, with rate limits switched off
+   (PHOTOID_RATELIMIT=0: every simulated user shares the address 127.0.0.1, and the per-address
+   sign-in limit of 10 a minute would otherwise refuse them);
+3. everyone signs in through the login form (4 at a time, before the clock starts: each sign-in
+   costs the server a deliberate scrypt hash); then for --seconds the patrons browse the home page, photo
+   pages and search, and send identifications and comments through the real forms (CSRF tokens
+   read from the pages; each submission carries a unique marker), while the archivists approve
+   (70 %) or reject decisions from the moderation queue's forms;
+4. measures the photo page open-loop at --rate requests a second over 4 connections, alternating
+   with a bare Flask page in the same gunicorn that runs the same photo query (the baseline);
+5. checks the invariants and exits non-zero when one fails: every submission answered with a
+   redirect (success) is in the database exactly once and every refused one is absent; no
+   5xx and no traceback in the server log; the search index matches the database; the audit log
+   holds exactly one approve/reject event per successful decision and none for refused ones.
+
+Then (--scale) it times the photo page in process at 1,000 and 20,000 photos and counts its SQL
+statements, to show it does not degrade with collection size. Prints markdown and rewrites the
+"Load" section of docs/performance.md (unless --no-doc).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingest import write_section  # noqa: E402
+from load_support import site  # noqa: E402
+from load_support.scale import scale_rows  # noqa: E402
+from load_support.users import Record, paced, simulate  # noqa: E402
+
+MARKER = re.compile(r"lt[0-9a-f]{12}", re.I)
+SECTION = "Load"
+WORKERS, CONNECTIONS = 4, 4
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def check_invariants(app: Any, record: Record, server_log: Path) -> list[str]:
+    """Every broken invariant, described; an empty list when all hold."""
+    from sqlalchemy import func, select
+
+    from photoid.contributions.models import Comment, Identification
+    from photoid.extensions import db
+    from photoid.moderation.models import ModerationEvent
+    from photoid.search import queue
+    from photoid.search.models import SearchQueueEntry
+
+    problems = []
+    if record.server_errors:
+        problems.append(f"{len(record.server_errors)} 5xx answers, e.g. {record.server_errors[:3]}")
+    log_text = server_log.read_text(errors="replace")
+    if "Traceback" in log_text:
+        problems.append(f"tracebacks in the server log {server_log}")
+    with app.app_context():
+        stored: Counter[str] = Counter()
+        for text_value in db.session.scalars(select(Identification.text_value)):
+            stored.update(m.lower() for m in MARKER.findall(text_value or ""))
+        for body in db.session.scalars(select(Comment.body)):
+            stored.update(m.lower() for m in MARKER.findall(body or ""))
+        accepted = {m for m, (_, status) in record.submissions.items() if status in (302, 303)}
+        for marker, (kind, status) in record.submissions.items():
+            expected = 1 if marker in accepted else 0
+            if stored[marker] != expected:
+                problems.append(f"{kind} {marker} (answered {status}) is in the database {stored[marker]} times")
+        strays = set(stored) - set(record.submissions)
+        if strays:
+            problems.append(f"{len(strays)} marked submissions in the database that no user sent")
+
+        deadline = time.monotonic() + 20
+        while db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) and time.monotonic() < deadline:
+            db.session.rollback()
+            time.sleep(0.5)
+        waiting = db.session.scalar(select(func.count()).select_from(SearchQueueEntry))
+        if waiting:
+            problems.append(f"{waiting} photos still waiting in the search queue 20 s after the load stopped")
+        db.session.rollback()  # end this session's reads before the check opens its own
+        report = queue.check(app, fix=False)
+        if report.problems:
+            problems.append(f"search index differs from the database: {len(report.missing)} missing, "
+                            f"{len(report.stale)} stale, {len(report.extra)} extra")
+
+        events = Counter(db.session.execute(
+            select(ModerationEvent.target_id, ModerationEvent.action)
+            .where(ModerationEvent.target_type == Identification.__tablename__,
+                   ModerationEvent.action.in_(("approve", "reject")))).all())
+        for ident, actions in record.decisions.items():
+            if len(actions) != 1:
+                problems.append(f"identification {ident} was decided {len(actions)} times: {actions}")
+            if events[(ident, actions[0])] != 1:
+                problems.append(f"identification {ident} has {events[(ident, actions[0])]} '{actions[0]}' audit rows")
+        unexplained = {target for target, _ in events} - set(record.decisions)
+        if unexplained:
+            problems.append(f"{len(unexplained)} audit rows for decisions no archivist saw succeed")
+        states = Counter(db.session.scalars(select(Identification.state)))
+        decided = Counter(actions[0] for actions in record.decisions.values())
+        if (states["approved"], states["rejected"]) != (decided["approve"], decided["reject"]):
+            problems.append(f"database has {states['approved']} approved / {states['rejected']} rejected, "
+                            f"archivists succeeded {decided['approve']} / {decided['reject']}")
+        db.session.remove()
+    return problems
+
+
+def photo_page_rate(base: str, photo_ids: list[int], *, rate: float, seconds: float, rounds: int) -> dict[str, Any]:
+    """The photo page and the bare baseline, alternating, ``rounds`` times each at ``rate``/s."""
+    found: dict[str, dict[str, list[float]]] = {"photoid": {"p50": [], "p99": [], "rps": []},
+                                                 "bare": {"p50": [], "p99": [], "rps": []}}
+    bad = 0
+    for _ in range(rounds):
+        for name, prefix in (("photoid", ""), ("bare", "/bare")):
+            latencies, errors, sent = asyncio.run(paced(
+                base, lambda n, p=prefix: f"{p}/photos/{photo_ids[n % len(photo_ids)]}",
+                rate=rate, connections=CONNECTIONS, seconds=seconds))
+            bad += errors
+            found[name]["p50"].append(percentile(latencies, 0.5) * 1000)
+            found[name]["p99"].append(percentile(latencies, 0.99) * 1000)
+            found[name]["rps"].append(sent / seconds)
+    result: dict[str, Any] = {name: {k: statistics.median(v) for k, v in values.items()} for name, values in found.items()}
+    result["non_200"] = bad
+    return result
+
+
+def run_database(label: str, database_url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    env = site.site_env(folder, database_url)
+    app = site.make_app(env)
+    started = time.monotonic()
+    data = site.seed(app, photos=args.photos, patrons=args.patrons, archivists=args.archivists)
+    seeded = time.monotonic() - started
+    print(f"[{label}] seeded {args.photos} photos and {args.patrons + args.archivists} accounts in {seeded:.0f} s", flush=True)
+    log = folder / "gunicorn.log"
+    server, base = site.start_gunicorn(env, log, workers=WORKERS)
+    try:
+        record, wall = asyncio.run(simulate(
+            base, patrons=data["users"]["patron"], archivists=data["users"]["archivist"],
+            photo_ids=data["photo_ids"], seconds=args.seconds, think=args.think))
+        print(f"[{label}] load done: {sum(len(v) for v in record.latencies.values())} requests in {wall:.0f} s", flush=True)
+        rate = photo_page_rate(base, data["photo_ids"], rate=args.rate, seconds=args.rate_seconds, rounds=args.rounds)
+    finally:
+        site.stop(server)
+    problems = check_invariants(app, record, log)
+    with app.app_context():
+        from photoid.extensions import db
+
+        db.engine.dispose()
+    result = {"label": label, "record": record, "wall": wall, "rate": rate, "problems": problems}
+    print(summary_table([result]), pages_table([result]), rate_table([result], args.target_ms, args.rate),
+          sep="\n\n", flush=True)
+    return result
+
+
+def pages_table(results: list[dict[str, Any]]) -> str:
+    lines = ["| database | page | requests | per second | p50 ms | p99 ms | statuses |", "|---|---|---:|---:|---:|---:|---|"]
+    for result in results:
+        record: Record = result["record"]
+        for page in sorted(record.latencies):
+            values = record.latencies[page]
+            statuses = ", ".join(f"{code}×{n}" for code, n in sorted(record.statuses[page].items()))
+            per_second = "before the window" if page.startswith("login") else f"{len(values) / result['wall']:.1f}"
+            lines.append(f"| {result['label']} | {page} | {len(values)} | {per_second} | "
+                         f"{percentile(values, 0.5) * 1000:.1f} | {percentile(values, 0.99) * 1000:.1f} | {statuses} |")
+        total = sum(len(v) for page, v in record.latencies.items() if not page.startswith("login"))
+        lines.append(f"| {result['label']} | **all** | {total} | **{total / result['wall']:.0f}** | | | |")
+    return "\n".join(lines)
+
+
+def summary_table(results: list[dict[str, Any]]) -> str:
+    lines = ["| database | submissions accepted / refused | decisions (approve / reject / lost the race) | 5xx | invariants |",
+             "|---|---|---|---:|---|"]
+    for result in results:
+        record: Record = result["record"]
+        accepted = sum(1 for _, status in record.submissions.values() if status in (302, 303))
+        approve = sum(1 for a in record.decisions.values() if a[0] == "approve")
+        lines.append(f"| {result['label']} | {accepted} / {len(record.submissions) - accepted} | "
+                     f"{approve} / {len(record.decisions) - approve} / {record.refused_decisions} | "
+                     f"{len(record.server_errors)} | {'all hold' if not result['problems'] else '**' + '; '.join(result['problems'][:3]) + '**'} |")
+    return "\n".join(lines)
+
+
+def rate_table(results: list[dict[str, Any]], target: float, rate: float) -> str:
+    lines = [f"| database | page | achieved req/s | p50 ms | p99 ms | p99 vs baseline | target p99 < {target:g} ms |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for result in results:
+        r = result["rate"]
+        for name in ("photoid", "bare"):
+            ratio = r[name]["p99"] / r["bare"]["p99"]
+            verdict = ("meets target" if r[name]["p99"] < target else "**misses target**") if name == "photoid" else "baseline"
+            label = "photo page" if name == "photoid" else "bare Flask, same query"
+            lines.append(f"| {result['label']} | {label} | {r[name]['rps']:.0f} | {r[name]['p50']:.1f} | "
+                         f"{r[name]['p99']:.1f} | {ratio:.1f}× | {verdict} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--photos", type=int, default=300, help="photos to seed (default 300)")
+    parser.add_argument("--patrons", type=int, default=50)
+    parser.add_argument("--archivists", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=45, help="how long the users work, after signing in (default 45)")
+    parser.add_argument("--think", type=float, default=0.1, help="mean pause between a user's requests, s (default 0.1)")
+    parser.add_argument("--rate", type=float, default=500, help="photo page requests a second (default 500)")
+    parser.add_argument("--rate-seconds", type=float, default=4, help="length of each paced run (default 4)")
+    parser.add_argument("--rounds", type=int, default=3, help="paced runs of each page; medians reported (default 3)")
+    parser.add_argument("--target-ms", type=float, default=20)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh database h_load_<pid> is made on it and dropped")
+    parser.add_argument("--only-postgres", action="store_true", help="skip SQLite")
+    parser.add_argument("--scale", default="1000,20000", help="collection sizes for the degradation check ('' skips)")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only the collection-size check, into its own section of docs/performance.md")
+    parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/performance.md alone")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    sizes = [int(s) for s in args.scale.split(",") if s.strip()]
+    if args.scale_only:
+        scale = scale_rows(sizes, postgres=args.postgres)
+        body = scale.replace("### ", "", 1).split("\n", 1)[1].strip()
+        body += f"\n\nCommand (took {time.monotonic() - started:.0f} s):\n\n```sh\n.venv/bin/python bench/load.py --scale-only"
+        body += (" --postgres postgresql://postgres@127.0.0.1/postgres" if args.postgres else "") + "\n```"
+        print(body)
+        if not args.no_doc:
+            write_section(SECTION + ": photo page against collection size", body)
+        return 0
+    results = []
+    if not args.only_postgres:
+        with tempfile.TemporaryDirectory(prefix="photoid-load-") as folder:
+            results.append(run_database("SQLite", f"sqlite:///{folder}/load.sqlite3", args, Path(folder)))
+    if args.postgres:
+        name = f"h_load_{os.getpid()}"
+        database_url = site.fresh_postgres(args.postgres, name)
+        try:
+            with tempfile.TemporaryDirectory(prefix="photoid-load-") as folder:
+                results.append(run_database("PostgreSQL", database_url, args, Path(folder)))
+        finally:
+            site.drop_postgres(args.postgres, name)
+    scale = scale_rows(sizes, postgres=args.postgres) if sizes else ""
+
+    body = "\n\n".join([
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}. Server: gunicorn, {WORKERS} sync workers, on 127.0.0.1; "
+        "client: aiohttp in one process on the same machine. Rate limits off for the run (every simulated user "
+        "comes from 127.0.0.1).",
+        f"Command (took {time.monotonic() - started:.0f} s):\n\n```sh\n.venv/bin/python bench/load.py"
+        + (" --postgres postgresql://postgres@127.0.0.1/postgres" if args.postgres else "") + "\n```",
+        f"{args.patrons} patrons and {args.archivists} archivists for {args.seconds:g} s over {args.photos} photos, "
+        f"pausing {args.think * 1000:.0f} ms on average between requests, after all have signed in through the "
+        "login form (4 at a time; not counted in the window). A submission counts as accepted when "
+        "the form answers with a redirect; \"lost the race\" is a decision refused because the other archivist "
+        "decided that item first.",
+        summary_table(results),
+        pages_table(results),
+        f"### Photo page at {args.rate:g} requests/s, {CONNECTIONS} connections\n\n"
+        f"Open loop (fixed schedule; latency counted from the scheduled time), {args.rounds} runs of "
+        f"{args.rate_seconds:g} s each, alternating with the baseline in the same gunicorn; medians of the runs.\n\n"
+        + rate_table(results, args.target_ms, args.rate),
+        scale,
+    ]).rstrip()
+    print(body)
+    if not args.no_doc:
+        write_section(SECTION, body)
+    failed = [(r["label"], p) for r in results for p in r["problems"]]
+    for label, problem in failed:
+        print(f"INVARIANT BROKEN [{label}]: {problem}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pieces of ``bench/load.py``: the site it seeds and serves, and the simulated users."""

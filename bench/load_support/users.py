@@ -1,0 +1,199 @@
+"""The simulated users: patrons who browse, search, identify and comment, and archivists who
+decide from the moderation queue, all through the real pages and forms (CSRF tokens included)."""
+from __future__ import annotations
+
+import asyncio
+import html
+import random
+import re
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from load_support.site import PASSWORD, WORDS
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+DECISION = re.compile(r'action="(/moderation/identifications/(\d+)/(approve|reject)[^"]*)"')
+
+
+@dataclass
+class Record:
+    """Everything the users saw: latencies and statuses per page type, and every submission."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    server_errors: list[str] = field(default_factory=list)
+    #: marker -> (kind, HTTP status) of every identification or comment sent
+    submissions: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: identification id -> actions answered with a redirect (success)
+    decisions: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    refused_decisions: int = 0
+
+    def note(self, page: str, status: int, seconds: float, url: str) -> None:
+        self.latencies[page].append(seconds)
+        self.statuses[page][status] += 1
+        if status >= 500:
+            self.server_errors.append(f"{status} {page} {url}")
+
+
+def token(body: str) -> str:
+    match = CSRF.search(body)
+    if match is None:
+        raise RuntimeError("no CSRF token on the page")
+    return html.unescape(match.group(1) or match.group(2))
+
+
+class User:
+    def __init__(self, base: str, email: str, record: Record, rng: random.Random) -> None:
+        self.base, self.email, self.record, self.rng = base, email, record, rng
+        self.http = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True),  # cookies for 127.0.0.1
+            timeout=aiohttp.ClientTimeout(total=60),
+        )
+
+    async def request(self, page: str, method: str, path: str, **kwargs: Any) -> tuple[int, str, str]:
+        started = time.perf_counter()
+        async with self.http.request(method, self.base + path, allow_redirects=False, **kwargs) as response:
+            body = await response.text()
+            self.record.note(page, response.status, time.perf_counter() - started, path)
+            return response.status, body, response.headers.get("Location", "")
+
+    async def sign_in(self) -> None:
+        status, body, _ = await self.request("login form", "GET", "/login")
+        status, body, _ = await self.request("login", "POST", "/login", data={
+            "csrf_token": token(body), "email": self.email, "password": PASSWORD})
+        if status != 302:
+            raise RuntimeError(f"{self.email} could not sign in ({status})")
+
+    async def think(self, mean: float) -> None:
+        await asyncio.sleep(self.rng.uniform(0, 2 * mean))
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+class Patron(User):
+    async def run(self, deadline: float, photo_ids: list[int], think: float) -> None:
+        while time.monotonic() < deadline:
+            roll = self.rng.random()
+            photo_id = photo_ids[self.rng.randrange(len(photo_ids))]
+            if roll < 0.15:
+                await self.request("home", "GET", "/")
+            elif roll < 0.55:
+                await self.request("photo", "GET", f"/photos/{photo_id}")
+            elif roll < 0.75:
+                words = " ".join(self.rng.sample(WORDS, self.rng.choice((1, 1, 2))))
+                await self.request("search", "GET", "/search", params={"q": words})
+            elif roll < 0.88:
+                await self.identify(photo_id)
+            else:
+                await self.comment(photo_id)
+            await self.think(think)
+
+    async def identify(self, photo_id: int) -> None:
+        _, body, _ = await self.request("identify form", "GET", f"/photos/{photo_id}/identify")
+        marker = "lt" + uuid.uuid4().hex[:12]
+        status, _, _ = await self.request("identify (POST)", "POST", f"/photos/{photo_id}/identifications", data={
+            "csrf_token": token(body), "kind": "person", "name": f"Loadmark {marker}",
+            "evidence": "Seen in the load test.", "date_text": "", "authority_id": "", "disputes": ""})
+        self.record.submissions[marker] = ("identification", status)
+
+    async def comment(self, photo_id: int) -> None:
+        _, body, _ = await self.request("photo", "GET", f"/photos/{photo_id}")
+        marker = "lt" + uuid.uuid4().hex[:12]
+        status, _, _ = await self.request("comment (POST)", "POST", f"/photos/{photo_id}/comments", data={
+            "csrf_token": token(body), "body": f"I remember this place. Marker {marker}.", "parent_id": ""})
+        self.record.submissions[marker] = ("comment", status)
+
+
+class Archivist(User):
+    async def run(self, deadline: float, think: float) -> None:
+        while time.monotonic() < deadline:
+            _, body, _ = await self.request("moderation queue", "GET", "/moderation")
+            forms = {}
+            for action_url, ident, action in DECISION.findall(body):
+                forms.setdefault(int(ident), {})[action] = html.unescape(action_url)
+            if not forms:
+                await self.think(think)
+                continue
+            ident = self.rng.choice(sorted(forms)[:10])  # the oldest few, as people work
+            action = "approve" if self.rng.random() < 0.7 or "reject" not in forms[ident] else "reject"
+            data = {"csrf_token": token(body)}
+            if action == "reject":
+                data["reason_text"] = "Not enough evidence yet (load test)."
+            status, _, _ = await self.request(f"{action} (POST)", "POST", forms[ident][action], data=data)
+            if status in (302, 303):
+                self.record.decisions[ident].append(action)
+            elif status < 500:
+                self.record.refused_decisions += 1  # the other archivist was quicker
+            await self.think(think)
+
+
+async def simulate(base: str, *, patrons: list[str], archivists: list[str], photo_ids: list[int],
+                   seconds: float, think: float, seed: int = 8) -> tuple[Record, float]:
+    """Run everyone for ``seconds``; returns the record and the wall time taken."""
+    record = Record()
+    rng = random.Random(seed)
+    people: list[User] = [Patron(base, email, record, random.Random(rng.random())) for email in patrons]
+    people += [Archivist(base, email, record, random.Random(rng.random())) for email in archivists]
+    # Everyone signs in through the form first, a few at a time: each sign-in costs the server a
+    # deliberate scrypt hash, and fifty at once would fill the timed window with nothing else.
+    gate = asyncio.Semaphore(4)
+
+    async def sign_in(person: User) -> None:
+        async with gate:
+            await person.sign_in()
+
+    try:
+        await asyncio.gather(*(sign_in(p) for p in people))
+    except BaseException:
+        for person in people:
+            await person.close()
+        raise
+    started = time.monotonic()
+    deadline = started + seconds
+    try:
+        tasks = [p.run(deadline, photo_ids, think) if isinstance(p, Patron) else p.run(deadline, think)  # type: ignore[attr-defined]
+                 for p in people]
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise RuntimeError(f"{len(failures)} simulated user(s) failed; first: {failures[0]!r}")
+    finally:
+        for person in people:
+            await person.close()
+    return record, time.monotonic() - started
+
+
+async def paced(base: str, path_for: Any, *, rate: float, connections: int, seconds: float) -> tuple[list[float], int, int]:
+    """Open-loop load: ``connections`` clients together sending ``rate`` requests a second on a fixed
+    schedule for ``seconds``. Latency counts from the scheduled send time, so a server that falls
+    behind is charged for the wait (no coordinated omission). Returns latencies, non-200s and sent."""
+    latencies: list[float] = []
+    bad = 0
+    interval = connections / rate
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as http:
+        start = time.perf_counter() + 0.05
+
+        async def one(lane: int) -> None:
+            nonlocal bad
+            n = 0
+            while True:
+                due = start + lane * interval / connections + n * interval
+                if due - start > seconds:
+                    return
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                async with http.get(base + path_for(lane + n * connections)) as response:
+                    await response.read()
+                    bad += response.status != 200
+                latencies.append(time.perf_counter() - due)
+                n += 1
+
+        await asyncio.gather(*(one(lane) for lane in range(connections)))
+    return latencies, bad, len(latencies)
