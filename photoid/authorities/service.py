@@ -281,6 +281,8 @@ def merge_undo_problem(event: ModerationEvent) -> str | None:
     )
     if later is not None or loser is None or loser.merged_into_id != survivor_id:
         return "This merge has already been undone."
+    if not isinstance(survivor_id, int):
+        return "This merge's record does not say which record it went into, so it cannot be undone here."
     survivor = db.session.get(AuthorityRecord, survivor_id)
     if survivor is None or survivor.merged_into_id is not None:
         return ("The record it was merged into has since been merged into another one. "

@@ -443,6 +443,8 @@ def _tiff_layout(image: Image.Image, size: tuple[int, int], file_size: int) -> l
         across = 1
         block_rows = min(tags.get(278, height), height)
     down = math.ceil(height / block_rows)
+    if len(offsets) < across * down * planes:  # the header claims more rows than the file has strips for
+        raise OSError("strips do not cover the image")
     if len(offsets) != across * down * planes:
         return None
     if not tiled and down == 1 and planes == 1 and tags.get(259, 1) == 1 and height > target_rows:
