@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, has_request_context, make_response, redirect, render_template, request, url_for,
+)
+from flask_login import current_user
 from sqlalchemy import Select, String, and_, case, cast, distinct, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Bundle, aliased
 from werkzeug.wrappers import Response
@@ -85,8 +88,17 @@ def _value_key(identification: Any) -> Any:
     )
 
 
-def _ranking() -> Any:
-    """A subquery: every public photo with its help group and the counts behind it."""
+def _in_campaign(campaign_id: int | None) -> list[Any]:
+    """The condition that keeps only a campaign's photos, or none when no campaign is chosen."""
+    from photoid.campaigns.models import CampaignPhoto
+
+    if campaign_id is None:
+        return []
+    return [Photo.id.in_(select(CampaignPhoto.photo_id).where(CampaignPhoto.campaign_id == campaign_id))]
+
+
+def _ranking(campaign_id: int | None = None) -> Any:
+    """A subquery: every public photo (of the campaign, if given) with its help group and the counts behind it."""
     pending = Identification.state == "pending"
     facts = (
         select(
@@ -141,7 +153,7 @@ def _ranking() -> Any:
         .outerjoin(facts, facts.c.photo_id == Photo.id)
         .outerjoin(disagreements, disagreements.c.photo_id == Photo.id)
         .outerjoin(rivals, rivals.c.photo_id == Photo.id)
-        .where(Photo.is_published.is_(True), Collection.is_published.is_(True))
+        .where(Photo.is_published.is_(True), Collection.is_published.is_(True), *_in_campaign(campaign_id))
         .subquery("ranking")
     )
 
@@ -150,9 +162,9 @@ def _sort_key(ranked: Any) -> tuple[Any, ...]:
     return (ranked.c.help_group, ranked.c.approved, ranked.c.created_at, ranked.c.id)
 
 
-def photos_needing_help() -> Select:  # type: ignore[type-arg]
-    """A select of PhotoNeedingHelp for published photos that need identification, best first. Reads only."""
-    ranked = _ranking()
+def photos_needing_help(campaign_id: int | None = None) -> Select:  # type: ignore[type-arg]
+    """A select of PhotoNeedingHelp for published photos (of a campaign) that need identification, best first. Reads only."""
+    ranked = _ranking(campaign_id)
     card = _HelpCard(
         "card", ranked.c.id, ranked.c.title, ranked.c.width, ranked.c.height, ranked.c.date_edtf, ranked.c.created_at,
         ranked.c.help_group, ranked.c.approved, ranked.c.disagreeing, ranked.c.rival_suggestions,
@@ -161,15 +173,16 @@ def photos_needing_help() -> Select:  # type: ignore[type-arg]
     return select(card).where(ranked.c.help_group < NO_HELP_NEEDED).order_by(*_sort_key(ranked))
 
 
-def help_page(*, page: int, per_page: int) -> Page[PhotoNeedingHelp]:
+def help_page(*, page: int, per_page: int, campaign_id: int | None = None) -> Page[PhotoNeedingHelp]:
     """One page of photos needing help (a count query and one query for the page). Reads only."""
-    return paginate(photos_needing_help(), page=page, per_page=per_page)
+    return paginate(photos_needing_help(campaign_id), page=page, per_page=per_page)
 
 
-def next_photo_id(after: int | None) -> int | None:
+def next_photo_id(after: int | None, campaign_id: int | None = None) -> int | None:
     """The photo that follows ``after`` on the Help identify list, or the first one when ``after``
-    is not on it (any more); None when no other photo needs help. Reads only."""
-    ranked = _ranking()
+    is not on it (any more); None when no other photo needs help. With ``campaign_id``, only that
+    campaign's photos. Reads only."""
+    ranked = _ranking(campaign_id)
     needing = select(ranked.c.id).where(ranked.c.help_group < NO_HELP_NEEDED).order_by(*_sort_key(ranked)).limit(1)
     if after is None:
         return db.session.scalar(needing)
@@ -191,16 +204,44 @@ def _whole_number(name: str, *, default: int | None, high: int) -> int | None:
     return int(raw)
 
 
+def _campaign() -> Any:
+    """The campaign named by ``?campaign=``, when the visitor may see it; 404 when not; None when not given."""
+    from photoid.campaigns.queries import viewable
+
+    campaign_id = _whole_number("campaign", default=None, high=2**63 - 1)
+    if campaign_id is None:
+        return None
+    campaign = viewable(campaign_id, current_user)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+@bp.url_defaults
+def _stay_in_campaign(endpoint: str, values: dict[str, Any]) -> None:
+    """A "next photo" link on a page opened from a campaign (``/photos/3?campaign=2``) stays in the campaign."""
+    if endpoint == "help.next_photo" and "campaign" not in values and has_request_context():
+        raw = request.args.get("campaign", "")
+        if raw.isdecimal() and len(raw) < 19:
+            values["campaign"] = raw
+
+
 @bp.route("/help")
 def index() -> str:
-    page = help_page(page=_whole_number("page", default=1, high=100_000) or 1, per_page=current_app.config["PER_PAGE"])
-    return render_template("help/index.html", page=page)
+    campaign = _campaign()
+    page = help_page(page=_whole_number("page", default=1, high=100_000) or 1, per_page=current_app.config["PER_PAGE"],
+                     campaign_id=campaign.id if campaign else None)
+    return render_template("help/index.html", page=page, campaign=campaign)
 
 
 @bp.route("/help/next")
 def next_photo() -> Response:
-    found = next_photo_id(_whole_number("after", default=None, high=2**31 - 1))
+    campaign = _campaign()
+    found = next_photo_id(_whole_number("after", default=None, high=2**31 - 1), campaign.id if campaign else None)
+    if found is None and campaign is not None:
+        flash(f"Every photo of “{campaign.title}” that needed help has been looked at. Thank you!", "success")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     if found is None:
         flash("There are no more photos waiting for help right now. Thank you for looking!", "success")
         return redirect(url_for("help.index"))
-    return redirect(url_for("photos.photo", photo_id=found))
+    return redirect(url_for("photos.photo", photo_id=found, campaign=campaign.id if campaign else None))
