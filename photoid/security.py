@@ -12,15 +12,22 @@ CONTENT_SECURITY_POLICY = (
     f"default-src 'self'; img-src 'self' data: blob:; script-src 'self'; style-src 'self' {OPENSEADRAGON_STYLE}; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
+#: Embed cards (``/embed/...``) are made to be framed by any site; nothing else may be.
+EMBED_PREFIX = "/embed/"
+EMBED_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'self'", "frame-ancestors *")
 
 
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        embeddable = request.path.startswith(EMBED_PREFIX)
+        response.headers.setdefault(
+            "Content-Security-Policy", EMBED_CONTENT_SECURITY_POLICY if embeddable else CONTENT_SECURITY_POLICY
+        )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if not embeddable:
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
 

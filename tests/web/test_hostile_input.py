@@ -15,6 +15,7 @@ when it comes.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from io import BytesIO
 from typing import Any
@@ -70,7 +71,9 @@ def assert_inert(response: Any, where: str) -> lxml.html.HtmlElement | dict[str,
                 continue
             tag = element.tag.lower().rsplit("}", 1)[-1]
             assert tag not in _FOREIGN, f"{where}: a <{tag}> element came back: {lxml.html.tostring(element)[:200]!r}"
-            if tag == "script":
+            if tag == "script" and element.get("type") == "application/ld+json":
+                json.loads(element.text or "")  # data, never run: it must still be one whole JSON document
+            elif tag == "script":
                 assert (element.get("src") or "").startswith("/static/") and not (element.text or "").strip(), \
                     f"{where}: a script that is not ours: {lxml.html.tostring(element)[:200]!r}"
             for name, value in element.attrib.items():

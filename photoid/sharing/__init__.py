@@ -1,0 +1,1 @@
+"""Sharing, previews, the sitemap and embedding (issue #9)."""
