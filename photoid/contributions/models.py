@@ -55,6 +55,9 @@ class Identification(db.Model):
         CheckConstraint("supersedes_id IS NULL OR supersedes_id <> id", name="not_superseding_self"),
         Index("ix_identification_photo_state", "photo_id", "state"),
         Index("ix_identification_state_created", "state", "created_at"),
+        # The impact dashboard's weekly figures read a range of these times.
+        Index("ix_identification_created_at", "created_at"),
+        Index("ix_identification_reviewed_at", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +141,9 @@ class Comment(db.Model):
         ),
         CheckConstraint("length(body) > 0", name="body_not_empty"),
         Index("ix_comment_photo_state", "photo_id", "state"),
+        Index("ix_comment_state_created", "state", "created_at"),
+        Index("ix_comment_created_at", "created_at"),
+        Index("ix_comment_reviewed_at", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -94,6 +94,7 @@ class Photo(db.Model):
         Index("ix_photo_published_modified", "is_published", "modified_at"),
         Index("ix_photo_collection_published", "collection_id", "is_published", "id"),
         Index("ix_photo_modified_id", "modified_at", "id"),
+        Index("ix_photo_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

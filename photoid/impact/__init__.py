@@ -1,0 +1,1 @@
+"""Impact dashboard for staff and the public achievements page (issue #9)."""
