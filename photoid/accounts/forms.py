@@ -50,3 +50,18 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Logout is a POST with a CSRF token, so another site cannot sign a patron out."""
+
+
+class ProfileVisibilityForm(FlaskForm):
+    """The opt-in for a public contributor page (accounts/profiles.py); unticked means private."""
+
+    is_public = BooleanField(
+        "Show my public contributor page",
+        description=(
+            "Anyone could then see a page with your display name, the month you joined, how many of your "
+            "identifications (people, places, events, dates and keywords) and comments the library approved, and a few "
+            "photos you helped identify. Your name next to your approved contributions would link to it. "
+            "Your email, what is still waiting for review and what was declined are never shown. "
+            "Untick and save to make the page private again at any time."
+        ),
+    )

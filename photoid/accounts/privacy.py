@@ -79,6 +79,8 @@ def export_data(user: User) -> dict[str, Any]:
             "role": user.role,
             "institutions": [i.name for i in user.institutions],
             "is_trusted": user.is_trusted,
+            "is_profile_public": user.is_profile_public,
+            "profile_url": _profile_url(user.id) if user.is_profile_public else None,
             "created_at": _when(user.created_at),
             "last_login_at": _when(user.last_login_at),
             "suspended_at": _when(user.suspended_at),
@@ -114,6 +116,12 @@ def export_data(user: User) -> dict[str, Any]:
             for n in notifications
         ],
     }
+
+
+def _profile_url(user_id: int) -> str:
+    if has_request_context():
+        return url_for("profiles.profile", user_id=user_id, _external=True)
+    return f"/contributors/{user_id}"
 
 
 def _photo(photo: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
 from photoid.accounts import abuse, privacy, service
-from photoid.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm, RegisterForm
+from photoid.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileVisibilityForm, RegisterForm
 from photoid.accounts.models import User
 from photoid.extensions import db, limiter, login_manager
 from photoid.security import is_safe_next
@@ -104,7 +104,28 @@ def account() -> str | Response:
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     status = 400 if form.is_submitted() else 200
-    return render_template("accounts/account.html", form=form), status  # type: ignore[return-value]
+    profile_form = ProfileVisibilityForm(formdata=None, is_public=current_user.is_profile_public)
+    return render_template("accounts/account.html", form=form, profile_form=profile_form), status  # type: ignore[return-value]
+
+
+@bp.route("/account/profile", methods=["POST"])
+@login_required
+def profile_visibility() -> str | Response:
+    form = ProfileVisibilityForm()
+    if form.validate_on_submit():
+        try:
+            service.set_profile_visibility(current_user._get_current_object(), is_public=bool(form.is_public.data))
+        except service.AccountError as error:
+            flash(str(error), "error")
+        else:
+            if form.is_public.data:
+                flash("Your contributor page is now public.", "success")
+            else:
+                flash("Your contributor page is now private. Nobody else can open it.", "success")
+        return redirect(url_for("accounts.account") + "#profile-heading")
+    profile_form = form
+    profile_form.form_errors.append("The setting was not saved. Please try again.")
+    return render_template("accounts/account.html", form=ChangePasswordForm(formdata=None), profile_form=profile_form), 400  # type: ignore[return-value]
 
 
 # --- privacy: download my data, delete my account, the privacy page (see accounts/privacy.py) ------
