@@ -42,9 +42,11 @@ def create_app(config: Any = None) -> Flask:
         _configure_sqlite(db.engine)
 
     from photoid import models  # noqa: F401  (every table registered before anything queries)
+    from photoid.accounts.profiles import bp as profiles_bp
     from photoid.accounts.routes import bp as accounts_bp
     from photoid.admin.routes import bp as admin_bp
     from photoid.authorities.routes import bp as authorities_bp
+    from photoid.campaigns.routes import bp as campaigns_bp
     from photoid.catalog.oai_routes import bp as oai_bp
     from photoid.catalog.routes import bp as catalog_bp
     from photoid.cli import register_commands
@@ -53,16 +55,19 @@ def create_app(config: Any = None) -> Flask:
     from photoid.contributions.routes import bp as contributions_bp
     from photoid.errors import register_error_handlers
     from photoid.feeds.routes import bp as feeds_bp
+    from photoid.impact.routes import bp as impact_bp
     from photoid.moderation.report_routes import bp as reports_bp
     from photoid.moderation.routes import bp as moderation_bp
     from photoid.notifications.routes import bp as notifications_bp
     from photoid.photos.browse import bp as browse_bp
     from photoid.photos.iiif import bp as iiif_bp
     from photoid.photos.routes import bp as photos_bp
+    from photoid.sharing.routes import bp as sharing_bp
     from photoid.security import refuse_nul_characters, register_security_headers
     from photoid.templating import register_template_helpers
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(profiles_bp)
     app.register_blueprint(photos_bp)
     app.register_blueprint(iiif_bp)
     app.register_blueprint(contributions_bp)
@@ -74,12 +79,15 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(oai_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(authorities_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(admin_bp)
     from photoid.search import init_app as init_search
 
     init_search(app)
     app.register_blueprint(browse_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(sharing_bp)
+    app.register_blueprint(impact_bp)
     register_error_handlers(app)
     register_security_headers(app)
     refuse_nul_characters(app)
@@ -90,7 +98,17 @@ def create_app(config: Any = None) -> Flask:
 
 def _configure_sqlite(engine: Engine) -> None:
     """WAL so readers never block the writer, a busy timeout so writers wait instead of failing,
-    and foreign keys enforced (SQLite leaves them off by default)."""
+    foreign keys enforced (SQLite leaves them off by default), and immediate write transactions.
+
+    pysqlite opens a transaction only before the first INSERT/UPDATE/DELETE, so a request that reads
+    and then writes does its reads outside it: two patrons' forms can both read the same row and
+    the later commit silently overwrites the earlier (a lost update). So a request that may write
+    (any method but GET, HEAD, OPTIONS) starts with ``BEGIN IMMEDIATE``: it takes the write lock up
+    front, waiting up to the busy timeout, and reads and writes in one serialised transaction. (A
+    plain deferred BEGIN would not do: a reader that later writes fails at once with "database is
+    locked" when another writer committed meanwhile.) Page views, the command line and scripts keep
+    pysqlite's own handling, so readers never hold the lock. Keep slow work (password hashing) out
+    of a write request's transaction. See SQLAlchemy's pysqlite "serializable isolation" recipe."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -102,3 +120,19 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        if _may_write():
+            dbapi_connection.isolation_level = None  # pysqlite must not BEGIN again on its own
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            dbapi_connection.isolation_level = ""  # pysqlite's default: BEGIN before the first write
+
+
+def _may_write() -> bool:
+    """Whether this transaction belongs to a request whose method may change something."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

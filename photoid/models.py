@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata Alembic compares is complete."""
 from photoid.accounts.models import User, staff_membership
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, Event, Person, Place
+from photoid.campaigns.models import Campaign, CampaignPhoto
 from photoid.catalog.models import ExportRun
 from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.moderation.models import ModerationEvent, Report
@@ -8,7 +9,7 @@ from photoid.notifications.models import Notification
 from photoid.photos.models import Collection, Institution, Photo
 
 __all__ = [
-    "AuthorityRecord", "AuthorityVariant", "Collection", "Comment", "Confirmation", "Event",
+    "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation", "Event",
     "ExportRun", "Identification", "Institution", "ModerationEvent", "Notification", "Person",
     "Photo", "Place", "Report", "User", "staff_membership",
 ]

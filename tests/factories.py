@@ -170,3 +170,29 @@ def make_event(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def make_campaign(
+    *, photos: list[Photo] | None = None, institution: Institution | None = None, created_by: User | None = None,
+    title: str | None = None, starts_on: Any = None, ends_on: Any = None, is_published: bool = True, **kw: Any,
+) -> Any:
+    """A campaign over ``photos`` (one new photo by default), published and running from yesterday for 30 days."""
+    from datetime import timedelta
+
+    from photoid.campaigns.models import Campaign, CampaignPhoto
+
+    photos = photos if photos is not None else [make_photo(collection=make_collection(institution=institution))]
+    institution = institution or (photos[0].institution if photos else make_institution())
+    today = utcnow().date()
+    campaign = Campaign(
+        institution_id=institution.id, title=title or f"Campaign {next(_seq)}", summary=kw.pop("summary", ""),
+        source=kw.pop("source", "photos"), starts_on=starts_on or today - timedelta(days=1),
+        ends_on=ends_on or today + timedelta(days=30), is_published=is_published,
+        cover_photo_id=photos[0].id if photos else None,
+        created_by_id=(created_by or make_user(role="archivist", institutions=[institution])).id, **kw,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    db.session.add_all(CampaignPhoto(campaign_id=campaign.id, photo_id=p.id, position=n) for n, p in enumerate(photos))
+    db.session.flush()
+    return campaign

@@ -50,6 +50,10 @@ ACTION_WORDS = {
     "create_collection": "Created a collection",
     "publish": "Published",
     "withdraw": "Withdrew from publication",
+    "create_campaign": "Started a campaign",
+    "edit_campaign": "Edited a campaign",
+    "refresh_campaign": "Refreshed a campaign's photos from its search",
+    "profile_visibility": "Changed whether a contributor page is public",
 }
 TARGET_WORDS = {
     "identification": "Identification",
@@ -60,6 +64,7 @@ TARGET_WORDS = {
     "photo": "Photo",
     "collection": "Collection",
     "institution": "Institution",
+    "campaign": "Campaign",
 }
 #: Never shown or exported, whatever an event happened to store.
 PRIVATE_KEYS = frozenset({"email", "ip", "ip_address", "remote_addr", "password_hash", "login_id", "feed_token"})
@@ -184,6 +189,7 @@ class Target:
 def targets(events: Iterable[ModerationEvent], reader: User) -> dict[tuple[str, int], Target]:
     """A label (and where to link) for each event's target, in one query per kind of target."""
     from photoid.authorities.models import AuthorityRecord
+    from photoid.campaigns.models import Campaign
     from photoid.contributions.models import Comment, Identification
     from photoid.photos.models import Collection, Photo
 
@@ -218,6 +224,9 @@ def targets(events: Iterable[ModerationEvent], reader: User) -> dict[tuple[str, 
             for item in db.session.scalars(select(Institution).where(Institution.id.in_(ids))):
                 linked = reader.is_admin
                 found[kind, item.id] = Target(item.name, "admin.institution" if linked else None, {"slug": item.slug})
+        elif kind == "campaign":
+            for item in db.session.scalars(select(Campaign).where(Campaign.id.in_(ids))):
+                found[kind, item.id] = Target(item.title, "campaigns.show", {"campaign_id": item.id})
     return found
 
 

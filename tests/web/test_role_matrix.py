@@ -22,6 +22,7 @@ from photoid.moderation.models import Report
 from photoid.notifications.models import Notification
 from tests.factories import (
     make_authority,
+    make_campaign,
     make_collection,
     make_comment,
     make_event,
@@ -46,6 +47,8 @@ MISSING_FILE = ("404",) * 6
 MODERATOR_MISSING_FILE = ("login", "403", "login", "403", "404", "404")
 #: Opened by a feed token, never by the session: without the token it is "not found" for everyone.
 FEED_TOKEN = ("404",) * 6
+#: A contributor page the fixture contributor never made public: "not found" for everyone, like an unknown id.
+PRIVATE_PROFILE = ("404",) * 6
 
 # rule -> {method: expectation}. POST/DELETE expectations name who may do it; the matrix checks the
 # others are refused and that nothing in the database changed.
@@ -54,7 +57,10 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/account": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "/account/data.json": {"GET": SIGNED_IN},
     "/account/delete": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "/account/profile": {"POST": SIGNED_IN},
     "/admin/exports": {"GET": STAFF, "POST": STAFF},
+    "/admin/impact": {"GET": STAFF},
+    "/admin/impact.csv": {"GET": STAFF},
     "/admin/institutions": {"GET": ADMIN},
     "/admin/institutions/<slug>": {"GET": ADMIN, "POST": ADMIN},
     "/admin/users": {"GET": ADMIN},
@@ -63,6 +69,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/admin/users/<int:user_id>/suspend": {"POST": ADMIN},
     "/admin/users/<int:user_id>/trust": {"POST": ADMIN},
     "/admin/users/<int:user_id>/unsuspend": {"POST": ADMIN},
+    "/achievements": {"GET": PUBLIC},
     "/api/annotations/<int:identification_id>": {"GET": PUBLIC, "DELETE": SIGNED_IN},
     "/api/authorities": {"GET": PUBLIC},
     "/api/edtf": {"GET": PUBLIC},
@@ -73,6 +80,11 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/authorities/<int:record_id>/merge": {"GET": STAFF, "POST": STAFF},
     "/authorities/merges/<int:event_id>/undo": {"POST": STAFF},
     "/browse": {"GET": PUBLIC},
+    "/campaigns": {"GET": PUBLIC},
+    "/campaigns/<int:campaign_id>": {"GET": PUBLIC},
+    "/campaigns/<int:campaign_id>/edit": {"GET": MODERATOR, "POST": MODERATOR},
+    "/campaigns/<int:campaign_id>/refresh": {"POST": MODERATOR},
+    "/campaigns/new": {"GET": STAFF, "POST": STAFF},
     "/browse/decades": {"GET": PUBLIC},
     "/browse/decades/<decade>": {"GET": PUBLIC},
     "/browse/discussed": {"GET": PUBLIC},
@@ -81,6 +93,11 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/collections/<slug>/upload": {"GET": MODERATOR, "POST": MODERATOR},
     "/comments/<int:comment_id>/report": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "/comments/<int:comment_id>/withdraw": {"POST": SIGNED_IN},
+    "/contributors": {"GET": PUBLIC},
+    "/contributors/<int:user_id>": {"GET": PRIVATE_PROFILE},
+    "/embed/campaigns/<int:campaign_id>": {"GET": PUBLIC},
+    "/embed/card.css": {"GET": PUBLIC},
+    "/embed/photos/<int:photo_id>": {"GET": PUBLIC},
     "/events/<int:record_id>": {"GET": PUBLIC},
     "/feeds/collections/<slug>/identified.atom": {"GET": PUBLIC},
     "/feeds/collections/<slug>/photos.atom": {"GET": PUBLIC},
@@ -122,6 +139,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/moderation/reports/<int:report_id>/dismiss": {"POST": MODERATOR},
     "/moderation/reports/<int:report_id>/resolve": {"POST": MODERATOR},
     "/oai": {"GET": PUBLIC, "POST": PUBLIC},
+    "/oembed": {"GET": PUBLIC},
     "/people/<int:record_id>": {"GET": PUBLIC},
     "/photos/<int:photo_id>": {"GET": PUBLIC},
     "/photos/<int:photo_id>/comments": {"POST": SIGNED_IN},
@@ -130,12 +148,16 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/places/<int:record_id>": {"GET": PUBLIC},
     "/privacy": {"GET": PUBLIC},
     "/register": {"GET": PUBLIC, "POST": PUBLIC},
+    "/robots.txt": {"GET": PUBLIC},
     "/search": {"GET": PUBLIC},
+    "/sitemap.xml": {"GET": PUBLIC},
+    "/sitemaps/<int:page>.xml": {"GET": PUBLIC},
     "/static/<path:filename>": {"GET": PUBLIC},
 }
 
 #: Query strings some pages need to answer at all.
-QUERIES = {"/api/edtf": "?q=about+1945", "/api/authorities": "?q=smith&kind=person"}
+QUERIES = {"/api/edtf": "?q=about+1945", "/api/authorities": "?q=smith&kind=person",
+           "/oembed": "?url=http://localhost/photos/1"}  # the world's only photo
 
 #: Plausible form fields for every staff and patron action, so a refusal comes from the role
 #: check and not from a missing field.
@@ -183,13 +205,14 @@ def world(app: Flask, db_session) -> dict[str, Any]:  # type: ignore[no-untyped-
     db.session.add_all([report, notification])
     db.session.flush()
     merge = make_event(actor=users["admin"], action="merge", target=record, before={}, after={})
+    campaign = make_campaign(photos=[photo], created_by=users["archivist"])
     db.session.commit()
     values = {
         "slug": collection.slug, "photo_id": photo.id, "identification_id": identification.id,
         "comment_id": comment.id, "record_id": record.id, "event_id": merge.id, "report_id": report.id,
         "notification_id": notification.id, "user_id": contributor.id, "decade": "1940", "variant": "display",
         "region": "full", "size": "max", "rotation": "0", "quality": "default", "fmt": "jpg",
-        "action": "approve", "filename": "css/site.css",
+        "action": "approve", "filename": "css/site.css", "campaign_id": campaign.id, "page": 1,
     }
     return {"users": users, "values": values, "mill": mill, "ids": (identification.id, comment.id)}
 
