@@ -114,6 +114,8 @@ def test_staff_edit_publish_and_the_change_is_audited(client, login_as, mill) ->
     saved = db.session.get(Campaign, campaign.id)
     assert saved.is_published and saved.cover_photo_id == mill["photos"][2].id and saved.updated_by_id == archivist.id
     assert db.session.scalar(select(ModerationEvent.actor_id).where(ModerationEvent.action == "edit_campaign")) == archivist.id
+    log = client.get("/moderation/log").get_data(as_text=True)
+    assert "Edited a campaign" in log and f"Campaign {campaign.id}: Who ran the shops?" in log
     client.post("/logout", data={"csrf_token": data["csrf_token"]})
     assert client.get(f"/campaigns/{campaign.id}").status_code == 200
 

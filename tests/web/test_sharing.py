@@ -321,7 +321,7 @@ def test_oembed_embeds_public_campaigns_and_lists_them_in_the_sitemap(client: Fl
     assert f'src="http://localhost/embed/campaigns/{running.id}"' in data["html"]
     assert client.get(f"/embed/campaigns/{running.id}").headers.get("X-Frame-Options") is None
     landing = client.get(f"/campaigns/{running.id}").get_data(as_text=True)
-    assert 'type="application/json+oembed"' in landing and f"campaigns%2F{running.id}" in landing
+    assert 'type="application/json+oembed"' in landing and f"oembed?url=http://localhost/campaigns/{running.id}&amp;format=json" in landing
     assert client.get("/oembed", query_string={"url": f"http://localhost/campaigns/{draft.id}"}).status_code == 404
     locs = [u.findtext(f"{SM}loc") for u in ElementTree.fromstring(client.get("/sitemap.xml").data).findall(f"{SM}url")]
     assert f"http://localhost/campaigns/{running.id}" in locs and f"http://localhost/campaigns/{draft.id}" not in locs
