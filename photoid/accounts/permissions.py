@@ -15,3 +15,22 @@ def require_moderator(institution_id: int) -> User:
     if not current_user.moderates(institution_id):
         abort(403)
     return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def require_staff() -> User:
+    """The signed-in archivist or admin; the sign-in page for visitors, 403 for patrons."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not current_user.is_staff:
+        abort(403)
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def require_institution_staff() -> User:
+    """The signed-in admin, or an archivist of at least one institution; sign-in or 403 otherwise."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    user: User = current_user._get_current_object()
+    if not (user.is_admin or (user.role == "archivist" and user.institutions)):
+        abort(403)
+    return user

@@ -9,12 +9,13 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from photoid.accounts.models import User
+from photoid.accounts.permissions import require_staff
 from photoid.authorities import queries, service
 from photoid.authorities.forms import BrowseForm, ConfirmForm, RecordForm
 from photoid.authorities.models import AuthorityRecord
 from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
-from photoid.extensions import db, limiter, login_manager
+from photoid.extensions import db, limiter
 from photoid.moderation.models import ModerationEvent
 from photoid.photos.crops import read_crop, region_of
 from photoid.photos.models import Photo
@@ -38,17 +39,8 @@ def _is_staff() -> bool:
     return bool(current_user.is_authenticated and current_user.is_staff)
 
 
-def _require_staff() -> User:
-    """The signed-in archivist or admin; the sign-in page for visitors, 403 for patrons."""
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    if not current_user.is_staff:
-        abort(403)
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
 def _staff_record(record_id: int) -> tuple[AuthorityRecord, User]:
-    user = _require_staff()
+    user = require_staff()
     record = queries.get_record(record_id)
     if record is None:
         abort(404)
@@ -119,7 +111,7 @@ def region_crop(photo_id: int, identification_id: int) -> Response:
 
 @bp.route("/authorities")
 def browse() -> tuple[str, int]:
-    _require_staff()
+    require_staff()
     form = BrowseForm(formdata=MultiDict(request.args) if request.args else None)
     errors: list[str] = []
     if request.args and not form.validate():
@@ -235,7 +227,7 @@ def merge(record_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/authorities/merges/<int:event_id>/undo", methods=["POST"])
 def undo_merge(event_id: int) -> Response | tuple[str, int]:
-    user = _require_staff()
+    user = require_staff()
     event = db.session.get(ModerationEvent, event_id)
     if event is None or event.action != "merge" or event.target_type != "authority":
         abort(404)

@@ -8,11 +8,11 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from photoid.accounts.models import User
-from photoid.accounts.permissions import require_moderator
+from photoid.accounts.permissions import require_moderator, require_staff
 from photoid.campaigns import queries, service
 from photoid.campaigns.forms import CampaignForm, ConfirmForm
 from photoid.campaigns.models import Campaign
-from photoid.extensions import db, login_manager
+from photoid.extensions import db
 from photoid.photos.models import Collection, Institution
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
@@ -25,15 +25,6 @@ def _page_arg() -> int:
     if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
         abort(400, "The page number must be a whole number of 1 or more.")
     return int(raw)
-
-
-def _require_staff() -> User:
-    """The signed-in archivist or admin; the sign-in page for visitors, 403 for patrons."""
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    if not current_user.is_staff:
-        abort(403)
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _managed(campaign_id: int) -> tuple[Campaign, User]:
@@ -128,7 +119,7 @@ def embed(campaign_id: int) -> str:
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 def create() -> Response | tuple[str, int]:
-    user = _require_staff()
+    user = require_staff()
     institutions = _institutions(user)
     if not institutions:
         abort(403, "You do not look after any library yet, so you cannot run a campaign. Please ask an administrator.")

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, stream_with_context
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from photoid.accounts.models import User
+from photoid.accounts.permissions import require_institution_staff
 from photoid.catalog import export, manifests
 from photoid.catalog.records import catalog_records
-from photoid.extensions import db, login_manager
+from photoid.extensions import db
 from photoid.photos.models import Collection, Photo
 from photoid.photos.queries import public_photos
 from photoid.photos.routes import visible_photo
@@ -69,15 +69,6 @@ def collection_manifest(slug: str) -> Response:
 
 # --- file exports --------------------------------------------------------------------------------
 
-def _require_staff() -> User:
-    """The signed-in archivist (with at least one institution) or admin; sign-in or 403 otherwise."""
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    user: User = current_user._get_current_object()
-    if not (user.is_admin or (user.role == "archivist" and user.institutions)):
-        abort(403)
-    return user
-
 
 def _page(form: ExportForm, status: int = 200, errors: list[str] | None = None) -> tuple[str, int]:
     runs = export.recent_runs()
@@ -92,7 +83,7 @@ def _page(form: ExportForm, status: int = 200, errors: list[str] | None = None) 
 
 @bp.route("/admin/exports", methods=["GET", "POST"])
 def exports() -> Response | tuple[str, int]:
-    user = _require_staff()
+    user = require_institution_staff()
     form = ExportForm()
     collections = db.session.scalars(select(Collection).order_by(Collection.title)).all()
     form.collection.choices = [SelectChoice("", "All collections"), *(SelectChoice(c.slug, c.title) for c in collections)]

@@ -8,25 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_login import current_user
 
 from photoid.accounts.models import User
+from photoid.accounts.permissions import require_institution_staff
 from photoid.db import utcnow
-from photoid.extensions import login_manager
 from photoid.impact import charts, queries
 from photoid.moderation.log import safe_cell
 
 bp = Blueprint("impact", __name__, template_folder="templates")
-
-
-def _require_staff() -> User:
-    """The signed-in archivist (with at least one institution) or admin; sign-in or 403 otherwise."""
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    user: User = current_user._get_current_object()
-    if not (user.is_admin or (user.role == "archivist" and user.institutions)):
-        abort(403)
-    return user
 
 
 def _period(default: str) -> queries.Period:
@@ -81,7 +70,7 @@ def _charts(figures: list[queries.Figure]) -> dict[str, object]:
 
 @bp.get("/admin/impact")
 def dashboard() -> str:
-    user = _require_staff()
+    user = require_institution_staff()
     scope, institution, choices = _scope(user)
     when = _period(queries.DEFAULT_PERIOD)
     figures, waiting, computed_at = _figures(scope, when)
@@ -94,7 +83,7 @@ def dashboard() -> str:
 
 @bp.get("/admin/impact.csv")
 def dashboard_csv() -> Response:
-    user = _require_staff()
+    user = require_institution_staff()
     scope, institution, _choices = _scope(user)
     when = _period(queries.DEFAULT_PERIOD)
     figures, _waiting, _computed_at = _figures(scope, when)

@@ -8,9 +8,10 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 from photoid.accounts.models import User
+from photoid.accounts.permissions import require_institution_staff
 from photoid.db import utcnow
 from photoid.moderation import log
-from photoid.moderation.routes import _require_staff, bp
+from photoid.moderation.routes import bp
 
 
 
@@ -91,7 +92,7 @@ def _page_arg() -> int:
 
 @bp.route("/log", endpoint="log")
 def log_page() -> tuple[str, int]:
-    user = _require_staff()
+    user = require_institution_staff()
     filters, form, errors = _filters(user)
     page = log.events_page(user, filters, page=_page_arg())
     return render_template(
@@ -102,7 +103,7 @@ def log_page() -> tuple[str, int]:
 
 @bp.route("/log.csv")
 def log_csv() -> Response:
-    user = _require_staff()
+    user = require_institution_staff()
     filters, _form, errors = _filters(user)
     if errors:
         abort(400, " ".join(errors))

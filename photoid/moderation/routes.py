@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from photoid.accounts.models import User
-from photoid.accounts.permissions import require_moderator
+from photoid.accounts.permissions import require_moderator, require_institution_staff
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region
 from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden, WorkflowError
@@ -27,15 +27,6 @@ FILTER_KEYS = ("kind", "collection", "contributor", "has_region", "contested", "
 
 
 # --- access --------------------------------------------------------------------------------------
-
-def _require_staff() -> User:
-    """The signed-in archivist (with at least one institution) or admin; sign-in or 403 otherwise."""
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    user: User = current_user._get_current_object()
-    if not (user.is_admin or (user.role == "archivist" and user.institutions)):
-        abort(403)
-    return user
 
 
 def _identification(identification_id: int) -> tuple[Identification, User]:
@@ -93,7 +84,7 @@ def _page_number() -> int:
 
 def render_queue(*, errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:
     """The queue as the moderator's filters ask; ``errors`` explain a refused decision."""
-    user = _require_staff()
+    user = require_institution_staff()
     filters, filter_form, filter_errors = _filters(user)
     found = queries.queue(user, filters, page=_page_number(), per_page=current_app.config.get("MODERATION_PER_PAGE", 25))
     contributor = db.session.get(User, filters.contributor_id) if filters.contributor_id else None
@@ -277,7 +268,7 @@ def decide_comment(comment_id: int, action: str) -> Response | tuple[str, int]:
 
 @bp.route("/bulk", methods=["POST"])
 def bulk() -> Response | tuple[str, int]:
-    user = _require_staff()
+    user = require_institution_staff()
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
