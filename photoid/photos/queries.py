@@ -10,29 +10,18 @@ from sqlalchemy.orm import selectinload
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
+from photoid.pagination import PageNumbers
 from photoid.photos.models import Collection, Photo
 
 T = TypeVar("T")
 
 
 @dataclass
-class Page(Generic[T]):
+class Page(PageNumbers, Generic[T]):
     items: list[T]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def paginate(query: Select, *, page: int, per_page: int) -> Page:  # type: ignore[type-arg]

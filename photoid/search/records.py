@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from photoid.pagination import PageNumbers
+
 
 @dataclass
 class PhotoDocument:
@@ -41,7 +43,7 @@ class Hit:
 
 
 @dataclass
-class Results:
+class Results(PageNumbers):
     hits: list[Hit]
     total: int
     page: int
@@ -54,15 +56,3 @@ class Results:
     facets_are_exact: bool = True
     #: How many matches were collected (and their facets counted).
     counted: int = 0
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
