@@ -37,6 +37,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from ingest import write_section  # noqa: E402
+from pg import drop_postgres, fresh_postgres  # noqa: E402
 from photoid import create_app  # noqa: E402
 from photoid.accounts.models import User, staff_membership  # noqa: E402
 from photoid.catalog.models import ExportRun  # noqa: E402
@@ -193,23 +194,6 @@ def measure(database_url: str, *, photos: int, contributions: int, runs: int) ->
         return result
 
 
-def fresh_postgres(url: str) -> str:
-    import psycopg
-
-    name = f"h_impact_bench_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_postgres(url: str, database_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database_url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--photos", type=int, default=100_000, help="published photos (default 100,000)")
@@ -227,12 +211,12 @@ def main() -> None:
                                    contributions=args.contributions, runs=args.runs))
             print(results[-1], flush=True)
     if args.postgres:
-        database_url = fresh_postgres(args.postgres)
+        database_url = fresh_postgres(args.postgres, f"h_impact_bench_{os.getpid()}")
         try:
             results.append(measure(database_url, photos=args.photos, contributions=args.contributions, runs=args.runs))
             print(results[-1], flush=True)
         finally:
-            drop_postgres(args.postgres, database_url)
+            drop_postgres(args.postgres, database_url.rsplit("/", 1)[1])
 
     names = list(results[0]["median"])
     lines = [

@@ -49,6 +49,7 @@ from ingest import write_section  # noqa: E402
 from load_support import site  # noqa: E402
 from load_support.scale import scale_rows  # noqa: E402
 from load_support.users import Record, paced, simulate  # noqa: E402
+from pg import drop_postgres, fresh_postgres  # noqa: E402
 
 MARKER = re.compile(r"lt[0-9a-f]{12}", re.I)
 SECTION = "Load"
@@ -250,12 +251,12 @@ def main() -> int:
             results.append(run_database("SQLite", f"sqlite:///{folder}/load.sqlite3", args, Path(folder)))
     if args.postgres:
         name = f"h_load_{os.getpid()}"
-        database_url = site.fresh_postgres(args.postgres, name)
+        database_url = fresh_postgres(args.postgres, name)
         try:
             with tempfile.TemporaryDirectory(prefix="photoid-load-") as folder:
                 results.append(run_database("PostgreSQL", database_url, args, Path(folder)))
         finally:
-            site.drop_postgres(args.postgres, name)
+            drop_postgres(args.postgres, name)
     scale = scale_rows(sizes, postgres=args.postgres) if sizes else ""
 
     body = "\n\n".join([

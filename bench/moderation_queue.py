@@ -37,6 +37,7 @@ from sqlalchemy.orm import joinedload  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from ingest import write_section  # noqa: E402
+from pg import drop_postgres, fresh_postgres  # noqa: E402
 from photoid import create_app  # noqa: E402
 from photoid.accounts.models import User, staff_membership  # noqa: E402
 from photoid.contributions.models import Confirmation, Identification  # noqa: E402
@@ -163,23 +164,6 @@ def measure(database_url: str, *, pending: int, decided: int, runs: int) -> dict
         return result
 
 
-def fresh_postgres(url: str) -> str:
-    import psycopg
-
-    name = f"photoid_bench_queue_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_postgres(url: str, database_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database_url.rsplit("/", 1)[1]}"')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pending", type=int, default=10_000, help="pending identifications (default 10,000)")
@@ -193,11 +177,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="photoid-bench-queue-db-") as folder:
         results.append(measure(f"sqlite:///{folder}/bench.sqlite3", pending=args.pending, decided=args.decided, runs=args.runs))
     if args.postgres:
-        database_url = fresh_postgres(args.postgres)
+        database_url = fresh_postgres(args.postgres, f"photoid_bench_queue_{os.getpid()}")
         try:
             results.append(measure(database_url, pending=args.pending, decided=args.decided, runs=args.runs))
         finally:
-            drop_postgres(args.postgres, database_url)
+            drop_postgres(args.postgres, database_url.rsplit("/", 1)[1])
 
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Command: `{COMMAND}`.",

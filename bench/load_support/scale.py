@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from load_support import site
+from pg import drop_postgres, fresh_postgres
 
 
 def fill(size: int) -> list[int]:
@@ -124,12 +125,12 @@ def scale_rows(sizes: list[int], *, postgres: str | None) -> str:
             results.append(measure(size, f"sqlite:///{folder}/scale.sqlite3", Path(folder)))
         if postgres:
             name = f"h_load_scale_{os.getpid()}"
-            url = site.fresh_postgres(postgres, name)
+            url = fresh_postgres(postgres, name)
             try:
                 with tempfile.TemporaryDirectory(prefix="photoid-load-scale-") as folder:
                     results.append(measure(size, url, Path(folder)))
             finally:
-                site.drop_postgres(postgres, name)
+                drop_postgres(postgres, name)
         print(f"[scale] {size} photos measured", flush=True)
     lines = ["### Photo page against collection size", "",
              "In process (Flask test client, anonymous), 100 random photos per size; each photo has two approved "

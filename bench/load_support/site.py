@@ -170,22 +170,6 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def fresh_postgres(url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_postgres(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def pick(rng: random.Random, items: list[Any]) -> Any:
     return items[rng.randrange(len(items))]
 
