@@ -91,6 +91,10 @@ class Config:
         #: Days technical data kept only for abuse handling (addresses, user agents) may live; ``photoid purge`` removes older.
         self.RETENTION_DAYS = int(env.get("PHOTOID_RETENTION_DAYS", 30))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: Public pages kept per worker for visitors who are not signed in (0: off), and for at most
+        #: this many seconds; any committed change to the data also ends them (photoid/page_cache.py).
+        self.PAGE_CACHE_ENTRIES = int(env.get("PHOTOID_PAGE_CACHE_ENTRIES", 1000))
+        self.PAGE_CACHE_SECONDS = float(env.get("PHOTOID_PAGE_CACHE_SECONDS", 60))
         self.PER_PAGE = 24
         #: Outgoing mail (notifications); without a host, messages go to the ``photoid.mail`` log.
         self.SMTP_HOST = env.get("PHOTOID_SMTP_HOST") or None

@@ -93,6 +93,10 @@ def create_app(config: Any = None) -> Flask:
     refuse_nul_characters(app)
     register_template_helpers(app)
     register_commands(app)
+    from photoid import page_cache
+
+    with app.app_context():
+        page_cache.init_app(app)  # last: its early answer must come after every other check
     return app
 
 

@@ -6,10 +6,12 @@ from photoid.catalog.models import ExportRun
 from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.moderation.models import ModerationEvent, Report
 from photoid.notifications.models import Notification
+from photoid.page_cache import DataVersion
 from photoid.photos.models import Collection, Institution, Photo
 
 __all__ = [
-    "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation", "Event",
+    "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation", "DataVersion",
+    "Event",
     "ExportRun", "Identification", "Institution", "ModerationEvent", "Notification", "Person",
     "Photo", "Place", "Report", "User", "staff_membership",
 ]

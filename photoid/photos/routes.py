@@ -64,6 +64,7 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
 
     facts = queries.visible_facts(photo, current_user)
     pending = [f for f in facts if f.state == "pending"]
+    signed_in = current_user.is_authenticated
     return render_template(
         "photos/photo.html",
         photo=photo,
@@ -71,11 +72,13 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
         pending_groups=competing_groups(pending),
         regions=[f for f in facts if f.has_region],
         votes=queries.vote_counts([f.id for f in facts]),
-        my_votes=queries.votes_by(current_user.id, [f.id for f in facts]) if current_user.is_authenticated else {},
-        vote_form=VoteForm(formdata=None),
-        withdraw_form=WithdrawForm(formdata=None),
+        my_votes=queries.votes_by(current_user.id, [f.id for f in facts]) if signed_in else {},
+        # Forms only for the signed in: making one issues a CSRF token, which would give every
+        # visitor a session cookie and keep their page out of the page cache.
+        vote_form=VoteForm(formdata=None) if signed_in else None,
+        withdraw_form=WithdrawForm(formdata=None) if signed_in else None,
         thread=photo_thread(photo, current_user),
-        comment_form=comment_form or CommentForm(formdata=None),
+        comment_form=comment_form or (CommentForm(formdata=None) if signed_in else None),
     )
 
 

@@ -1,0 +1,89 @@
+"""Public pages are kept for visitors who are not signed in, and never outlive a change to the data."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from photoid.extensions import db
+from photoid.photos.models import Photo
+from tests.factories import make_collection, make_identification, make_photo, make_user
+
+
+@pytest.fixture
+def photo(app):  # type: ignore[no-untyped-def]
+    found = make_photo(collection=make_collection(), title="Harbour from the mill")
+    db.session.commit()
+    return found
+
+
+def _view(client, photo):  # type: ignore[no-untyped-def]
+    response = client.get(f"/photos/{photo.id}")
+    assert response.status_code == 200
+    return response
+
+
+def test_a_visitor_gets_the_kept_page_and_no_cookie(client, photo) -> None:
+    first, second = _view(client, photo), _view(client, photo)
+    assert first.headers["X-Page-Cache"] == "miss" and second.headers["X-Page-Cache"] == "hit"
+    assert second.get_data() == first.get_data()
+    assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers
+    # Security headers are added to a kept page as to any other.
+    assert "script-src 'self'" in second.headers["Content-Security-Policy"]
+
+
+def test_an_approval_shows_to_visitors_at_once(client, login_as, csrf_token, photo) -> None:
+    claim = make_identification(photo=photo, text_value="Agnes Moller", contributor=make_user(display_name="Ruth"))
+    db.session.commit()
+    visitor = client.application.test_client()
+    # Until approved, the name is a suggestion, shown as such.
+    assert "contributed by Ruth" not in _view(visitor, photo).get_data(as_text=True)
+    assert _view(visitor, photo).headers["X-Page-Cache"] == "hit"
+
+    login_as("archivist", institutions=[photo.institution])
+    approved = client.post(f"/moderation/identifications/{claim.id}/approve", data={"csrf_token": csrf_token("/moderation")})
+    assert approved.status_code == 302
+
+    after = _view(visitor, photo)
+    assert after.headers["X-Page-Cache"] == "miss"
+    assert "contributed by Ruth" in after.get_data(as_text=True)
+
+
+def test_a_change_made_by_a_bulk_statement_also_ends_the_kept_page(client, photo) -> None:
+    _view(client, photo)
+    db.session.execute(update(Photo).where(Photo.id == photo.id).values(title="Harbour in the great frost"))
+    db.session.commit()
+    assert "Harbour in the great frost" in _view(client, photo).get_data(as_text=True)
+
+
+def test_a_change_rolled_back_keeps_the_page(client, photo) -> None:
+    _view(client, photo)
+    db.session.execute(update(Photo).where(Photo.id == photo.id).values(title="Never saved"))
+    db.session.rollback()
+    page = _view(client, photo)
+    assert page.headers["X-Page-Cache"] == "hit" and "Never saved" not in page.get_data(as_text=True)
+
+
+def test_signed_in_patrons_always_get_their_own_page(client, login_as, photo) -> None:
+    _view(client.application.test_client(), photo)  # a visitor's copy is kept
+    patron = login_as("patron")
+    mine = make_identification(photo=photo, text_value="My grandfather", contributor=patron)
+    db.session.commit()
+    for _ in range(2):
+        page = _view(client, photo)
+        assert "X-Page-Cache" not in page.headers
+        assert "My grandfather" in page.get_data(as_text=True)
+    assert mine.state == "pending"
+
+
+def test_a_flash_message_is_never_lost_to_a_kept_page(client, login_as, csrf_token) -> None:
+    client.application.test_client().get("/")  # a visitor's copy of the home page is kept
+    login_as("patron")
+    token = csrf_token("/account")
+    signed_out = client.post("/logout", data={"csrf_token": token}, follow_redirects=True)
+    assert "You are signed out." in signed_out.get_data(as_text=True)
+
+
+def test_the_cache_can_be_switched_off(client, photo) -> None:
+    client.application.config["PAGE_CACHE_ENTRIES"] = 0
+    assert "X-Page-Cache" not in _view(client, photo).headers
+    assert "X-Page-Cache" not in _view(client, photo).headers
