@@ -119,10 +119,15 @@ def change_password(user: User, *, current: str, new: str) -> None:
 
     Raises AccountError when the current password is wrong or the new one too weak.
     """
-    if not check_password_hash(user.password_hash, current):
+    stored_hash = user.password_hash
+    db.session.rollback()  # two slow scrypt runs follow: hold no write lock meanwhile (see authenticate)
+    if not check_password_hash(stored_hash, current):
         raise AccountError("Your current password is not correct.")
     check_password(new)
-    user.password_hash = hash_password(new)
+    new_hash = hash_password(new)
+    if user.password_hash != stored_hash:  # read again: another device changed it in the meantime
+        raise AccountError("Your password was changed on another device meanwhile. Please sign in again.")
+    user.password_hash = new_hash
     user.login_id = new_login_id()
     db.session.commit()
 

@@ -159,6 +159,32 @@ def test_a_wrong_current_password_changes_nothing_and_ends_no_session(app, clien
     assert _is_signed_in(laptop)
 
 
+def test_a_password_change_holds_no_write_lock_while_hashing_and_loses_no_change(app, client, reader, monkeypatch) -> None:
+    """scrypt takes a noticeable moment; on SQLite a write request's open transaction would hold the
+    database's write lock for all of it. And a change made on another device meanwhile is not overwritten."""
+    _sign_in(client)
+    reader_id = reader.id
+    original = service.hash_password
+    seen: list[bool] = []
+
+    def hash_while_another_device_changes_it(password: str) -> str:
+        seen.append(db.session().in_transaction())
+        with db.engine.begin() as other:
+            other.execute(User.__table__.update().where(User.__table__.c.id == reader_id)
+                          .values(password_hash=original("changed on the phone")))
+        return original(password)
+
+    monkeypatch.setattr(service, "hash_password", hash_while_another_device_changes_it)
+    response = client.post("/account", data={"current": DEFAULT_PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                              "csrf_token": _token(client, "/account")})
+    assert seen == [False]
+    assert response.status_code == 400
+    assert "changed on another device" in response.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.scalar(select(User.password_hash).where(User.id == reader_id))
+    assert stored is not None and werkzeug.security.check_password_hash(stored, "changed on the phone")
+
+
 def test_the_password_hash_method_is_pinned_not_the_library_default(client, csrf_token, monkeypatch) -> None:
     assert service.PASSWORD_METHOD == "scrypt:32768:8:1"
     # Were the service to rely on Werkzeug's default, a Werkzeug upgrade would change it silently.
