@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 
+import lxml.html
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -40,6 +41,8 @@ def test_an_archivist_uploads_several_files_with_the_plain_form(client, login_as
     text = response.get_data(as_text=True)
     assert "added as" in text and "MPL-100" in text
     assert "letter.jpg" in text and "not an image" in text
+    alert = lxml.html.fromstring(text).xpath('//*[@role="alert"]')
+    assert [a.text_content().strip() for a in alert] == ["1 of 2 files were not added. The reasons are listed under Results."]
     photo = db.session.scalar(select(Photo).where(Photo.identifier == "MPL-100"))
     assert photo is not None and photo.is_published and photo.title == "MPL-100"
 
