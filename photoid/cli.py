@@ -22,6 +22,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(impact_refresh_command)
     from photoid.search.commands import reindex_command
 
     app.cli.add_command(reindex_command)
@@ -200,6 +201,16 @@ def restore_command(src: Path, force: bool) -> None:
         ensure_index(rebuild=True, echo=click.echo)
     click.echo(f"Restored {outcome.photos} photos from {src}. If the backup came from an older version, "
                "run `photoid db upgrade` before starting the site.")
+
+
+@click.command("impact-refresh")
+@with_appcontext
+def impact_refresh_command() -> None:
+    """Work the impact figures of ended weeks out again (after changing data with SQL by hand)."""
+    from photoid.impact.rollup import forget_all
+
+    removed = forget_all()
+    click.echo(f"Dropped {removed} kept week{'' if removed == 1 else 's'}; the next dashboard view works them out again.")
 
 
 @click.command("purge")

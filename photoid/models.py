@@ -4,6 +4,7 @@ from photoid.authorities.models import AuthorityRecord, AuthorityVariant, Event,
 from photoid.campaigns.models import Campaign, CampaignPhoto
 from photoid.catalog.models import ExportRun
 from photoid.contributions.models import Comment, Confirmation, Identification
+from photoid.impact.rollup import ImpactWeek
 from photoid.moderation.models import ModerationEvent, Report
 from photoid.notifications.models import Notification
 from photoid.page_cache import DataVersion
@@ -12,6 +13,6 @@ from photoid.photos.models import Collection, Institution, Photo
 __all__ = [
     "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation", "DataVersion",
     "Event",
-    "ExportRun", "Identification", "Institution", "ModerationEvent", "Notification", "Person",
+    "ExportRun", "Identification", "ImpactWeek", "Institution", "ModerationEvent", "Notification", "Person",
     "Photo", "Place", "Report", "User", "staff_membership",
 ]

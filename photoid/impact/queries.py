@@ -68,6 +68,8 @@ class Period:
     label: str
     #: Monday 00:00 UTC of the first week shown; None for "all time".
     start: datetime | None
+    #: Monday 00:00 UTC after the last week counted; None for "up to now".
+    end: datetime | None = None
 
 
 @dataclass
@@ -141,7 +143,9 @@ def _in_scope(query: Select[Any], scope: Scope, photo_id: Any) -> Select[Any]:
 
 
 def _since(query: Select[Any], column: Any, when: Period) -> Select[Any]:
-    return query if when.start is None else query.where(column >= when.start)
+    if when.start is not None:
+        query = query.where(column >= when.start)
+    return query if when.end is None else query.where(column < when.end)
 
 
 def _weekly(query: Select[Any]) -> dict[date, float]:
@@ -215,13 +219,15 @@ def _contributions(scope: Scope, when: Period) -> Any:
     return union_all(_since(ids, Identification.created_at, when), _since(comments, Comment.created_at, when)).subquery()
 
 
-def contributors(scope: Scope, when: Period) -> tuple[dict[date, float], int]:
-    """Distinct contributors per week, and over the whole period (a count; nobody is named)."""
+def contributors(scope: Scope, when: Period) -> dict[date, set[int]]:
+    """Who contributed in each week, as account ids (only ever counted, never shown)."""
     rows = _contributions(scope, when)
     week = week_of(rows.c.at)
-    series = _weekly(select(week.label("week"), func.count(rows.c.person.distinct())).group_by(week))
-    total = db.session.scalar(select(func.count(rows.c.person.distinct()))) or 0
-    return series, int(total)
+    pairs = db.session.execute(select(week, rows.c.person).distinct())
+    found: dict[date, set[int]] = {}
+    for week_text, person in pairs:
+        found.setdefault(date.fromisoformat(str(week_text)[:10]), set()).add(int(person))
+    return found
 
 
 def records_exported(scope: Scope, when: Period) -> dict[date, float]:
@@ -251,115 +257,168 @@ def _decisions(scope: Scope, when: Period) -> Any:
     return union_all(_since(ids, Identification.reviewed_at, when), _since(comments, Comment.reviewed_at, when)).subquery()
 
 
-def _rank_conditions(rank: Any, count: Any) -> ColumnElement[bool]:
-    # Nearest rank: the ceil(p * n)-th smallest, written with integer division on both databases.
-    return or_(rank == (5 * count + 9) // 10, rank == (9 * count + 9) // 10)
-
-
-def decision_times(scope: Scope, when: Period) -> tuple[dict[date, tuple[float, float]], tuple[float, float] | None]:
-    """Median and 90th-percentile hours from submission to decision, per week and over the period.
-
-    One pass: each decision is ranked within its week and within the whole period, and only the
-    rows at the wanted ranks come back.
-    """
+def decision_seconds(scope: Scope, when: Period) -> dict[date, list[float]]:
+    """Seconds from submission to first decision, sorted, for each week of decision."""
     decided = _decisions(scope, when)
-    week = week_of(decided.c.decided_at).label("week")
-    ranked = select(
-        week, decided.c.seconds.label("seconds"),
-        func.row_number().over(partition_by=week, order_by=decided.c.seconds).label("rank"),
-        func.count().over(partition_by=week).label("n"),
-        func.row_number().over(order_by=decided.c.seconds).label("overall_rank"),
-        func.count().over().label("overall_n"),
-    ).subquery()
-    rows = db.session.execute(
-        select(ranked.c.week, ranked.c.seconds, ranked.c.rank, ranked.c.n, ranked.c.overall_rank, ranked.c.overall_n)
-        .where(or_(_rank_conditions(ranked.c.rank, ranked.c.n), _rank_conditions(ranked.c.overall_rank, ranked.c.overall_n)))
-    )
-    per_week: dict[date, dict[str, float]] = {}
-    totals: dict[str, float] = {}
-    for week_text, seconds, rank, n, overall_rank, overall_n in rows:
-        _place(per_week.setdefault(date.fromisoformat(str(week_text)[:10]), {}), float(seconds), int(rank), int(n))
-        _place(totals, float(seconds), int(overall_rank), int(overall_n))
-    series = {week: (v["median"] / 3600, v["p90"] / 3600) for week, v in per_week.items() if "median" in v}
-    return series, ((totals["median"] / 3600, totals["p90"] / 3600) if totals else None)
+    week = week_of(decided.c.decided_at)
+    found: dict[date, list[float]] = {}
+    for week_text, seconds in db.session.execute(select(week, decided.c.seconds)):
+        found.setdefault(date.fromisoformat(str(week_text)[:10]), []).append(float(seconds))
+    for values in found.values():
+        values.sort()
+    return found
 
 
-def _place(values: dict[str, float], seconds: float, rank: int, n: int) -> None:
-    if rank == (5 * n + 9) // 10:
-        values["median"] = seconds
-    if rank == (9 * n + 9) // 10:
-        values["p90"] = seconds
+def nearest_rank(ordered: list[float], share: float) -> float:
+    """The nearest-rank percentile of sorted values: the ceil(share * n)-th smallest."""
+    rank = max(1, -(-int(round(share * 10)) * len(ordered) // 10))
+    return ordered[rank - 1]
 
 
-def waiting(scope: Scope, when: Period) -> tuple[dict[date, float], datetime | None, int]:
-    """Items still pending by week submitted (within the period), the oldest one's time, and how many wait."""
+def _pending(scope: Scope) -> Any:
     ids = _in_scope(select(Identification.created_at.label("at")).where(Identification.state == "pending"),
                     scope, Identification.photo_id)
     comments = _in_scope(select(Comment.created_at.label("at")).where(Comment.state == "pending"), scope, Comment.photo_id)
-    pending = union_all(ids, comments).subquery()
-    oldest, count = db.session.execute(select(func.min(pending.c.at), func.count())).one()
-    if isinstance(oldest, str):  # SQLite hands back text from a union of timestamps
-        oldest = datetime.fromisoformat(oldest)
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
+    return union_all(ids, comments).subquery()
+
+
+def waiting(scope: Scope, when: Period) -> dict[date, float]:
+    """Items still pending, by the week they were sent (within the period)."""
+    pending = _pending(scope)
     query = _since(select(pending.c.at), pending.c.at, when)
-    week = week_of(pending.c.at)
-    return _weekly(_grouped(week, func.count(), query)), oldest, int(count or 0)
+    return _weekly(_grouped(week_of(pending.c.at), func.count(), query))
+
+
+def waiting_summary(scope: Scope) -> dict[str, Any]:
+    """How many items wait for a decision, whenever sent, and when the oldest was sent."""
+    count, oldest = 0, None
+    for model in (Identification, Comment):
+        query = select(func.count(), func.min(model.created_at)).where(model.state == "pending")
+        if scope.institution_ids is not None:
+            # From the institution's photos into the (photo, state, created_at) index: no row is read.
+            query = query.select_from(Photo).join(model, model.photo_id == Photo.id).where(
+                Photo.institution_id.in_(scope.institution_ids))
+        found, first = db.session.execute(query).one()
+        count += int(found or 0)
+        if first is not None and (oldest is None or first < oldest):
+            oldest = first
+    return {"count": count, "oldest": oldest}
 
 
 # --- putting them together -------------------------------------------------------------------------
-def weeks_of(when: Period, series: Iterable[dict[date, Any]], *, now: datetime | None = None) -> list[date]:
-    """Every Monday of the period, oldest first (for "all time", from the first week with data)."""
-    last = monday((now or utcnow()).astimezone(UTC).date())
-    if when.start is not None:
-        first = when.start.date()
-    else:
-        found = [week for values in series for week in values]
-        first = min(found) if found else last
-    count = (last - first).days // 7 + 1
-    return [first + timedelta(weeks=i) for i in range(max(count, 1))]
+#: The figures that are weekly counts, in the order shown, with their titles.
+COUNTS = {
+    "photos_published": "Photos published",
+    "photos_identified": "Photos newly identified",
+    "identifications_received": "Identifications received",
+    "identifications_approved": "Identifications approved",
+    "comments_received": "Comments received",
+    "comments_approved": "Comments published",
+}
 
 
-def figures(scope: Scope, when: Period, *, now: datetime | None = None) -> tuple[list[Figure], dict[str, Any]]:
-    """Every figure for the scope and period, and the waiting summary (count, oldest time)."""
-    counts = {
+@dataclass
+class Week:
+    """Everything one week adds to the figures: counts, who contributed, how long decisions took.
+
+    Counts add up across weeks and institutions; people and durations do not (someone who
+    helped in two weeks is one contributor; a median is not a sum), so they are kept whole.
+    """
+
+    counts: dict[str, float] = field(default_factory=dict)
+    people: set[int] = field(default_factory=set)
+    seconds: list[float] = field(default_factory=list)
+
+    def add(self, other: Week) -> None:
+        for key, value in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0.0) + value
+        self.people |= other.people
+        self.seconds = sorted(self.seconds + other.seconds) if self.seconds else list(other.seconds)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"counts": self.counts, "people": sorted(self.people), "seconds": self.seconds}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Week:
+        return cls(dict(data["counts"]), set(data["people"]), list(data["seconds"]))
+
+
+def weeks_data(scope: Scope, when: Period) -> dict[date, Week]:
+    """Every week of the period with anything in it, worked out by the database."""
+    series = {
         "photos_published": photos_published(scope, when),
         "photos_identified": photos_identified(scope, when),
         "identifications_received": identifications_received(scope, when),
         "identifications_approved": identifications_approved(scope, when),
         "comments_received": comments_received(scope, when),
         "comments_approved": comments_received(scope, when, published_only=True),
-        "records_exported": records_exported(scope, when),
+        "waiting": waiting(scope, when),
     }
-    people, people_total = contributors(scope, when)
-    times, time_totals = decision_times(scope, when)
-    pending, oldest, pending_count = waiting(scope, when)
-    weeks = weeks_of(when, [*counts.values(), people, times, pending], now=now)
+    found: dict[date, Week] = {}
+    for key, values in series.items():
+        for week, value in values.items():
+            found.setdefault(week, Week()).counts[key] = value
+    for week, people in contributors(scope, when).items():
+        found.setdefault(week, Week()).people = people
+    for week, seconds in decision_seconds(scope, when).items():
+        found.setdefault(week, Week()).seconds = seconds
+    return found
+
+
+def weeks_of(when: Period, found: Iterable[date], *, now: datetime | None = None) -> list[date]:
+    """Every Monday of the period, oldest first (for "all time", from the first week with data)."""
+    last = monday((now or utcnow()).astimezone(UTC).date())
+    if when.start is not None:
+        first = when.start.date()
+    else:
+        found = list(found)
+        first = min(found) if found else last
+    count = (last - first).days // 7 + 1
+    return [first + timedelta(weeks=i) for i in range(max(count, 1))]
+
+
+def figures(scope: Scope, when: Period, *, now: datetime | None = None) -> tuple[list[Figure], dict[str, Any]]:
+    """Every figure for the scope and period worked out afresh, and the waiting summary (count, oldest time)."""
+    data = weeks_data(scope, when)
+    summary = waiting_summary(scope)
+    return assemble(data, records_exported(scope, when), when, summary["count"], now=now), summary
+
+
+def assemble(data: dict[date, Week], exported: dict[date, float], when: Period, waiting_count: int, *,
+             now: datetime | None = None) -> list[Figure]:
+    """The figures from the weeks' data: totals over the period and a value for every week."""
+    noteworthy = [week for week, found in data.items() if any(found.counts.values()) or found.people or found.seconds]
+    weeks = weeks_of(when, [*noteworthy, *exported], now=now)
+    empty = Week()
     note = f"in the {when.label.lower()}" if when.start is not None else "in all"
-    titles = {
-        "photos_published": "Photos published",
-        "photos_identified": "Photos newly identified",
-        "identifications_received": "Identifications received",
-        "identifications_approved": "Identifications approved",
-        "comments_received": "Comments received",
-        "comments_approved": "Comments published",
-        "records_exported": "Catalog records updated by exports",
-    }
     result = [
-        Figure(key, titles[key], "count", sum(values.values()), note, [(w, values.get(w, 0.0)) for w in weeks])
-        for key, values in counts.items()
+        Figure(key, title, "count", sum(data.get(w, empty).counts.get(key, 0.0) for w in weeks), note,
+               [(w, data.get(w, empty).counts.get(key, 0.0)) for w in weeks])
+        for key, title in COUNTS.items()
     ]
-    result.insert(6, Figure("contributors", "Contributors", "count", people_total, f"different people {note}",
-                            [(w, people.get(w, 0.0)) for w in weeks]))
+    people: set[int] = set()
+    seconds: list[float] = []
+    for w in weeks:
+        people |= data.get(w, empty).people
+        seconds += data.get(w, empty).seconds
+    seconds.sort()
+    result.append(Figure("contributors", "Contributors", "count", len(people), f"different people {note}",
+                         [(w, float(len(data.get(w, empty).people))) for w in weeks]))
+    result.append(Figure("records_exported", "Catalog records updated by exports", "count",
+                         sum(exported.get(w, 0.0) for w in weeks), note, [(w, exported.get(w, 0.0)) for w in weeks]))
+
+    def hours(values: list[float], share: float) -> float | None:
+        return nearest_rank(values, share) / 3600 if values else None
+
     result += [
-        Figure("median_hours", "Median time to decision (hours)", "hours", time_totals[0] if time_totals else None,
-               f"decisions {note}", [(w, times[w][0] if w in times else None) for w in weeks], is_public=False),
-        Figure("p90_hours", "90th-percentile time to decision (hours)", "hours", time_totals[1] if time_totals else None,
-               f"decisions {note}", [(w, times[w][1] if w in times else None) for w in weeks], is_public=False),
-        Figure("waiting", "Still waiting for a decision", "count", pending_count, "now, whenever sent",
-               [(w, pending.get(w, 0.0)) for w in weeks], is_public=False),
+        Figure("median_hours", "Median time to decision (hours)", "hours", hours(seconds, 0.5),
+               f"decisions {note}", [(w, hours(data.get(w, empty).seconds, 0.5)) for w in weeks], is_public=False),
+        Figure("p90_hours", "90th-percentile time to decision (hours)", "hours", hours(seconds, 0.9),
+               f"decisions {note}", [(w, hours(data.get(w, empty).seconds, 0.9)) for w in weeks], is_public=False),
+        Figure("waiting", "Still waiting for a decision", "count", waiting_count, "now, whenever sent",
+               [(w, data.get(w, empty).counts.get("waiting", 0.0)) for w in weeks], is_public=False),
     ]
-    return result, {"count": pending_count, "oldest": oldest}
+    return result
 
 
 def csv_table(figs: list[Figure]) -> list[list[str]]:

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from photoid.accounts.models import User
 from photoid.accounts.permissions import require_institution_staff
 from photoid.db import utcnow
-from photoid.impact import charts, queries
+from photoid.impact import charts, queries, rollup
 from photoid.moderation.log import safe_cell
 
 bp = Blueprint("impact", __name__, template_folder="templates")
@@ -55,7 +55,7 @@ def _figures(scope: queries.Scope, when: queries.Period) -> tuple[list[queries.F
     found = store.get(key)
     if seconds and found and now - found[0] < seconds:
         return found[1], found[2], found[3]
-    figures, waiting = queries.figures(scope, when)
+    figures, waiting = rollup.figures(scope, when)
     computed_at = time.time()
     if seconds:
         for stale in [k for k, v in store.items() if now - v[0] >= seconds]:

@@ -5,14 +5,17 @@ the one before on 8 June and the one before that on 1 June.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select, update
 
 from photoid.catalog.models import ExportRun
 from photoid.extensions import db
-from photoid.impact import queries
+from photoid.contributions.models import Identification
+from photoid.impact import queries, rollup
+from photoid.photos.models import Photo
 from tests.factories import make_collection, make_comment, make_identification, make_institution, make_photo, make_user
 
 NOW = datetime(2026, 6, 17, 12, 0, tzinfo=UTC)
@@ -137,3 +140,66 @@ def test_csv_rows_have_a_header_and_a_row_per_week(world) -> None:  # type: igno
     assert last["Week starting (Monday, UTC)"] == "2026-06-15"
     assert last["Identifications received"] == "1"
     assert last["Median time to decision (hours)"] == ""
+
+
+# --- ended weeks kept in impact_week -------------------------------------------------------------
+def _kept_figures(scope: queries.Scope, key: str = "12", *, now: datetime = NOW) -> dict[str, queries.Figure]:
+    figures, _waiting = rollup.figures(scope, queries.period(key, now=now), now=now)
+    return {figure.key: figure for figure in figures}
+
+
+def _as_values(found: dict[str, queries.Figure]) -> dict[str, Any]:
+    return {key: (figure.total, figure.series) for key, figure in found.items()}
+
+
+@pytest.mark.parametrize("key", ["12", "52", "all"])
+def test_kept_weeks_give_the_same_figures_as_working_them_out_afresh(world, key) -> None:  # type: ignore[no-untyped-def]
+    for scope in (queries.Scope("Mill", (world["mill"].id,)), queries.Scope("Everyone")):
+        fresh = _as_values(_figures(scope, key))
+        assert _as_values(_kept_figures(scope, key)) == fresh  # the first view works the ended weeks out
+        assert db.session.scalar(select(func.count()).select_from(rollup.ImpactWeek)) > 0
+        assert _as_values(_kept_figures(scope, key)) == fresh  # the next reads them
+
+
+def test_only_ended_weeks_are_kept_and_each_once(world) -> None:  # type: ignore[no-untyped-def]
+    _kept_figures(queries.Scope("Everyone"))
+    weeks = db.session.execute(select(rollup.ImpactWeek.institution_id, rollup.ImpactWeek.week)).all()
+    assert len(weeks) == len(set(weeks)) == 2 * 11  # two institutions, the 11 weeks before this one
+    assert max(week for _, week in weeks) == W1
+
+
+def test_a_late_change_to_an_ended_week_shows_on_the_next_view(world) -> None:  # type: ignore[no-untyped-def]
+    mill = queries.Scope("Mill", (world["mill"].id,))
+    before = _kept_figures(mill)
+    assert _weeks(before["identifications_approved"])[W1] == 1
+
+    # The rejection of 9 June is reconsidered and approved; a photo added on 2 June is withdrawn;
+    # a comment written on 10 June arrives late (an import).
+    rejected = db.session.scalar(select(Identification).where(Identification.state == "rejected"))
+    rejected.state = "approved"
+    old_photo = db.session.scalar(select(Photo).where(Photo.created_at == at(6, 2)))
+    old_photo.withdrawn_at = NOW
+    make_comment(photo=old_photo, created_at=at(6, 10))
+    db.session.commit()
+
+    after = _kept_figures(mill)
+    assert _as_values(after) == _as_values(_figures(mill))
+    assert _weeks(after["identifications_approved"])[W1] == 2
+    assert _weeks(after["photos_published"])[W2] == 0
+    assert _weeks(after["comments_received"])[W1] == 3
+
+
+def test_a_bulk_statement_shows_after_a_day_or_a_refresh(app, world) -> None:  # type: ignore[no-untyped-def]
+    mill = queries.Scope("Mill", (world["mill"].id,))
+    _kept_figures(mill)
+    # A statement outside the ORM (no flush to notice it): the kept week stands for at most a day.
+    db.session.execute(update(Photo).where(Photo.created_at == at(6, 9)).values(is_published=False))
+    db.session.commit()
+    assert _weeks(_kept_figures(mill)["photos_published"])[W1] == 1
+    assert _weeks(_kept_figures(mill, now=NOW + timedelta(hours=25))["photos_published"])[W1] == 0
+
+    db.session.execute(update(Photo).where(Photo.created_at == at(6, 9)).values(is_published=True))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["impact-refresh"])
+    assert result.exit_code == 0 and "Dropped 11 kept weeks" in result.output, result.output
+    assert _weeks(_kept_figures(mill)["photos_published"])[W1] == 1
