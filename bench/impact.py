@@ -146,8 +146,10 @@ def measure(database_url: str, *, photos: int, contributions: int, runs: int) ->
             started = time.perf_counter()
             logins = fill(photos, contributions)
             filled = time.perf_counter() - started
-            db.session.execute(text("ANALYZE"))
             db.session.commit()
+            # What autovacuum does on a live PostgreSQL server (index-only scans need the visibility map).
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"))
 
         @app.route("/bench-baseline")
         def baseline() -> str:
@@ -167,25 +169,44 @@ def measure(database_url: str, *, photos: int, contributions: int, runs: int) ->
                 with client.session_transaction() as session:
                     session["_user_id"] = logins[who]
             clients[who] = client
+        app.config["IMPACT_CACHE_SECONDS"] = 0  # every timed request works its figures out (no in-process copy)
+
+        def timed(who: str | None, path: str) -> float:
+            started = time.perf_counter()
+            response = clients[who].get(path)
+            assert response.status_code == 200, path
+            return (time.perf_counter() - started) * 1000
+
+        # The first view after installing: every ended week of every institution is worked out and kept.
+        first_view = {"admin, 52 weeks": timed("admin", "/admin/impact?weeks=52")}
+        first_view["admin, all time"] = timed("admin", "/admin/impact?weeks=all")
         for who, path in pages.values():  # warm up: templates compiled, connections open
-            assert clients[who].get(path).status_code == 200, path
+            timed(who, path)
         timings: dict[str, list[float]] = {name: [] for name in pages}
-        app.config["IMPACT_CACHE_SECONDS"] = 0  # every timed request works every figure out afresh
         for _ in range(runs):
             for name, (who, path) in pages.items():
-                started = time.perf_counter()
-                response = clients[who].get(path)
-                timings[name].append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200
+                timings[name].append(timed(who, path))
+        # Moderation going on: before each view an archivist approves a suggestion sent 3-8 weeks ago,
+        # so that week of that institution is worked out again (and the current week, always).
+        after_change = []
+        with app.app_context():
+            old = list(db.session.scalars(select(Identification.id).where(
+                Identification.state == "pending", Identification.created_at < utcnow() - timedelta(weeks=3),
+                Identification.created_at > utcnow() - timedelta(weeks=8)).limit(runs)))
+            reviewer_id = db.session.scalar(select(User.id).where(User.login_id == logins["archivist"]))
+        for identification_id in old:
+            with app.app_context():
+                found = db.session.get(Identification, identification_id)
+                assert found is not None
+                found.state, found.reviewer_id, found.reviewed_at = "approved", reviewer_id, utcnow()
+                db.session.commit()
+            after_change.append(timed("admin", "/admin/impact"))
+        timings["admin, 12 weeks, after a decision"] = after_change
         app.config["IMPACT_CACHE_SECONDS"] = 300  # then as served: the figures kept for five minutes
-        warm = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            assert clients["admin"].get("/admin/impact").status_code == 200
-            warm.append((time.perf_counter() - started) * 1000)
+        warm = [timed("admin", "/admin/impact") for _ in range(runs)]
         timings["admin, 12 weeks, cached"] = warm[1:]
         with app.app_context():
-            result = {"database": db.engine.dialect.name, "filled": filled,
+            result = {"database": db.engine.dialect.name, "filled": filled, "first_view": first_view,
                       "median": {k: statistics.median(v) for k, v in timings.items()},
                       "max": {k: max(v) for k, v in timings.items()}}
             db.session.remove()
@@ -222,23 +243,33 @@ def main() -> None:
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Command: `{COMMAND}`.",
         f"{args.photos:,} photos in 4 institutions, {args.contributions:,} contributions (70 % identifications in every "
-        "state, 30 % comments) from 5,000 patrons over three years, 300 catalog exports. Each page rendered in process "
-        f"(Flask test client), {args.runs} requests of each, alternating, with the figure cache off (every request runs "
-        "every aggregate); median (and slowest) in ms. \"cached\": the same admin page as served, figures kept for five "
-        "minutes (the first request fills the cache and is left out). Baseline: a bare "
-        f"route in the same app answering `SELECT count(*) FROM identification`. Target: dashboard median under {TARGET_MS} ms.",
+        "state, 30 % comments) from 5,000 patrons over three years, 300 catalog exports; then ANALYZE (VACUUM ANALYZE "
+        "on PostgreSQL, as autovacuum would). Each page rendered in process (Flask test client) with the five-minute "
+        f"figure cache off, so every request works its figures out: the ended weeks read from `impact_week`, the "
+        f"current week, the waiting summary and the exports live. {args.runs} requests of each page, alternating; "
+        "median (and slowest) in ms. \"after a decision\": before each request an archivist approves a suggestion "
+        "sent 3 to 8 weeks ago, so that week is worked out again. \"cached\": the admin page as served, figures kept "
+        "five minutes (first request left out). \"first view\": the one request after installing, which works out "
+        "and keeps every ended week of every institution. Baseline: a bare route in the same app answering "
+        f"`SELECT count(*) FROM identification`. Target: dashboard median under {TARGET_MS} ms.",
         "",
-        "| database | " + " | ".join(names) + " | fill |",
-        "|---|" + "---|" * (len(names) + 1),
+        "| database | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
     ]
     for r in results:
         cells = [f"{r['median'][n]:.0f} ({r['max'][n]:.0f})" for n in names]
-        lines.append(f"| {r['database']} | " + " | ".join(cells) + f" | {r['filled']:.0f} s |")
+        lines.append(f"| {r['database']} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("| database | first view, admin 52 weeks | then all time | fill |")
+    lines.append("|---|---:|---:|---:|")
+    for r in results:
+        lines.append(f"| {r['database']} | {r['first_view']['admin, 52 weeks']:.0f} | "
+                     f"{r['first_view']['admin, all time']:.0f} | {r['filled']:.0f} s |")
     lines.append("")
     for r in results:
         worst = max(v for k, v in r["median"].items() if k not in ("baseline count(*)", "admin, 12 weeks, cached"))
         verdict = "meets the target" if worst < TARGET_MS else "**misses the target**"
-        lines.append(f"- {r['database']}: slowest page worked out afresh, median {worst:.0f} ms, {verdict} "
+        lines.append(f"- {r['database']}: slowest page with its figures worked out, median {worst:.0f} ms, {verdict} "
                      f"({worst / max(r['median']['baseline count(*)'], 0.01):.0f}× the bare count); as served with the "
                      f"five-minute cache, {r['median']['admin, 12 weeks, cached']:.0f} ms.")
     body = "\n".join(lines)

@@ -70,6 +70,7 @@ def measure(size: int, database_url: str, folder: Path, *, samples: int = 100) -
     from photoid.extensions import db
 
     app = site.make_app(site.site_env(folder, database_url))
+    app.config["PAGE_CACHE_ENTRIES"] = 0  # the page's own work, not a kept copy
     with app.app_context():
         db.create_all()
         photo_ids = fill(size)

@@ -122,12 +122,17 @@ def bare_app(database_url: str) -> Any:
 
 
 def serving_app() -> Any:
-    """photoid, with the baseline mounted at /bare (``gunicorn 'load_support.site:serving_app()'``)."""
+    """photoid, with the baseline mounted at /bare and photoid without its page cache at /uncached (``gunicorn 'load_support.site:serving_app()'``)."""
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     from photoid import create_app
 
-    return DispatcherMiddleware(create_app(), {"/bare": bare_app(os.environ["PHOTOID_DATABASE_URL"])})
+    from config import Config
+
+    uncached = Config()
+    uncached.PAGE_CACHE_ENTRIES = 0
+    return DispatcherMiddleware(create_app(), {"/bare": bare_app(os.environ["PHOTOID_DATABASE_URL"]),
+                                               "/uncached": create_app(uncached)})
 
 
 def free_port() -> int:
