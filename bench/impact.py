@@ -210,8 +210,7 @@ def measure(database_url: str, *, photos: int, contributions: int, runs: int) ->
                       "median": {k: statistics.median(v) for k, v in timings.items()},
                       "max": {k: max(v) for k, v in timings.items()}}
             db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+            db.engine.dispose()  # the database goes with its folder (SQLite) or is dropped whole (PostgreSQL)
         return result
 
 

@@ -17,7 +17,8 @@ For each database (a fresh one; on PostgreSQL ``h_load_<pid>``, dropped afterwar
    read from the pages; each submission carries a unique marker), while the archivists approve
    (70 %) or reject decisions from the moderation queue's forms;
 4. measures the photo page open-loop at --rate requests a second over 4 connections, as served
-   (visitors who are not signed in get kept pages) and with the page cache off, alternating with
+   (visitors who are not signed in get kept pages; one photo, as when a newspaper links to it, and
+   all the photos in turn) and with the page cache off, alternating with
    a bare Flask page in the same gunicorn that runs the same photo query (the baseline); then
    steps each up --ladder to find the highest rate whose p99 stays under --target-ms;
 5. checks the invariants and exits non-zero when one fails: every submission answered with a
@@ -130,10 +131,16 @@ def check_invariants(app: Any, record: Record, server_log: Path) -> list[str]:
 
 #: The pages paced against each other: photoid as served, photoid with the page cache off, the baseline.
 PAGES = (
-    ("photoid", "", "photo page, as served"),
-    ("uncached", "/uncached", "photo page, page cache off"),
+    ("hot", "", "one photo page, as served (a link in the news)"),
+    ("photoid", "", "photo pages, as served"),
+    ("uncached", "/uncached", "photo pages, page cache off"),
     ("bare", "/bare", "bare Flask, same query"),
 )
+
+
+def _ids(name: str, photo_ids: list[int]) -> list[int]:
+    """The photos a page variant is asked for: one for "hot", all of them (in turn) otherwise."""
+    return photo_ids[:1] if name == "hot" else photo_ids
 
 
 def _paced_run(base: str, prefix: str, photo_ids: list[int], *, rate: float, seconds: float) -> tuple[list[float], int, int]:
@@ -145,13 +152,13 @@ def photo_page_rate(base: str, photo_ids: list[int], *, rate: float, seconds: fl
                     target_ms: float, ladder: list[float]) -> dict[str, Any]:
     """Each page at ``rate``/s, alternating, ``rounds`` times; then each page's highest rate on the
     ladder whose p99 stays under the target (one run per step, stopping at the first miss)."""
-    for _name, prefix, _label in PAGES:  # warm up: every worker has imported, connected and compiled
-        _paced_run(base, prefix, photo_ids, rate=50, seconds=2)
+    for name, prefix, _label in PAGES:  # warm up: every worker has imported, connected and compiled
+        _paced_run(base, prefix, _ids(name, photo_ids), rate=50, seconds=2)
     found: dict[str, dict[str, list[float]]] = {name: {"p50": [], "p99": [], "rps": []} for name, _, _ in PAGES}
     bad = 0
     for _ in range(rounds):
         for name, prefix, _label in PAGES:
-            latencies, errors, sent = _paced_run(base, prefix, photo_ids, rate=rate, seconds=seconds)
+            latencies, errors, sent = _paced_run(base, prefix, _ids(name, photo_ids), rate=rate, seconds=seconds)
             bad += errors
             found[name]["p50"].append(percentile(latencies, 0.5) * 1000)
             found[name]["p99"].append(percentile(latencies, 0.99) * 1000)
@@ -160,7 +167,7 @@ def photo_page_rate(base: str, photo_ids: list[int], *, rate: float, seconds: fl
     for name, prefix, _label in PAGES:
         best = 0.0
         for step in ladder:
-            latencies, errors, _sent = _paced_run(base, prefix, photo_ids, rate=step, seconds=seconds)
+            latencies, errors, _sent = _paced_run(base, prefix, _ids(name, photo_ids), rate=step, seconds=seconds)
             bad += errors
             if percentile(latencies, 0.99) * 1000 >= target_ms:
                 break

@@ -32,6 +32,7 @@ from photoid.catalog.models import ExportRun
 from photoid.contributions.models import Comment, Identification
 from photoid.db import utcnow
 from photoid.extensions import db
+from photoid.moderation.queries import waiting_in
 from photoid.photos.models import Collection, Institution, Photo
 
 #: Identification states that mean staff accepted the patron's claim.
@@ -291,17 +292,16 @@ def waiting(scope: Scope, when: Period) -> dict[date, float]:
 
 def waiting_summary(scope: Scope) -> dict[str, Any]:
     """How many items wait for a decision, whenever sent, and when the oldest was sent."""
-    count, oldest = 0, None
+    count, oldest = 0, None  # counted as the staff header counts them, so once per request
     for model in (Identification, Comment):
-        query = select(func.count(), func.min(model.created_at)).where(model.state == "pending")
-        if scope.institution_ids is not None:
-            # From the institution's photos into the (photo, state, created_at) index: no row is read.
-            query = query.select_from(Photo).join(model, model.photo_id == Photo.id).where(
-                Photo.institution_id.in_(scope.institution_ids))
-        found, first = db.session.execute(query).one()
-        count += int(found or 0)
+        found, first = waiting_in(model, scope.institution_ids)
+        count += found
         if first is not None and (oldest is None or first < oldest):
             oldest = first
+    if isinstance(oldest, str):
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
     return {"count": count, "oldest": oldest}
 
 

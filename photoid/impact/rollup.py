@@ -123,7 +123,7 @@ def _kept(institutions: list[int], weeks: list[date], *, now: datetime) -> dict[
 
 
 def _work_out(institution: int, weeks: list[date], *, now: datetime) -> dict[date, queries.Week]:
-    """Work out one institution's missing weeks (one span from the first to the last) and keep them."""
+    """Work out one institution's consecutive missing weeks and keep them."""
     start, end = weeks[0], weeks[-1] + timedelta(weeks=1)
     span = queries.Period("span", "span", _midnight(start), _midnight(end))
     found = queries.weeks_data(queries.Scope("one", (institution,)), span)
@@ -152,8 +152,8 @@ def figures(scope: queries.Scope, when: queries.Period, *, now: datetime | None 
     wrote = False
     for institution in institutions:
         missing = [week for week in ended if (institution, week) not in kept]
-        if missing:
-            kept.update({(institution, week): found for week, found in _work_out(institution, missing, now=now).items()})
+        for run in _runs(missing):  # a late change touches a week or two: work out only those
+            kept.update({(institution, week): found for week, found in _work_out(institution, run, now=now).items()})
             wrote = True
         for week in ended:
             data.setdefault(week, queries.Week()).add(kept[(institution, week)])
@@ -168,6 +168,17 @@ def figures(scope: queries.Scope, when: queries.Period, *, now: datetime | None 
     summary = queries.waiting_summary(scope)
     exported = queries.records_exported(scope, when)
     return queries.assemble(data, exported, when, summary["count"], now=now), summary
+
+
+def _runs(weeks: list[date]) -> list[list[date]]:
+    """Sorted weeks split into runs of consecutive ones."""
+    runs: list[list[date]] = []
+    for week in weeks:
+        if runs and week - runs[-1][-1] == timedelta(weeks=1):
+            runs[-1].append(week)
+        else:
+            runs.append([week])
+    return runs
 
 
 def _span(first: date | None, current: date) -> list[date]:

@@ -1,12 +1,15 @@
 """Admin use cases: roles, trust, suspension and institution settings, each audited."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from photoid.admin import service
 from photoid.admin.service import AdminError
 from photoid.contributions.models import Comment, Identification
+from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation import queries
 from photoid.moderation.models import ModerationEvent
@@ -148,16 +151,17 @@ def test_a_suspended_accounts_waiting_items_leave_the_queue_and_come_back(app) -
     photo = make_photo()
     archivist = make_user(role="archivist", institutions=[photo.institution])
     patron, neighbour = make_user(), make_user()
-    theirs = make_identification(photo=photo, contributor=patron)
-    their_comment = make_comment(photo=photo, author=patron, state="pending")
-    kept = make_identification(photo=photo, contributor=neighbour)
+    theirs = make_identification(photo=photo, contributor=patron, created_at=utcnow() - timedelta(days=3))
+    their_comment = make_comment(photo=photo, author=patron, state="pending", created_at=utcnow() - timedelta(days=2))
+    kept = make_identification(photo=photo, contributor=neighbour, created_at=utcnow() - timedelta(days=1))
     db.session.commit()
     assert _queue_ids(archivist) == ([theirs.id, kept.id], [their_comment.id])
     assert queries.summary(archivist)[0] == 3
 
     service.suspend(patron, note="Spamming names", actor=admin)
     assert _queue_ids(archivist) == ([kept.id], [])
-    assert queries.summary(archivist)[0] == 1
+    assert queries.summary(archivist) == (1, kept.created_at)  # not the older item of the suspended account
+    assert queries.summary(admin) == (1, kept.created_at)
     # Nothing is deleted or decided.
     assert db.session.get(Identification, theirs.id).state == "pending"
     assert db.session.get(Comment, their_comment.id).state == "pending"

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from photoid.extensions import db
 from photoid.photos.models import Photo
-from tests.factories import make_collection, make_identification, make_photo, make_user
+from tests.factories import make_campaign, make_collection, make_identification, make_photo, make_user
 
 
 @pytest.fixture
@@ -87,3 +87,15 @@ def test_the_cache_can_be_switched_off(client, photo) -> None:
     client.application.config["PAGE_CACHE_ENTRIES"] = 0
     assert "X-Page-Cache" not in _view(client, photo).headers
     assert "X-Page-Cache" not in _view(client, photo).headers
+
+
+def test_every_page_a_link_from_outside_lands_on_is_kept(client, photo) -> None:
+    campaign = make_campaign(photos=[photo], title="Main Street in the 1950s")
+    db.session.commit()
+    pages = ["/", f"/collections/{photo.collection.slug}", f"/photos/{photo.id}", f"/campaigns/{campaign.id}",
+             f"/embed/campaigns/{campaign.id}", f"/embed/photos/{photo.id}"]
+    for path in pages:
+        first, second = client.get(path), client.get(path)
+        assert (first.status_code, second.status_code) == (200, 200), path
+        assert (first.headers.get("X-Page-Cache"), second.headers.get("X-Page-Cache")) == ("miss", "hit"), path
+        assert "Set-Cookie" not in first.headers, path
