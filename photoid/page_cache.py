@@ -50,13 +50,14 @@ def _first_row(target: Any, connection: Connection, **_kw: Any) -> None:
 
 def track_changes(engine: Engine) -> None:
     """Raise the data version inside every transaction that inserted, updated or deleted a row."""
-    ready: set[bool] = set()
+    table_found = False
 
     @event.listens_for(engine, "before_cursor_execute")
     def _note_write(conn: Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+        nonlocal table_found
         verb = statement.lstrip()[:6].upper()
         if verb.startswith(("CREATE", "DROP", "ALTER")):
-            ready.clear()  # the schema changed (a migration): look for the table again
+            table_found = False  # the schema changed (a migration): look for the table again
             return
         compiled_write = context is not None and (context.isinsert or context.isupdate or context.isdelete)
         if (compiled_write or verb in _WRITES) and DataVersion.__tablename__ not in statement:
@@ -64,12 +65,13 @@ def track_changes(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _raise_version(conn: Connection) -> None:
+        nonlocal table_found
         if not conn.info.pop(_WROTE, False):
             return
         # Until the table exists (an old database being migrated) there is nothing to raise.
-        if not ready and not inspect(conn).has_table(DataVersion.__tablename__):
+        if not table_found and not inspect(conn).has_table(DataVersion.__tablename__):
             return
-        ready.add(True)
+        table_found = True
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")

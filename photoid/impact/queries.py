@@ -292,17 +292,10 @@ def waiting(scope: Scope, when: Period) -> dict[date, float]:
 
 def waiting_summary(scope: Scope) -> dict[str, Any]:
     """How many items wait for a decision, whenever sent, and when the oldest was sent."""
-    count, oldest = 0, None  # counted as the staff header counts them, so once per request
-    for model in (Identification, Comment):
-        found, first = waiting_in(model, scope.institution_ids)
-        count += found
-        if first is not None and (oldest is None or first < oldest):
-            oldest = first
-    if isinstance(oldest, str):
-        oldest = datetime.fromisoformat(oldest)
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
-    return {"count": count, "oldest": oldest}
+    # Counted as the staff header counts them, so once per request.
+    found = [waiting_in(model, scope.institution_ids) for model in (Identification, Comment)]
+    oldest = min((first for _count, first in found if first is not None), default=None)
+    return {"count": sum(count for count, _first in found), "oldest": oldest}
 
 
 # --- putting them together -------------------------------------------------------------------------

@@ -41,28 +41,19 @@ class ImpactWeek(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def _to_week(value: Any) -> date | None:
-    if not isinstance(value, datetime):
-        return None
-    return queries.monday(value.astimezone(UTC).date() if value.tzinfo else value.date())
+def _to_week(value: datetime) -> date:
+    return queries.monday(value.astimezone(UTC).date())
+
+
+def _history(obj: Any, name: str) -> list[Any]:
+    """An attribute's values, as it is now and as it was before this flush (None left out)."""
+    history = inspect(obj).attrs[name].load_history()  # loads a value expired by an earlier commit
+    return [v for v in [*history.added, *history.unchanged, *history.deleted] if v is not None]
 
 
 def _weeks(obj: Any, *names: str) -> set[date]:
     """The Mondays of the object's times, as they are now and as they were before this flush."""
-    state = inspect(obj)
-    found: set[date] = set()
-    for name in names:
-        history = state.attrs[name].load_history()  # loads a time expired by an earlier commit
-        for value in [*history.added, *history.unchanged, *history.deleted]:
-            week = _to_week(value)
-            if week is not None:
-                found.add(week)
-    return found
-
-
-def _values(obj: Any, name: str) -> set[Any]:
-    history = inspect(obj).attrs[name].load_history()
-    return {v for v in [*history.added, *history.unchanged, *history.deleted] if v is not None}
+    return {_to_week(value) for name in names for value in _history(obj, name)}
 
 
 @event.listens_for(Session, "after_flush")
@@ -72,12 +63,12 @@ def _forget_touched_weeks(session: Session, _context: Any) -> None:
     decided_on: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Identification | Comment):
-            for photo_id in _values(obj, "photo_id"):
+            for photo_id in set(_history(obj, "photo_id")):
                 by_photo.setdefault(photo_id, set()).update(_weeks(obj, "created_at", "reviewed_at"))
                 if isinstance(obj, Identification):
                     decided_on.add(photo_id)
         elif isinstance(obj, Photo):
-            touched |= {(institution, week) for institution in _values(obj, "institution_id")
+            touched |= {(institution, week) for institution in set(_history(obj, "institution_id"))
                         for week in _weeks(obj, "created_at")}
     if not by_photo and not touched:
         return
@@ -87,9 +78,8 @@ def _forget_touched_weeks(session: Session, _context: Any) -> None:
             select(Identification.photo_id, Identification.reviewed_at).where(
                 Identification.photo_id.in_(decided_on), Identification.state == "approved")
         ):
-            week = _to_week(reviewed_at if not isinstance(reviewed_at, str) else datetime.fromisoformat(reviewed_at))
-            if week is not None:
-                by_photo[photo_id].add(week)
+            if reviewed_at is not None:
+                by_photo[photo_id].add(_to_week(reviewed_at))
     if by_photo:
         owners = connection.execute(select(Photo.id, Photo.institution_id).where(Photo.id.in_(by_photo)))
         touched |= {(institution, week) for photo_id, institution in owners for week in by_photo[photo_id]}
@@ -103,9 +93,7 @@ def _first_week() -> date | None:
     """The Monday of the earliest thing any figure counts."""
     firsts = [db.session.scalar(select(func.min(column))) for column in (
         Photo.created_at, Identification.created_at, Comment.created_at)]
-    found = [_to_week(value if not isinstance(value, str) else datetime.fromisoformat(value)) for value in firsts]
-    weeks = [week for week in found if week is not None]
-    return min(weeks) if weeks else None
+    return min((_to_week(first) for first in firsts if first is not None), default=None)
 
 
 def _midnight(day: date) -> datetime:
