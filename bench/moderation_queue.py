@@ -159,8 +159,7 @@ def measure(database_url: str, *, pending: int, decided: int, runs: int) -> dict
         }
         with app.app_context():
             result["database"] = db.engine.dialect.name
-            db.drop_all()
-            db.engine.dispose()
+            db.engine.dispose()  # the database goes with its folder (SQLite) or is dropped whole (PostgreSQL)
         return result
 
 
