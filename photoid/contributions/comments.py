@@ -7,9 +7,10 @@ patrons and the institution's own staff skip the queue. Nothing is deleted: with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from photoid.accounts.models import User
 from photoid.contributions.models import Comment
@@ -83,6 +84,20 @@ def withdraw_comment(*, comment: Comment, actor: User) -> None:
     db.session.commit()
 
 
+@cache
+def _thread_statement(*, signed_in: bool) -> Select:  # type: ignore[type-arg]
+    # Composed once (it is on every photo page); the viewer's own waiting comments join in when signed in.
+    shown = Comment.state == "published"
+    if signed_in:
+        shown = or_(shown, and_(Comment.state == "pending", Comment.author_id == bindparam("viewer_id")))
+    return (
+        select(Comment)
+        .options(joinedload(Comment.author))
+        .where(Comment.photo_id == bindparam("photo_id"), shown)
+        .order_by(Comment.created_at, Comment.id)
+    )
+
+
 def photo_thread(photo: Photo, viewer: User | None) -> list[ThreadEntry]:
     """The discussion under a photo, oldest first: top-level comments, each with its replies.
 
@@ -91,15 +106,8 @@ def photo_thread(photo: Photo, viewer: User | None) -> list[ThreadEntry]:
     when published replies hang under it.
     """
     viewer_id = viewer.id if viewer is not None and getattr(viewer, "is_authenticated", False) else None
-    shown = Comment.state == "published"
-    if viewer_id is not None:
-        shown = or_(shown, and_(Comment.state == "pending", Comment.author_id == viewer_id))
-    comments = db.session.scalars(
-        select(Comment)
-        .options(selectinload(Comment.author))
-        .where(Comment.photo_id == photo.id, shown)
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
+    params = {"photo_id": photo.id} if viewer_id is None else {"photo_id": photo.id, "viewer_id": viewer_id}
+    comments = db.session.scalars(_thread_statement(signed_in=viewer_id is not None), params).all()
 
     def entry(comment: Comment, *, is_hidden: bool = False) -> ThreadEntry:
         waiting = comment.state == "pending" and not is_hidden

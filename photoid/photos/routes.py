@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -28,9 +29,17 @@ def _page_arg() -> int:
     return int(raw)
 
 
+@cache
+def _photo_statement() -> Select:  # type: ignore[type-arg]
+    # One query, composed once: image routes run it for every tile a viewer fetches, and the
+    # photo page reads the institution's policies too.
+    return select(Photo).options(joinedload(Photo.collection), joinedload(Photo.institution)).where(
+        Photo.id == bindparam("photo_id")
+    )
+
+
 def visible_photo(photo_id: int) -> Photo:
-    # One query: image routes call this for every tile a viewer fetches.
-    photo = db.session.scalar(select(Photo).options(joinedload(Photo.collection)).where(Photo.id == photo_id))
+    photo = db.session.scalar(_photo_statement(), {"photo_id": photo_id})
     if photo is None:
         abort(404)
     public = photo.is_published and photo.collection.is_published
