@@ -12,14 +12,14 @@ from photoid.templating import rights_label
 
 #: EDTF that is a plain calendar date or year (no ``~``, ``?``, ``X`` or interval): schema.org can say it.
 PLAIN_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def safe_json(data: Any) -> Markup:
     """JSON for a ``<script type="application/ld+json">`` block: ``<``, ``>`` and ``&`` are escaped,
     so a title holding ``</script>`` cannot end the block."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=False)
-    return Markup("".join(_UNSAFE.get(ch, ch) for ch in text))
+    return Markup(text.translate(_UNSAFE))
 
 
 def plain_date(edtf: str | None) -> str | None:
