@@ -102,7 +102,7 @@ def init_app(app: Flask) -> None:
         version = db.session.scalar(select(DataVersion.version).where(DataVersion.id == 1))
         if version is None:
             return None
-        key = (request.host_url, request.full_path, version)
+        key = (request.root_url, request.full_path, version)
         store = _store()
         with _lock:
             found = store.get(key)

@@ -151,3 +151,17 @@ def test_a_page_number_in_unusual_digits_is_a_clear_400_not_an_error(client) -> 
     for path in (f"/collections/{collection.slug}?page=²", "/help?page=²", "/browse/recent?page=²"):
         response = client.get(path)
         assert response.status_code in (400, 404), path
+
+
+def test_links_follow_the_address_the_site_is_served_under(client) -> None:
+    """A site served under a path (a proxy's /photoid/) links within it, and the same page asked for
+    at the root links at the root: links a template built once are not reused across addresses."""
+    photo = make_photo(title="Harbour at dusk")
+    db.session.commit()
+    plain = client.get(f"/photos/{photo.id}").get_data(as_text=True)
+    under = client.get(f"/photos/{photo.id}", base_url="http://localhost/photoid/").get_data(as_text=True)
+    again = client.get(f"/photos/{photo.id}").get_data(as_text=True)
+    assert f'href="/photoid/collections/{photo.collection.slug}"' in under
+    assert 'href="/photoid/static/css/site.css"' in under
+    for page in (plain, again):
+        assert f'href="/collections/{photo.collection.slug}"' in page and "/photoid/" not in page
