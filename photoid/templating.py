@@ -44,10 +44,11 @@ def remembered_url_for(endpoint: str, **values: Any) -> str:
     """
     if endpoint.startswith(".") or not has_request_context():
         return url_for(endpoint, **values)
-    current_app.inject_url_defaults(endpoint, values)
-    key = (request.root_url, endpoint, *sorted(values.items()))
+    app, here = current_app._get_current_object(), request._get_current_object()  # type: ignore[attr-defined]
+    app.inject_url_defaults(endpoint, values)
+    key = (here.root_url, endpoint, *sorted(values.items()))
+    remembered: dict[tuple[Any, ...], str] = app.extensions["remembered_urls"]
     try:
-        remembered: dict[tuple[Any, ...], str] = current_app.extensions["remembered_urls"]
         return remembered[key]
     except TypeError:  # a value that cannot be a key (a list): build it every time
         return url_for(endpoint, **values)
