@@ -9,13 +9,19 @@ a new comment or a renamed contributor shows at once. Signed-in visitors, anyone
 in their session (a flash message) and any response that sets a cookie are never cached.
 ``PAGE_CACHE_ENTRIES`` (0 turns it off) bounds each worker's store and ``PAGE_CACHE_SECONDS`` how
 long a page may be kept at most, for the few words that depend on the clock alone.
+
+With Redis configured (``PHOTOID_REDIS_URL``) the workers also share what they rendered: a crawler
+or a burst spread over many photos costs one render per page rather than one per worker. Redis
+being away only costs the sharing (pages are rendered, a warning is logged), never an answer.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
@@ -83,15 +89,81 @@ def track_changes(engine: Engine) -> None:
         conn.info.pop(_WROTE, None)
 
 
-def _store() -> OrderedDict[tuple[Any, ...], tuple[float, bytes, str]]:
-    return current_app.extensions.setdefault("page_cache", OrderedDict())
+class Kept(NamedTuple):
+    body: bytes
+    mimetype: str
+    #: When it was rendered (the wall clock: the one clock every worker, on any machine, shares).
+    rendered_at: float
 
 
-_lock = threading.Lock()  # the development server answers on threads
+class LocalPages:
+    """The pages this worker rendered, the least recently served dropped first."""
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[tuple[Any, ...], Kept] = OrderedDict()
+        self._lock = threading.Lock()  # the development server answers on threads
+
+    def get(self, key: tuple[Any, ...], max_age: float) -> Kept | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None or time.time() - found.rendered_at >= max_age:
+                return None
+            self._pages.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], page: Kept, entries: int) -> None:
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > entries:
+                self._pages.popitem(last=False)
+
+
+class SharedPages:
+    """Pages every worker rendered, in Redis, each expiring after ``PAGE_CACHE_SECONDS``."""
+
+    #: After a failure, how long to render without asking Redis, so an outage costs one timeout, not one per request.
+    PAUSE_SECONDS = 30.0
+
+    def __init__(self, url: str, *, site: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self._paused_until = 0.0
+        # Sites sharing one Redis (a staging copy beside production) count data versions of their own.
+        self._prefix = "photoid:page:" + hashlib.sha256(site.encode()).hexdigest()[:16] + ":"
+
+    def _name(self, key: tuple[Any, ...]) -> str:
+        return self._prefix + hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def _call(self, action: str, *args: Any, **kwargs: Any) -> Any:
+        if time.monotonic() < self._paused_until:
+            return None
+        try:
+            return getattr(self._redis, action)(*args, **kwargs)
+        except Exception as error:  # any Redis or network failure: render instead
+            self._paused_until = time.monotonic() + self.PAUSE_SECONDS
+            logging.getLogger(__name__).warning("Pages are not shared between workers for %d s: Redis failed (%s)",
+                                                self.PAUSE_SECONDS, error)
+            return None
+
+    def get(self, key: tuple[Any, ...]) -> Kept | None:
+        raw = self._call("get", self._name(key))
+        try:
+            rendered_at, mimetype, body = raw.split(b"\n", 2)
+            return Kept(body, mimetype.decode(), float(rendered_at))
+        except (AttributeError, ValueError):  # nothing there, or not a page of ours
+            return None
+
+    def put(self, key: tuple[Any, ...], page: Kept, max_age: float) -> None:
+        head = f"{page.rendered_at!r}\n{page.mimetype}\n".encode()
+        self._call("set", self._name(key), head + page.body, px=max(1, int(max_age * 1000)))
 
 
 def init_app(app: Flask) -> None:
     track_changes(db.engine)
+    local = LocalPages()
+    site = f'{app.config["SQLALCHEMY_DATABASE_URI"]} {app.config["SECRET_KEY"]}'
+    shared = SharedPages(app.config["REDIS_URL"], site=site) if app.config.get("REDIS_URL") else None
 
     @app.before_request
     def _serve_from_cache() -> Response | None:
@@ -103,13 +175,13 @@ def init_app(app: Flask) -> None:
         if version is None:
             return None
         key = (request.root_url, request.full_path, version)
-        store = _store()
-        with _lock:
-            found = store.get(key)
-            if found:
-                store.move_to_end(key)
-        if found and time.monotonic() - found[0] < current_app.config.get("PAGE_CACHE_SECONDS", 60):
-            return Response(found[1], mimetype=found[2], headers={"X-Page-Cache": "hit"})
+        found = local.get(key, current_app.config.get("PAGE_CACHE_SECONDS", 60))
+        if found is None and shared is not None:
+            found = shared.get(key)
+            if found is not None:
+                local.put(key, found, entries)
+        if found is not None:
+            return Response(found.body, mimetype=found.mimetype, headers={"X-Page-Cache": "hit"})
         g.page_cache_key = key
         return None
 
@@ -119,10 +191,9 @@ def init_app(app: Flask) -> None:
         if (key is None or response.status_code != 200 or response.direct_passthrough or session.modified
                 or "Set-Cookie" in response.headers):
             return response
-        store = _store()
-        with _lock:
-            store[key] = (time.monotonic(), response.get_data(), response.mimetype or "text/html")
-            while len(store) > current_app.config.get("PAGE_CACHE_ENTRIES", 1000):
-                store.popitem(last=False)
+        page = Kept(response.get_data(), response.mimetype or "text/html", time.time())
+        local.put(key, page, current_app.config.get("PAGE_CACHE_ENTRIES", 1000))
+        if shared is not None:
+            shared.put(key, page, current_app.config.get("PAGE_CACHE_SECONDS", 60))
         response.headers["X-Page-Cache"] = "miss"
         return response

@@ -1,11 +1,15 @@
 """Public pages are kept for visitors who are not signed in, and never outlive a change to the data."""
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 from sqlalchemy import update
 
 from photoid.extensions import db
 from photoid.photos.models import Photo
+from tests.conftest import make_test_app
 from tests.factories import make_campaign, make_collection, make_identification, make_photo, make_user
 
 
@@ -99,3 +103,43 @@ def test_every_page_a_link_from_outside_lands_on_is_kept(client, photo) -> None:
         assert (first.status_code, second.status_code) == (200, 200), path
         assert (first.headers.get("X-Page-Cache"), second.headers.get("X-Page-Cache")) == ("miss", "hit"), path
         assert "Set-Cookie" not in first.headers, path
+
+
+REDIS_URL = os.environ.get("PHOTOID_TEST_REDIS_URL")
+
+
+def _worker(tmp_path, database_url, name: str, secret: str, redis_url: str | None):  # type: ignore[no-untyped-def]
+    return make_test_app(tmp_path / name, database_url, SECRET_KEY=secret, REDIS_URL=redis_url)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set PHOTOID_TEST_REDIS_URL to test pages shared through Redis")
+def test_workers_share_the_pages_they_rendered_through_redis(tmp_path, database_url, app, photo) -> None:
+    # Two apps stand for two gunicorn workers of one site (one database, one secret key); a fresh
+    # secret keeps this run's pages apart from any other's in the same Redis.
+    secret = uuid.uuid4().hex
+    first, second = (_worker(tmp_path, database_url, name, secret, REDIS_URL) for name in ("one", "two"))
+    rendered = _view(first.test_client(), photo)
+    shared = _view(second.test_client(), photo)
+    assert (rendered.headers["X-Page-Cache"], shared.headers["X-Page-Cache"]) == ("miss", "hit")
+    assert shared.get_data() == rendered.get_data() and shared.mimetype == "text/html"
+
+    # Another site on the same Redis (its own secret) never gets this site's pages.
+    other_site = _worker(tmp_path, database_url, "other", uuid.uuid4().hex, REDIS_URL)
+    assert _view(other_site.test_client(), photo).headers["X-Page-Cache"] == "miss"
+
+    # A change ends the shared page for every worker at once.
+    db.session.execute(update(Photo).where(Photo.id == photo.id).values(title="Harbour in the great frost"))
+    db.session.commit()
+    after = _view(second.test_client(), photo)
+    assert after.headers["X-Page-Cache"] == "miss" and "Harbour in the great frost" in after.get_data(as_text=True)
+    assert _view(first.test_client(), photo).headers["X-Page-Cache"] == "hit"
+
+
+def test_a_site_whose_redis_is_away_still_answers(tmp_path, database_url, app, photo, caplog) -> None:
+    # Nothing listens on port 9: every Redis call fails, the page is rendered and kept in the worker.
+    worker = _worker(tmp_path, database_url, "one", uuid.uuid4().hex, "redis://127.0.0.1:9/0")
+    client = worker.test_client()
+    first, second = _view(client, photo), _view(client, photo)
+    assert (first.headers["X-Page-Cache"], second.headers["X-Page-Cache"]) == ("miss", "hit")
+    assert "Harbour from the mill" in first.get_data(as_text=True)
+    assert "Pages are not shared between workers" in caplog.text
