@@ -18,9 +18,10 @@ For each database (a fresh one; on PostgreSQL ``h_load_<pid>``, dropped afterwar
    (70 %) or reject decisions from the moderation queue's forms;
 4. measures the photo page open-loop at --rate requests a second over 4 connections, as served
    (visitors who are not signed in get kept pages; one photo, as when a newspaper links to it, and
-   all the photos in turn) and with the page cache off, alternating with
-   a bare Flask page in the same gunicorn that runs the same photo query (the baseline); then
-   steps each up --ladder to find the highest rate whose p99 stays under --target-ms;
+   all the photos in turn; with --redis also with kept pages shared between workers) and with the page
+   cache off, alternating with a bare Flask page in the same gunicorn that runs the same photo query
+   (the baseline), each run starting just after a change to the data (nothing kept); then steps each
+   up --ladder to find the highest rate whose p99 stays under --target-ms;
 5. checks the invariants and exits non-zero when one fails: every submission answered with a
    redirect (success) is in the database exactly once and every refused one is absent; no
    5xx and no traceback in the server log; the search index matches the database; the audit log
@@ -129,13 +130,27 @@ def check_invariants(app: Any, record: Record, server_log: Path) -> list[str]:
     return problems
 
 
-#: The pages paced against each other: photoid as served, photoid with the page cache off, the baseline.
+#: The pages paced against each other: photoid as served, photoid with the page cache off, the baseline
+#: (and, with --redis, photoid sharing its kept pages between workers).
 PAGES = (
     ("hot", "", "one photo page, as served (a link in the news)"),
     ("photoid", "", "photo pages, as served"),
     ("uncached", "/uncached", "photo pages, page cache off"),
     ("bare", "/bare", "bare Flask, same query"),
 )
+SHARED = ("shared", "/shared", "photo pages, as served, kept pages shared through Redis")
+
+
+def changed(app: Any) -> None:
+    """Raise the data version, as any committed change does: every run starts with no kept page."""
+    from sqlalchemy import text
+
+    from photoid.extensions import db
+
+    with app.app_context():
+        db.session.execute(text("UPDATE data_version SET version = version + 1 WHERE id = 1"))
+        db.session.commit()
+        db.session.remove()
 
 
 def _ids(name: str, photo_ids: list[int]) -> list[int]:
@@ -148,25 +163,28 @@ def _paced_run(base: str, prefix: str, photo_ids: list[int], *, rate: float, sec
                              rate=rate, connections=CONNECTIONS, seconds=seconds))
 
 
-def photo_page_rate(base: str, photo_ids: list[int], *, rate: float, seconds: float, rounds: int,
-                    target_ms: float, ladder: list[float]) -> dict[str, Any]:
+def photo_page_rate(base: str, photo_ids: list[int], *, pages: tuple[tuple[str, str, str], ...], app: Any,
+                    rate: float, seconds: float, rounds: int, target_ms: float, ladder: list[float]) -> dict[str, Any]:
     """Each page at ``rate``/s, alternating, ``rounds`` times; then each page's highest rate on the
-    ladder whose p99 stays under the target (one run per step, stopping at the first miss)."""
-    for name, prefix, _label in PAGES:  # warm up: every worker has imported, connected and compiled
+    ladder whose p99 stays under the target (one run per step, stopping at the first miss). Each
+    run starts just after a change to the data, with nothing kept."""
+    for name, prefix, _label in pages:  # warm up: every worker has imported, connected and compiled
         _paced_run(base, prefix, _ids(name, photo_ids), rate=50, seconds=2)
-    found: dict[str, dict[str, list[float]]] = {name: {"p50": [], "p99": [], "rps": []} for name, _, _ in PAGES}
+    found: dict[str, dict[str, list[float]]] = {name: {"p50": [], "p99": [], "rps": []} for name, _, _ in pages}
     bad = 0
     for _ in range(rounds):
-        for name, prefix, _label in PAGES:
+        for name, prefix, _label in pages:
+            changed(app)
             latencies, errors, sent = _paced_run(base, prefix, _ids(name, photo_ids), rate=rate, seconds=seconds)
             bad += errors
             found[name]["p50"].append(percentile(latencies, 0.5) * 1000)
             found[name]["p99"].append(percentile(latencies, 0.99) * 1000)
             found[name]["rps"].append(sent / seconds)
     result: dict[str, Any] = {name: {k: statistics.median(v) for k, v in values.items()} for name, values in found.items()}
-    for name, prefix, _label in PAGES:
+    for name, prefix, _label in pages:
         best = 0.0
         for step in ladder:
+            changed(app)
             latencies, errors, _sent = _paced_run(base, prefix, _ids(name, photo_ids), rate=step, seconds=seconds)
             bad += errors
             if percentile(latencies, 0.99) * 1000 >= target_ms:
@@ -178,7 +196,7 @@ def photo_page_rate(base: str, photo_ids: list[int], *, rate: float, seconds: fl
 
 
 def run_database(label: str, database_url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    env = site.site_env(folder, database_url)
+    env = site.site_env(folder, database_url, redis_url=args.redis or "")
     app = site.make_app(env)
     started = time.monotonic()
     data = site.seed(app, photos=args.photos, patrons=args.patrons, archivists=args.archivists)
@@ -191,7 +209,8 @@ def run_database(label: str, database_url: str, args: argparse.Namespace, folder
             base, patrons=data["users"]["patron"], archivists=data["users"]["archivist"],
             photo_ids=data["photo_ids"], seconds=args.seconds, think=args.think))
         print(f"[{label}] load done: {sum(len(v) for v in record.latencies.values())} requests in {wall:.0f} s", flush=True)
-        rate = photo_page_rate(base, data["photo_ids"], rate=args.rate, seconds=args.rate_seconds, rounds=args.rounds,
+        pages = PAGES + ((SHARED,) if args.redis else ())
+        rate = photo_page_rate(base, data["photo_ids"], pages=pages, app=app, rate=args.rate, seconds=args.rate_seconds, rounds=args.rounds,
                                target_ms=args.target_ms, ladder=[float(x) for x in args.ladder.split(",") if x.strip()])
     finally:
         site.stop(server)
@@ -240,7 +259,7 @@ def rate_table(results: list[dict[str, Any]], target: float, rate: float) -> str
              "|---|---|---:|---:|---:|---:|---|---:|"]
     for result in results:
         r = result["rate"]
-        for name, _prefix, label in PAGES:
+        for name, _prefix, label in PAGES + ((SHARED,) if "shared" in r else ()):
             ratio = r[name]["p99"] / r["bare"]["p99"]
             verdict = ("meets target" if r[name]["p99"] < target else "**misses target**") if name != "bare" else "baseline"
             lines.append(f"| {result['label']} | {label} | {r[name]['rps']:.0f} | {r[name]['p50']:.1f} | "
@@ -263,6 +282,7 @@ def main() -> int:
                         help="rates tried, in order, for each page's highest rate under the target")
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh database h_load_<pid> is made on it and dropped")
     parser.add_argument("--only-postgres", action="store_true", help="skip SQLite")
+    parser.add_argument("--redis", help="a Redis URL: also measure photoid sharing its kept pages through it")
     parser.add_argument("--scale", default="1000,20000", help="collection sizes for the degradation check ('' skips)")
     parser.add_argument("--scale-only", action="store_true",
                         help="only the collection-size check, into its own section of docs/performance.md")
@@ -300,7 +320,8 @@ def main() -> int:
         "client: aiohttp in one process on the same machine. Rate limits off for the run (every simulated user "
         "comes from 127.0.0.1).",
         f"Command (took {time.monotonic() - started:.0f} s):\n\n```sh\n.venv/bin/python bench/load.py"
-        + (" --postgres postgresql://postgres@127.0.0.1/postgres" if args.postgres else "") + "\n```",
+        + (" --postgres postgresql://postgres@127.0.0.1/postgres" if args.postgres else "")
+        + (f" --redis {args.redis}" if args.redis else "") + "\n```",
         f"{args.patrons} patrons and {args.archivists} archivists for {args.seconds:g} s over {args.photos} photos, "
         f"pausing {args.think * 1000:.0f} ms on average between requests, after all have signed in through the "
         "login form (4 at a time; not counted in the window). A submission counts as accepted when "

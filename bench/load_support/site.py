@@ -18,7 +18,7 @@ PASSWORD = "load-test-password"
 WORDS = ("harbour", "parade", "tram", "school", "mill", "bridge", "church", "market", "station", "farm")
 
 
-def site_env(folder: Path, database_url: str) -> dict[str, str]:
+def site_env(folder: Path, database_url: str, *, redis_url: str = "") -> dict[str, str]:
     """The environment both this process and gunicorn read their Config from.
 
     Rate limits are switched off (PHOTOID_RATELIMIT=0): every simulated user comes from 127.0.0.1,
@@ -31,6 +31,7 @@ def site_env(folder: Path, database_url: str) -> dict[str, str]:
         "PHOTOID_SECRET_KEY": secrets.token_hex(16),
         "PHOTOID_RATELIMIT": "0",
         "PHOTOID_REDIS_URL": "",
+        "PHOTOID_LOAD_REDIS_URL": redis_url,
         "PHOTOID_SITE_URL": "http://127.0.0.1",
     }
 
@@ -122,7 +123,9 @@ def bare_app(database_url: str) -> Any:
 
 
 def serving_app() -> Any:
-    """photoid, with the baseline mounted at /bare and photoid without its page cache at /uncached (``gunicorn 'load_support.site:serving_app()'``)."""
+    """photoid, with the baseline mounted at /bare, photoid without its page cache at /uncached and,
+    when PHOTOID_LOAD_REDIS_URL names a Redis, photoid sharing its kept pages through it at /shared
+    (``gunicorn 'load_support.site:serving_app()'``)."""
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     from photoid import create_app
@@ -131,8 +134,12 @@ def serving_app() -> Any:
 
     uncached = Config()
     uncached.PAGE_CACHE_ENTRIES = 0
-    return DispatcherMiddleware(create_app(), {"/bare": bare_app(os.environ["PHOTOID_DATABASE_URL"]),
-                                               "/uncached": create_app(uncached)})
+    mounts = {"/bare": bare_app(os.environ["PHOTOID_DATABASE_URL"]), "/uncached": create_app(uncached)}
+    if os.environ.get("PHOTOID_LOAD_REDIS_URL"):
+        shared = Config()
+        shared.REDIS_URL = os.environ["PHOTOID_LOAD_REDIS_URL"]  # the page cache only: rate limits stay off
+        mounts["/shared"] = create_app(shared)
+    return DispatcherMiddleware(create_app(), mounts)
 
 
 def free_port() -> int:
