@@ -278,7 +278,7 @@ def main() -> int:
     parser.add_argument("--rate-seconds", type=float, default=4, help="length of each paced run (default 4)")
     parser.add_argument("--rounds", type=int, default=3, help="paced runs of each page; medians reported (default 3)")
     parser.add_argument("--target-ms", type=float, default=20)
-    parser.add_argument("--ladder", default="100,150,200,300,400,500,700",
+    parser.add_argument("--ladder", default="50,100,150,200,300,400,500,700",
                         help="rates tried, in order, for each page's highest rate under the target")
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh database h_load_<pid> is made on it and dropped")
     parser.add_argument("--only-postgres", action="store_true", help="skip SQLite")

@@ -80,8 +80,9 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
         approved=[f for f in facts if f.state == "approved"],
         pending_groups=competing_groups(pending),
         regions=[f for f in facts if f.has_region],
-        votes=queries.vote_counts([f.id for f in facts]),
-        my_votes=queries.votes_by(current_user.id, [f.id for f in facts]) if signed_in else {},
+        # Votes show on suggestions only: a photo with none asks nothing more.
+        votes=queries.vote_counts([f.id for f in pending]),
+        my_votes=queries.votes_by(current_user.id, [f.id for f in pending]) if signed_in else {},
         # Forms only for the signed in: making one issues a CSRF token, which would give every
         # visitor a session cookie and keep their page out of the page cache.
         vote_form=VoteForm(formdata=None) if signed_in else None,
