@@ -49,6 +49,9 @@ class DataVersion(Base):
     version: Mapped[int] = mapped_column(default=0)
 
 
+_VERSION = select(DataVersion.version).where(DataVersion.id == 1)
+
+
 @event.listens_for(DataVersion.__table__, "after_create")
 def _first_row(target: Any, connection: Connection, **_kw: Any) -> None:
     connection.execute(target.insert().values(id=1, version=0))
@@ -159,6 +162,13 @@ class SharedPages:
         self._call("set", self._name(key), head + page.body, px=max(1, int(max_age * 1000)))
 
 
+def _current_version() -> int | None:
+    # On its own autocommit connection, not the request's session: a kept page is then one
+    # statement away (no BEGIN and ROLLBACK around it, half the round trips on PostgreSQL).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.scalar(_VERSION)
+
+
 def init_app(app: Flask) -> None:
     track_changes(db.engine)
     local = LocalPages()
@@ -171,7 +181,7 @@ def init_app(app: Flask) -> None:
         if (not entries or request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS
                 or session or current_user.is_authenticated):
             return None
-        version = db.session.scalar(select(DataVersion.version).where(DataVersion.id == 1))
+        version = _current_version()
         if version is None:
             return None
         key = (request.root_url, request.full_path, version)
