@@ -96,7 +96,7 @@ def bare_app(database_url: str) -> Any:
     """The baseline: a bare Flask app (no photoid hooks, templates or session) whose one page
     runs the photo page's core query, the photo with its approved identifications, and
     renders it with a small inline template."""
-    from flask import Flask, abort, render_template_string
+    from flask import Flask, abort
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
 
@@ -106,8 +106,11 @@ def bare_app(database_url: str) -> Any:
 
     app = Flask("bare")
     engine = create_engine(normalise(database_url))
-    template = ("<!doctype html><title>{{ p.title }}</title><h1>{{ p.title }}</h1><p>{{ p.description }}</p>"
-                "<ul>{% for i in facts %}<li>{{ i.kind }}: {{ i.text_value }}</li>{% endfor %}</ul>")
+    # Compiled once, as Flask does for a template file (render_template_string compiles on every call).
+    template = app.jinja_env.from_string(
+        "<!doctype html><title>{{ p.title }}</title><h1>{{ p.title }}</h1><p>{{ p.description }}</p>"
+        "<ul>{% for i in facts %}<li>{{ i.kind }}: {{ i.text_value }}</li>{% endfor %}</ul>"
+    )
 
     @app.route("/photos/<int:photo_id>")
     def photo(photo_id: int) -> str:
@@ -117,7 +120,7 @@ def bare_app(database_url: str) -> Any:
                 abort(404)
             facts = session.scalars(select(Identification).where(
                 Identification.photo_id == photo_id, Identification.state == "approved")).all()
-            return render_template_string(template, p=found, facts=facts)
+            return template.render(p=found, facts=facts)
 
     return app
 
