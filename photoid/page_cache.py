@@ -151,10 +151,12 @@ class SharedPages:
 
     def get(self, key: tuple[Any, ...]) -> Kept | None:
         raw = self._call("get", self._name(key))
+        if raw is None:
+            return None
         try:
             rendered_at, mimetype, body = raw.split(b"\n", 2)
             return Kept(body, mimetype.decode(), float(rendered_at))
-        except (AttributeError, ValueError):  # nothing there, or not a page of ours
+        except ValueError:  # not a page of ours
             return None
 
     def put(self, key: tuple[Any, ...], page: Kept, max_age: float) -> None:

@@ -264,11 +264,13 @@ def waiting_in(model: type[Identification] | type[Comment], institution_ids: lis
     key = ("waiting_in", model.__name__, None if institution_ids is None else tuple(sorted(institution_ids)))
     memo = g.setdefault("_moderation_memo", {}) if has_request_context() else {}
     if key not in memo:
-        query = select(func.count(), func.min(model.created_at)).select_from(model).where(model.state == "pending")
-        if institution_ids is not None:
+        query = select(func.count(), func.min(model.created_at)).where(model.state == "pending")
+        if institution_ids is None:
+            query = query.select_from(model)
+        else:
             # From the institutions' photos into the (photo, state, created_at) index.
-            query = select(func.count(), func.min(model.created_at)).select_from(Photo).join(
-                model, model.photo_id == Photo.id).where(model.state == "pending", Photo.institution_id.in_(institution_ids))
+            query = query.select_from(Photo).join(model, model.photo_id == Photo.id).where(
+                Photo.institution_id.in_(institution_ids))
         count, oldest = db.session.execute(query).one()
         memo[key] = (int(count or 0), oldest)
     return memo[key]
