@@ -96,7 +96,7 @@ def create_app(config: Any = None) -> Flask:
     from photoid import page_cache
 
     with app.app_context():
-        page_cache.init_app(app)  # last: its early answer must come after every other check
+        page_cache.init_app(app)  # last: it answers kept pages in front of the finished app
     return app
 
 

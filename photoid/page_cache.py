@@ -1,12 +1,17 @@
 """Finished HTML of the public pages for visitors who are not signed in, kept until the data changes.
 
 When a local newspaper links to a photo, thousands of visitors who are not signed in ask for
-the same page, and rendering it (six queries and a large template) is most of what the server
+the same page, and rendering it (four queries and a large template) is most of what the server
 does. Each worker keeps the pages it rendered for them, keyed by address and by the database's
 *data version*: one counter row that every transaction changing any table raises in the same
 commit. A page is therefore never served older than the last committed change: an approval,
-a new comment or a renamed contributor shows at once. Signed-in visitors, anyone with something
-in their session (a flash message) and any response that sets a cookie are never cached.
+a new comment or a renamed contributor shows at once. Only visitors with no session or
+remember-me cookie get kept pages (signed-in patrons and anyone with a flash message waiting
+always get their own), and a response that sets a cookie is never kept.
+
+Kept pages are answered in front of Flask (``KeptPages`` wraps the WSGI app): a visitor's request
+costs a route match, one read of the data version and a dictionary lookup, not a request context,
+session and hooks. The headers are kept with the body, exactly as they were first sent.
 ``PAGE_CACHE_ENTRIES`` (0 turns it off) bounds each worker's store and ``PAGE_CACHE_SECONDS`` how
 long a page may be kept at most, for the few words that depend on the clock alone.
 
@@ -17,17 +22,20 @@ being away only costs the sharing (pages are rendered, a warning is logged), nev
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
-from flask import Flask, Response, current_app, g, request, session
-from flask_login import current_user
+from flask import Flask
+from flask_login import COOKIE_NAME as REMEMBER_COOKIE
 from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from photoid.db import Base
 from photoid.extensions import db
@@ -94,7 +102,8 @@ def track_changes(engine: Engine) -> None:
 
 class Kept(NamedTuple):
     body: bytes
-    mimetype: str
+    #: The headers first sent with it, but its length (given again with every answer).
+    headers: tuple[tuple[str, str], ...]
     #: When it was rendered (the wall clock: the one clock every worker, on any machine, shares).
     rendered_at: float
 
@@ -132,8 +141,9 @@ class SharedPages:
 
         self._redis = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
         self._paused_until = 0.0
-        # Sites sharing one Redis (a staging copy beside production) count data versions of their own.
-        self._prefix = "photoid:page:" + hashlib.sha256(site.encode()).hexdigest()[:16] + ":"
+        # Sites sharing one Redis (a staging copy beside production) count data versions of their own;
+        # "v2": pages kept with their headers (a v1 entry, kept by an older release, is not read).
+        self._prefix = "photoid:page:v2:" + hashlib.sha256(site.encode()).hexdigest()[:16] + ":"
 
     def _name(self, key: tuple[Any, ...]) -> str:
         return self._prefix + hashlib.sha256(repr(key).encode()).hexdigest()
@@ -154,58 +164,99 @@ class SharedPages:
         if raw is None:
             return None
         try:
-            rendered_at, mimetype, body = raw.split(b"\n", 2)
-            return Kept(body, mimetype.decode(), float(rendered_at))
-        except ValueError:  # not a page of ours
+            rendered_at, headers, body = raw.split(b"\n", 2)
+            return Kept(body, tuple((str(name), str(value)) for name, value in json.loads(headers)), float(rendered_at))
+        except (ValueError, TypeError):  # not a page of ours
             return None
 
     def put(self, key: tuple[Any, ...], page: Kept, max_age: float) -> None:
-        head = f"{page.rendered_at!r}\n{page.mimetype}\n".encode()
+        head = f"{page.rendered_at!r}\n{json.dumps(page.headers)}\n".encode()
         self._call("set", self._name(key), head + page.body, px=max(1, int(max_age * 1000)))
 
 
-def _current_version() -> int | None:
-    # On its own autocommit connection, not the request's session: a kept page is then one
+_NOT_REPEATED = frozenset({"content-length", "x-page-cache"})
+StartResponse = Callable[..., Any]
+
+
+class KeptPages:
+    """The WSGI app in front of Flask's: answers a visitor with no session or remember-me cookie from
+    a kept page, and keeps the pages Flask renders for such visitors."""
+
+    def __init__(self, app: Flask, engine: Engine, shared: SharedPages | None) -> None:
+        self.app, self.flask_wsgi, self.engine = app, app.wsgi_app, engine
+        self.local, self.shared = LocalPages(), shared
+        self._private_cookies = (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE))
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        key = self._key(environ)
+        if key is None:
+            return self.flask_wsgi(environ, start_response)
+        config = self.app.config
+        found = self.local.get(key, config.get("PAGE_CACHE_SECONDS", 60))
+        if found is None and self.shared is not None:
+            found = self.shared.get(key)
+            if found is not None:
+                self.local.put(key, found, config.get("PAGE_CACHE_ENTRIES", 1000))
+        if found is None:
+            return self._render_and_keep(key, environ, start_response)
+        start_response("200 OK", [*found.headers, ("Content-Length", str(len(found.body))), ("X-Page-Cache", "hit")])
+        return [found.body]
+
+    def _key(self, environ: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The kept page's key when this request may get one: a GET of a kept endpoint by a visitor
+        carrying no session or remember-me cookie (their session is empty and they are not signed in)."""
+        if environ.get("REQUEST_METHOD") != "GET" or not self.app.config.get("PAGE_CACHE_ENTRIES", 1000):
+            return None
+        request = self.app.request_class(environ)
+        if any(name in request.cookies for name in self._private_cookies):
+            return None
+        try:
+            adapter = self.app.create_url_adapter(request)
+            endpoint, _values = adapter.match() if adapter is not None else (None, None)
+        except (HTTPException, SecurityError):  # not found, a redirect, an untrusted host: Flask answers
+            return None
+        if endpoint not in CACHED_ENDPOINTS:
+            return None
+        try:
+            version = _current_version(self.engine)
+        except SQLAlchemyError:  # the database is away: Flask answers with its error page
+            return None
+        return None if version is None else (request.root_url, request.full_path, version)
+
+    def _render_and_keep(self, key: tuple[Any, ...], environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        sent: list[tuple[str, str]] = []
+
+        def keep_headers(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("200 ") and exc_info is None and not any(n.lower() == "set-cookie" for n, _ in headers):
+                sent.extend((name, value) for name, value in headers if name.lower() not in _NOT_REPEATED)
+                headers = [*headers, ("X-Page-Cache", "miss")]
+            return start_response(status, headers, exc_info)
+
+        answer = self.flask_wsgi(environ, keep_headers)
+        if not sent:
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        page = Kept(body, tuple(sent), time.time())
+        self.local.put(key, page, self.app.config.get("PAGE_CACHE_ENTRIES", 1000))
+        if self.shared is not None:
+            self.shared.put(key, page, self.app.config.get("PAGE_CACHE_SECONDS", 60))
+        return [body]
+
+
+def _current_version(engine: Engine) -> int | None:
+    # On its own autocommit connection, not a request's session: a kept page is then one
     # statement away (no BEGIN and ROLLBACK around it, half the round trips on PostgreSQL).
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return connection.scalar(_VERSION)
 
 
 def init_app(app: Flask) -> None:
+    """Track changes on the app's engine and put ``KeptPages`` in front of it (called in an app context)."""
     track_changes(db.engine)
-    local = LocalPages()
     site = f'{app.config["SQLALCHEMY_DATABASE_URI"]} {app.config["SECRET_KEY"]}'
     shared = SharedPages(app.config["REDIS_URL"], site=site) if app.config.get("REDIS_URL") else None
-
-    @app.before_request
-    def _serve_from_cache() -> Response | None:
-        entries = current_app.config.get("PAGE_CACHE_ENTRIES", 1000)
-        if (not entries or request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS
-                or session or current_user.is_authenticated):
-            return None
-        version = _current_version()
-        if version is None:
-            return None
-        key = (request.root_url, request.full_path, version)
-        found = local.get(key, current_app.config.get("PAGE_CACHE_SECONDS", 60))
-        if found is None and shared is not None:
-            found = shared.get(key)
-            if found is not None:
-                local.put(key, found, entries)
-        if found is not None:
-            return Response(found.body, mimetype=found.mimetype, headers={"X-Page-Cache": "hit"})
-        g.page_cache_key = key
-        return None
-
-    @app.after_request
-    def _keep(response: Response) -> Response:
-        key = g.pop("page_cache_key", None)
-        if (key is None or response.status_code != 200 or response.direct_passthrough or session.modified
-                or "Set-Cookie" in response.headers):
-            return response
-        page = Kept(response.get_data(), response.mimetype or "text/html", time.time())
-        local.put(key, page, current_app.config.get("PAGE_CACHE_ENTRIES", 1000))
-        if shared is not None:
-            shared.put(key, page, current_app.config.get("PAGE_CACHE_SECONDS", 60))
-        response.headers["X-Page-Cache"] = "miss"
-        return response
+    app.wsgi_app = KeptPages(app, db.engine, shared)  # type: ignore[method-assign]

@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from photoid.extensions import db
 from photoid.photos.models import Photo
-from tests.conftest import make_test_app
-from tests.factories import make_campaign, make_collection, make_identification, make_photo, make_user
+from tests.conftest import CSRF_PATTERN, make_test_app
+from tests.factories import DEFAULT_PASSWORD, make_campaign, make_collection, make_identification, make_photo, make_user
 
 
 @pytest.fixture
@@ -33,6 +33,41 @@ def test_a_visitor_gets_the_kept_page_and_no_cookie(client, photo) -> None:
     assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers
     # Security headers are added to a kept page as to any other.
     assert "script-src 'self'" in second.headers["Content-Security-Policy"]
+
+
+def _headers_but_the_cache_note(response) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return sorted((name, value) for name, value in response.headers if name != "X-Page-Cache")
+
+
+def test_a_kept_page_is_sent_with_the_headers_it_was_first_sent_with(client, photo) -> None:
+    # The photo page may only be framed by this site; its embed card by any site, kept or not.
+    for path, framing in ((f"/photos/{photo.id}", "frame-ancestors 'self'"), (f"/embed/photos/{photo.id}", "frame-ancestors *")):
+        first, second = client.get(path), client.get(path)
+        assert second.headers["X-Page-Cache"] == "hit", path
+        assert framing in second.headers["Content-Security-Policy"], path
+        assert _headers_but_the_cache_note(second) == _headers_but_the_cache_note(first), path
+
+
+def test_a_patron_signed_in_by_the_remember_me_cookie_gets_their_own_page(app, client, photo) -> None:
+    make_user(email="ruth@example.org", display_name="Ruth Lindqvist")
+    db.session.commit()
+    visitor = _view(app.test_client(), photo)
+    assert "Ruth Lindqvist" not in visitor.get_data(as_text=True)
+    assert _view(app.test_client(), photo).headers["X-Page-Cache"] == "hit"
+
+    page = client.get("/login").get_data(as_text=True)
+    token = next(m.group(1) or m.group(2) for m in [CSRF_PATTERN.search(page)] if m)
+    signed_in = client.post("/login", data={"email": "ruth@example.org", "password": DEFAULT_PASSWORD,
+                                            "remember": "y", "csrf_token": token})
+    assert signed_in.status_code == 302
+    _view(app.test_client(), photo)  # signing in wrote to the database: a visitor's copy is kept again
+    assert _view(app.test_client(), photo).headers["X-Page-Cache"] == "hit"
+    # The browser was closed: the session cookie is gone, the remember-me cookie signs her in again.
+    returning = app.test_client()
+    returning.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    page = _view(returning, photo)
+    assert "X-Page-Cache" not in page.headers
+    assert "Ruth Lindqvist" in page.get_data(as_text=True) and "Sign out" in page.get_data(as_text=True)
 
 
 def test_an_approval_shows_to_visitors_at_once(client, login_as, csrf_token, photo) -> None:
