@@ -5,7 +5,7 @@ import os
 import uuid
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from photoid.extensions import db
 from photoid.photos.models import Photo
@@ -120,6 +120,21 @@ def test_a_flash_message_is_never_lost_to_a_kept_page(client, login_as, csrf_tok
     token = csrf_token("/account")
     signed_out = client.post("/logout", data={"csrf_token": token}, follow_redirects=True)
     assert "You are signed out." in signed_out.get_data(as_text=True)
+
+
+def test_visitors_still_get_pages_when_the_database_cuts_its_connections(client, photo, database_url) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL restart, or an administrator ending sessions")
+    path = f"/photos/{photo.id}"
+    client.get(path)
+    assert client.get(path).headers["X-Page-Cache"] == "hit"
+    db.session.remove()  # the test's own session lets go of its connection first
+    with db.engine.connect() as connection:  # every other connection to this database ends
+        connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    answer = client.get(path)
+    assert answer.status_code == 200 and "Harbour from the mill" in answer.get_data(as_text=True)
+    assert client.get(path).headers["X-Page-Cache"] == "hit"
 
 
 def test_the_cache_can_be_switched_off(client, photo) -> None:
