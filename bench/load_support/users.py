@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import random
 import re
+import socket
+import threading
 import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -169,31 +173,48 @@ async def simulate(base: str, *, patrons: list[str], archivists: list[str], phot
     return record, time.monotonic() - started
 
 
-async def paced(base: str, path_for: Any, *, rate: float, connections: int, seconds: float) -> tuple[list[float], int, int]:
+def paced(base: str, path_for: Any, *, rate: float, connections: int, seconds: float) -> tuple[list[float], int, int]:
     """Open-loop load: ``connections`` clients together sending ``rate`` requests a second on a fixed
     schedule for ``seconds``. Latency counts from the scheduled send time, so a server that falls
-    behind is charged for the wait (no coordinated omission). Returns latencies, non-200s and sent."""
-    latencies: list[float] = []
-    bad = 0
+    behind is charged for the wait (no coordinated omission). Returns latencies, non-200s and sent.
+
+    Each client is a thread sending plain HTTP/1.1 over a socket of its own per request (gunicorn's
+    sync workers close the connection after each answer). Client and server share the machine's
+    cores, so the client must cost little: measured here, aiohttp spent 1.1-1.4 ms of CPU per request,
+    a third of a core at 500 requests/s, and this client 0.3-0.4 ms."""
+    address = urlsplit(base)
+    host, port = address.hostname or "127.0.0.1", address.port or 80
     interval = connections / rate
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as http:
-        start = time.perf_counter() + 0.05
+    start = time.perf_counter() + 0.05
+    results: list[tuple[list[float], int]] = []
 
-        async def one(lane: int) -> None:
-            nonlocal bad
-            n = 0
-            while True:
-                due = start + lane * interval / connections + n * interval
-                if due - start > seconds:
-                    return
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                async with http.get(base + path_for(lane + n * connections)) as response:
-                    await response.read()
-                    bad += response.status != 200
-                latencies.append(time.perf_counter() - due)
-                n += 1
+    def client(lane: int) -> None:
+        latencies: list[float] = []
+        bad = 0
+        for n in itertools.count():
+            due = start + lane * interval / connections + n * interval
+            if due - start > seconds:
+                break
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            request = f"GET {path_for(lane + n * connections)} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+            try:
+                with socket.create_connection((host, port), timeout=60) as sock:
+                    sock.sendall(request.encode())
+                    first = sock.recv(65536)
+                    while sock.recv(65536):
+                        pass
+                bad += first[9:12] != b"200"  # "HTTP/1.1 200 OK"
+            except OSError:  # refused or reset: a failure, timed like any answer
+                bad += 1
+            latencies.append(time.perf_counter() - due)
+        results.append((latencies, bad))  # list.append is atomic: no lock needed
 
-        await asyncio.gather(*(one(lane) for lane in range(connections)))
-    return latencies, bad, len(latencies)
+    lanes = [threading.Thread(target=client, args=(lane,)) for lane in range(connections)]
+    for lane in lanes:
+        lane.start()
+    for lane in lanes:
+        lane.join()
+    latencies = [value for found, _bad in results for value in found]
+    return latencies, sum(bad for _found, bad in results), len(latencies)
