@@ -285,10 +285,10 @@ def rate_table(results: list[dict[str, Any]], target: float, rate: float) -> str
     for result in results:
         r = result["rate"]
         for name, _prefix, label in PAGES + ((SHARED,) if "shared" in r else ()):
-            ratio = r[name]["p99"] / r["bare"]["p99"]
+            ratio = r[name]["p99"] / r["bare"]["p99"]  # two significant figures: a kept page can be 0.006×
             verdict = ("meets target" if r[name]["p99"] < target else "**misses target**") if name != "bare" else "baseline"
             lines.append(f"| {result['label']} | {label} | {r[name]['rps']:.0f} | {r[name]['p50']:.1f} | "
-                         f"{r[name]['p99']:.1f} | {ratio:.1f}× | {verdict} | {r[name]['capacity']:.0f}/s | "
+                         f"{r[name]['p99']:.1f} | {ratio:.2g}× | {verdict} | {r[name]['capacity']:.0f}/s | "
                          + (f"{r[name]['most']:.0f}/s |" if r[name].get("most") else "– |"))
     return "\n".join(lines)
 

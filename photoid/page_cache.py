@@ -257,10 +257,10 @@ class VersionReader:
     def read(self) -> int | None:
         """The version, or None when the database cannot tell (away, or not migrated yet)."""
         try:
-            connection = getattr(self._held, "connection", None)
-            if connection is None:
-                connection = self._held.connection = self._open()
-            cursor = connection.cursor()
+            held = getattr(self._held, "connection", None)
+            if held is None:
+                held = self._held.connection = _Held(self._open())
+            cursor = held.connection.cursor()
             try:
                 cursor.execute(self.SQL)
                 row = cursor.fetchone()
@@ -278,13 +278,29 @@ class VersionReader:
         return pooled
 
     def forget(self) -> None:
-        """Close this thread's connection (when the engine is disposed; other threads' close with them)."""
-        connection = self._held.__dict__.pop("connection", None)
-        if connection is not None:
-            try:
+        """Close this thread's connection (when the engine is disposed; other threads' close as they end)."""
+        held = self._held.__dict__.pop("connection", None)
+        if held is not None:
+            held.close()
+
+
+class _Held:
+    """A thread's version connection, closed when the thread ends and its ``threading.local`` goes:
+    a development server answers each request on a new thread, and a psycopg connection left to the
+    garbage collector still open warns."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        try:
+            if connection is not None:
                 connection.close()
-            except Exception:  # already broken: nothing left to close
-                pass
+        except Exception:  # already broken, or SQLite refusing another thread: nothing more to do
+            pass
+
+    __del__ = close
 
 
 def init_app(app: Flask) -> None:
