@@ -41,13 +41,13 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -56,6 +56,7 @@ from ingest import write_section  # noqa: E402
 from load_support import site  # noqa: E402
 from load_support.scale import scale_rows  # noqa: E402
 from load_support.users import Record, paced, simulate  # noqa: E402
+from tiles import WRK_SCRIPT, with_wrk  # noqa: E402
 from pg import drop_postgres, fresh_postgres  # noqa: E402
 
 MARKER = re.compile(r"lt[0-9a-f]{12}", re.I)
@@ -200,23 +201,26 @@ def photo_page_rate(base: str, photo_ids: list[int], *, pages: tuple[tuple[str, 
         result[name]["capacity"] = best
     result["non_200"] = bad
     for name, prefix in (("hot", ""), ("bare", "/bare")):
-        result[name]["most"] = most_served(f"{base}{prefix}/photos/{photo_ids[0]}", runs=rounds)
+        result[name]["most"] = most_served(base, f"{prefix}/photos/{photo_ids[0]}", runs=rounds)
     return result
 
 
-def most_served(url: str, *, runs: int, seconds: float = 5) -> float | None:
-    """The most requests a second ``url`` answers, closed loop over the same connections, by wrk (a C
-    client: it takes little of the cores the server needs); the median of ``runs``. None without wrk."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
+def most_served(base: str, path: str, *, runs: int, seconds: float = 5) -> float | None:
+    """The most requests a second ``path`` answers, closed loop over the same connections, by wrk (a C
+    client: it takes little of the cores the server needs), run as the tiles bench runs it; the median
+    of ``runs``. None without wrk."""
+    if shutil.which("wrk") is None:
         return None
     found = []
-    for _ in range(runs):
-        out = subprocess.run([wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds:g}s", url],
-                             capture_output=True, text=True, check=True).stdout
-        if "Non-2xx" in out or "Socket errors" in out:
-            raise SystemExit(f"wrk saw failed requests on {url}:\n{out}")
-        found.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))  # type: ignore[union-attr]
+    with tempfile.TemporaryDirectory(prefix="photoid-wrk-") as folder:
+        paths, script = Path(folder) / "paths.txt", Path(folder) / "paths.lua"
+        paths.write_text(path + "\n")
+        script.write_text(WRK_SCRIPT)
+        for _ in range(runs):
+            load = with_wrk(urlsplit(base).port or 80, paths, seconds, script)
+            if load.failed:
+                raise SystemExit(f"wrk saw {load.failed} failed requests on {path}")
+            found.append(load.per_second)
     return statistics.median(found)
 
 
