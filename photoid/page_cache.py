@@ -8,12 +8,12 @@ commit. A page is therefore never served older than the last committed change: a
 a new comment or a renamed contributor shows at once. Only visitors with no session or
 remember-me cookie get kept pages (signed-in patrons and anyone with a flash message waiting
 always get their own), and a response that sets a cookie is never kept.
+``PAGE_CACHE_ENTRIES`` (0 turns it off) bounds each worker's store and ``PAGE_CACHE_SECONDS`` how
+long a page may be kept at most, for the few words that depend on the clock alone.
 
 Kept pages are answered in front of Flask (``KeptPages`` wraps the WSGI app): a visitor's request
 costs a route match, one read of the data version and a dictionary lookup, not a request context,
 session and hooks. The headers are kept with the body, exactly as they were first sent.
-``PAGE_CACHE_ENTRIES`` (0 turns it off) bounds each worker's store and ``PAGE_CACHE_SECONDS`` how
-long a page may be kept at most, for the few words that depend on the clock alone.
 
 With Redis configured (``PHOTOID_REDIS_URL``) the workers also share what they rendered: a crawler
 or a burst spread over many photos costs one render per page rather than one per worker. Redis
