@@ -189,12 +189,21 @@ class Reader:
 def apply(root: Path, *, upserts: Iterable[PhotoDocument] = (), removals: Iterable[int] = ()) -> int:
     """Add or replace ``upserts`` and delete ``removals`` in the current index, in one commit.
 
+    A document already indexed as it is (same fingerprint) is not written again, and with nothing
+    to write there is no commit: most contributions (a suggestion awaiting review, a vote) leave the
+    photo's document as it was, and the commit was most of the time such a form took.
     The caller must hold the writer lock (see ``photoid.search.queue``). Returns the number of
     changes. Raises IndexMissing when there is no index.
     """
     if not exists(root):
         raise IndexMissing(str(root))
     ix = index.open_dir(os.path.realpath(current_path(root)))
+    removals = list(removals)
+    with ix.searcher() as searcher:
+        upserts = [doc for doc in upserts
+                   if (searcher.document(photo_id=str(doc.photo_id)) or {}).get("fingerprint") != doc.fingerprint()]
+    if not upserts and not removals:
+        return 0
     writer = ix.writer(timeout=30.0)
     changes = 0
     try:

@@ -60,6 +60,27 @@ def test_approving_a_name_makes_the_photo_findable_by_it_and_pending_or_rejected
     assert db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) == 0
 
 
+def test_a_suggestion_awaiting_review_leaves_the_index_unwritten_until_it_is_approved(app) -> None:
+    # A commit of the index was most of the time a patron's identify form took; a suggestion
+    # without a box changes nothing the index holds, so nothing is written until it is approved.
+    photo = make_photo(title="Two men on a pier")
+    archivist = make_user(role="archivist", institutions=[photo.institution])
+    db.session.commit()
+    queue.reindex(app, procs=1)
+
+    def generation() -> int:
+        return index.index.open_dir(str(index.current_path(app.config["INDEX_DIR"]).resolve())).latest_generation()
+
+    before = generation()
+    waiting = make_identification(photo=photo, kind="person", text_value="Zebedee Quartermain")
+    db.session.commit()  # the commit drains the queue
+    assert generation() == before and found(app, "quartermain") == []
+    assert db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) == 0
+
+    moderation.approve(waiting, moderator=archivist)
+    assert generation() > before and found(app, "quartermain") == [photo.id]
+
+
 def test_editing_a_heading_reindexes_every_photo_that_shows_it(app) -> None:
     person = make_authority(kind="person", heading="Smith, John")
     photos = [make_photo() for _ in range(2)]
