@@ -1,6 +1,6 @@
 """The OAI-PMH endpoint as a harvester sees it: each verb, each error code where the protocol
 puts it, paging with resumption tokens, deleted records. Every response is checked against the
-OAI-PMH schemas (../shared/schemas/xml/oai_combined.xsd, plus MODS for mods records)."""
+OAI-PMH schemas (tests/schemas/xml/oai_combined.xsd, plus MODS for mods records)."""
 from __future__ import annotations
 
 import time
