@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata Alembic compares is complete."""
 from photoid.accounts.models import User, staff_membership
+from photoid.admin.models import Invitation
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, Event, Person, Place
 from photoid.campaigns.models import Campaign, CampaignPhoto
 from photoid.catalog.models import ExportRun
@@ -13,6 +14,6 @@ from photoid.photos.models import Collection, Institution, Photo
 __all__ = [
     "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation", "DataVersion",
     "Event",
-    "ExportRun", "Identification", "ImpactWeek", "Institution", "ModerationEvent", "Notification", "Person",
+    "ExportRun", "Identification", "ImpactWeek", "Institution", "Invitation", "ModerationEvent", "Notification", "Person",
     "Photo", "Place", "Report", "User", "staff_membership",
 ]

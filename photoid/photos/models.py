@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,12 +48,19 @@ class Institution(db.Model):
     #: The name shown as "verified by"; the institution's name when empty.
     verified_by_name: Mapped[str | None] = mapped_column(String(200))
     reject_reasons: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_REJECT_REASONS))
+    #: Who they are, in a few plain sentences, on the institution's public page.
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    #: The public contact address on the institution's page (not an account's email).
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    #: Storage key of the logo, a small PNG made from the uploaded file; None without a logo.
+    logo_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Institution | None] = relationship(remote_side=[id], back_populates="members")
     members: Mapped[list[Institution]] = relationship(back_populates="parent", order_by="Institution.name")
     collections: Mapped[list[Collection]] = relationship(
-        back_populates="institution", order_by="Collection.title"
+        back_populates="institution", order_by="(Collection.position, Collection.title)"
     )
 
     @property
@@ -71,11 +79,18 @@ class Collection(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The photo shown on the collection's card; the first photo when unset.
+    cover_photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photo.id", ondelete="SET NULL", use_alter=True)  # photos point back here
+    )
+    #: Collections are listed by this number, then by title.
+    position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the collection last stopped being public; OAI-PMH then reports its photos as deleted.
     withdrawn_at: Mapped[datetime | None]
 
     institution: Mapped[Institution] = relationship(back_populates="collections")
+    cover_photo: Mapped[Photo | None] = relationship(foreign_keys=[cover_photo_id])
 
 
 class Photo(db.Model):
@@ -88,7 +103,9 @@ class Photo(db.Model):
             ["collection.id", "collection.institution_id"],
             name="fk_photo_collection_institution",
         ),
-        UniqueConstraint("institution_id", "identifier", name="uq_photo_institution_identifier"),
+        # A deleted photo gives its identifier back, so the right scan can be catalogued under it.
+        Index("ux_photo_institution_identifier_live", "institution_id", "identifier", unique=True,
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
         CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),
         CheckConstraint("length(identifier) > 0", name="identifier_not_empty"),
         Index("ix_photo_published_modified", "is_published", "modified_at"),
@@ -124,6 +141,9 @@ class Photo(db.Model):
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the photo last stopped being public; OAI-PMH then reports it as deleted.
     withdrawn_at: Mapped[datetime | None]
+    #: When staff deleted it: its files are gone and it answers 404 to everyone, but the row stays
+    #: so harvesters keep seeing a deleted record and the audit trail keeps its subject.
+    deleted_at: Mapped[datetime | None]
 
     collection: Mapped[Collection] = relationship(
         foreign_keys=[collection_id], primaryjoin="Photo.collection_id == Collection.id"
