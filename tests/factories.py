@@ -196,3 +196,15 @@ def make_campaign(
     db.session.add_all(CampaignPhoto(campaign_id=campaign.id, photo_id=p.id, position=n) for n, p in enumerate(photos))
     db.session.flush()
     return campaign
+
+
+def jpeg_bytes(width: int = 800, height: int = 600, *, shade: int = 0) -> bytes:
+    """A real JPEG image (a gradient; ``shade`` makes a different image of the same size)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = Image.linear_gradient("L").resize((width, height)).point(lambda v: (v + shade) % 256)
+    image.convert("RGB").save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()

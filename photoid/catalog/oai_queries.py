@@ -3,7 +3,7 @@
 A photo is a live record while it and its collection are published. Once either has been
 public and stops being so (``withdrawn_at`` is set), the photo stays visible as a deleted
 record for good. Its datestamp is always ``Photo.modified_at``, which publishing and
-withdrawing move (see oai_publication.py), so incremental harvests see both.
+withdrawing move (photos/service.py, photos/collections.py), so incremental harvests see both.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from photoid.catalog.oai_tokens import ListQuery
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
+from photoid.photos.queries import listed_collection
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def all_sets() -> list[OaiSet]:
     rows = db.session.execute(
         select(Institution.slug, Institution.name, Collection.slug, Collection.title, Collection.description)
         .join(Collection, Collection.institution_id == Institution.id)
-        .where(Collection.is_published.is_(True))
+        .where(listed_collection())
         .order_by(Institution.slug, Collection.slug)
     )
     sets: list[OaiSet] = []

@@ -5,6 +5,7 @@ by photos/ingest.py, which renames a complete staging folder into place in one s
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path, PurePosixPath
 
 
@@ -23,6 +24,14 @@ class LocalStorage:
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
             raise StorageError(f"unsafe storage key: {key!r}")
         return self.root.joinpath(*pure.parts)
+
+    def remove_tree(self, key: str) -> None:
+        """Remove the folder (or file) under ``key`` and everything in it; nothing if it is missing."""
+        target = self.path(key)
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
 
 
 def photo_prefix(checksum: str) -> str:

@@ -18,7 +18,7 @@ from photoid.authorities.models import AuthorityRecord
 from photoid.authorities.queries import KIND_PATHS
 from photoid.extensions import db
 from photoid.photos.models import Collection, Photo
-from photoid.photos.queries import public_photos
+from photoid.photos.queries import listed_collection, public_photos
 from photoid.sharing.meta import site_root
 
 #: The protocol's limit per file.
@@ -56,7 +56,7 @@ def _static_entries() -> list[Entry]:
 
 
 def _public_collections():  # type: ignore[no-untyped-def]
-    return select(Collection.slug).where(Collection.is_published.is_(True))
+    return select(Collection.slug).where(listed_collection())
 
 
 def _collections(offset: int, limit: int) -> list[Entry]:

@@ -138,9 +138,55 @@ def test_a_missing_collection_is_created_and_unknown_columns_are_reported(app, t
     manifest = _write_manifest(tmp_path / "m.csv", [["MPL-1", "Main Street", "main-street.jpg", "blue"]], ["identifier", "title", "file", "colour"])
     result = app.test_cli_runner().invoke(args=["import", str(manifest), "--images", str(box), "--collection", "new-box"])
     assert result.exit_code == 0, result.output
-    assert "Created the collection new-box in" in result.output
+    assert "Created the collection new-box (New box) in" in result.output
     assert "Unknown columns, not imported: colour." in result.output
     assert db.session.scalar(select(Collection).where(Collection.slug == "new-box")) is not None
+
+
+def test_an_import_into_a_site_with_no_institution_says_how_to_make_one(app, tmp_path, box) -> None:
+    manifest = _write_manifest(tmp_path / "m.csv", [["MPL-1", "Main Street", "main-street.jpg"]], ["identifier", "title", "file"])
+    result = app.test_cli_runner().invoke(args=["import", str(manifest), "--images", str(box), "--collection", "box-1"])
+    assert result.exit_code != 0
+    assert "photoid create-institution SLUG" in result.output
+    assert db.session.scalar(select(func.count(Collection.id))) == 0
+
+
+def test_with_several_institutions_the_import_refuses_to_guess(app, tmp_path, box) -> None:
+    make_institution(slug="millbrook")
+    harbor = make_institution(slug="harbor")
+    db.session.commit()
+    manifest = _write_manifest(tmp_path / "m.csv", [["MPL-1", "Main Street", "main-street.jpg"]], ["identifier", "title", "file"])
+    args = ["import", str(manifest), "--images", str(box), "--collection", "local-history"]
+    refused = app.test_cli_runner().invoke(args=args)
+    assert refused.exit_code != 0
+    assert "say which one with --institution SLUG" in refused.output
+    assert db.session.scalar(select(func.count(Collection.id))) == 0
+
+    result = app.test_cli_runner().invoke(args=[*args, "--institution", "harbor", "--title", "Local history, 1900-1960"])
+    assert result.exit_code == 0, result.output
+    collection = db.session.scalar(select(Collection).where(Collection.slug == "local-history"))
+    assert (collection.institution_id, collection.title) == (harbor.id, "Local history, 1900-1960")
+
+    elsewhere = app.test_cli_runner().invoke(args=[*args, "--institution", "millbrook"])
+    assert elsewhere.exit_code != 0
+    assert "belongs to harbor, not millbrook" in elsewhere.output
+
+
+def test_a_new_empty_collection_is_not_public_until_it_holds_a_published_photo(app, client, tmp_path, box) -> None:
+    from photoid.photos.collections import CollectionFields, create_collection
+
+    library = make_institution(slug="millbrook")
+    create_collection(institution=library, slug="empty-box", fields=CollectionFields(title="An empty box"))
+    assert "An empty box" not in client.get("/").get_data(as_text=True)
+    assert client.get("/collections/empty-box").status_code == 404
+    assert "millbrook:empty-box" not in client.get("/oai?verb=ListSets").get_data(as_text=True)
+    assert "/collections/empty-box" not in client.get("/sitemaps/1.xml").get_data(as_text=True)
+
+    manifest = _write_manifest(tmp_path / "m.csv", [["MPL-1", "Main Street", "main-street.jpg"]], ["identifier", "title", "file"])
+    assert app.test_cli_runner().invoke(args=["import", str(manifest), "--images", str(box), "--collection", "empty-box"]).exit_code == 0
+    assert "An empty box" in client.get("/").get_data(as_text=True)
+    assert client.get("/collections/empty-box").status_code == 200
+    assert "millbrook:empty-box" in client.get("/oai?verb=ListSets").get_data(as_text=True)
 
 
 def test_a_failure_mid_ingest_leaves_no_orphan_row_or_file(app, tmp_path, box, monkeypatch) -> None:

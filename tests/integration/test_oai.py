@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from photoid.catalog.oai_publication import set_collection_published, set_photo_published
+from photoid.photos.collections import set_collection_published
+from photoid.photos.service import set_photo_published
 from photoid.catalog.oai_queries import header_for, list_page, list_size
 from photoid.catalog.oai_tokens import ListQuery, TokenError, decode_token, encode_token
 from photoid.db import utcnow

@@ -13,7 +13,7 @@ from oaipmh_scythe import Scythe
 from sickle import Sickle
 from werkzeug.serving import make_server
 
-from photoid.catalog.oai_publication import set_photo_published
+from photoid.photos.service import set_photo_published
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.service import approve

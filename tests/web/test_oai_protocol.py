@@ -10,10 +10,8 @@ from functools import cache
 import pytest
 from lxml import etree
 
-from photoid.catalog.oai_publication import (
-    set_collection_published,
-    set_photo_published,
-)
+from photoid.photos.collections import set_collection_published
+from photoid.photos.service import set_photo_published
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.service import approve

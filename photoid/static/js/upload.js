@@ -45,6 +45,8 @@
       var data = new FormData();
       data.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
       data.append("files", file);
+      var catalog = form.querySelector("#catalog");
+      if (catalog && catalog.files.length) { data.append("catalog", catalog.files[0]); }
       if (form.querySelector("#publish").checked) { data.append("publish", "yes"); }
       var request = new XMLHttpRequest();
       request.open("POST", form.action);
