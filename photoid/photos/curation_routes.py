@@ -115,7 +115,7 @@ def _edit_form(collection: Collection, formdata: object = None) -> CollectionFor
         select(Photo).where(Photo.collection_id == collection.id, Photo.deleted_at.is_(None))
         .order_by(Photo.identifier).limit(500)
     )
-    form.cover_photo_id.choices = [SelectChoice("", "The first photo")] + [
+    form.cover_photo_id.choices = [SelectChoice("", "No cover photo")] + [
         SelectChoice(str(p.id), f"{p.identifier}: {p.title}") for p in photos
     ]
     if formdata is None:

@@ -79,7 +79,7 @@ class Collection(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: The photo shown on the collection's card; the first photo when unset.
+    #: The photo shown on the collection's card on the home page; none when unset.
     cover_photo_id: Mapped[int | None] = mapped_column(
         ForeignKey("photo.id", ondelete="SET NULL", use_alter=True)  # photos point back here
     )

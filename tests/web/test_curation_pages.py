@@ -229,3 +229,16 @@ def test_an_unreadable_csv_is_refused_whole_with_a_message(client, login_as, mil
     assert response.status_code == 400
     assert "The catalog CSV could not be read: The manifest has no identifier, title, file column" in words(response)
     assert db.session.scalar(select(Photo).where(Photo.identifier == "first")) is None
+
+
+def test_the_cover_chosen_on_the_edit_page_shows_on_the_home_page(client, login_as, mill) -> None:
+    photo = mill["photo"]
+    login_as("archivist", institutions=[mill["library"]])
+    doc = page(client.get("/collections/streets/edit"))
+    assert [o.text for o in labelled(doc, "Cover photo").xpath("option")] == ["No cover photo", "scan_1: scan 1"]
+    data = {**form_values(client, "/collections/streets/edit"), "cover_photo_id": str(photo.id), "position": "abc"}
+    refused = client.post("/collections/streets/edit", data=data)
+    assert refused.status_code == 400 and "The position must be a whole number" in words(refused)
+    assert client.post("/collections/streets/edit", data={**data, "position": "2"}).status_code == 302
+    home = page(client.application.test_client().get("/"))
+    assert home.xpath("//section[@aria-labelledby='collections-heading']//img[@alt='scan 1']")
