@@ -150,22 +150,16 @@ def _confirmed() -> None:
         abort(400, "The form expired; please go back, reload the page and try again.")
 
 
-@bp.route("/collections/<slug>/unpublish", methods=["POST"])
-def unpublish_collection(slug: str) -> Response:
+@bp.route("/collections/<slug>/publish", methods=["POST"], defaults={"publish": True})
+@bp.route("/collections/<slug>/unpublish", methods=["POST"], defaults={"publish": False})
+def collection_publication(slug: str, publish: bool) -> Response:
+    """Withdraw a collection from the site, or publish it again."""
     found, user = _collection(slug)
     _confirmed()
-    collection_service.set_collection_published(found, is_published=False, actor=user)
-    flash(f"{found.title} is withdrawn: visitors no longer see it or its photos, and catalogs that harvest "
+    collection_service.set_collection_published(found, is_published=publish, actor=user)
+    flash(f"{found.title} is published again." if publish else
+          f"{found.title} is withdrawn: visitors no longer see it or its photos, and catalogs that harvest "
           "this site are told its photos were deleted.", "success")
-    return redirect(url_for("photos.collection", slug=found.slug))
-
-
-@bp.route("/collections/<slug>/publish", methods=["POST"])
-def publish_collection(slug: str) -> Response:
-    found, user = _collection(slug)
-    _confirmed()
-    collection_service.set_collection_published(found, is_published=True, actor=user)
-    flash(f"{found.title} is published again.", "success")
     return redirect(url_for("photos.collection", slug=found.slug))
 
 
@@ -228,22 +222,16 @@ def edit_record(photo_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("photos.photo", photo_id=found.id))
 
 
-@bp.route("/photos/<int:photo_id>/unpublish", methods=["POST"])
-def unpublish_photo(photo_id: int) -> Response:
+@bp.route("/photos/<int:photo_id>/publish", methods=["POST"], defaults={"publish": True})
+@bp.route("/photos/<int:photo_id>/unpublish", methods=["POST"], defaults={"publish": False})
+def photo_publication(photo_id: int, publish: bool) -> Response:
+    """Withdraw a photo from the site, or publish it again."""
     found, user = _photo(photo_id)
     _confirmed()
-    photo_service.set_photo_published(found, is_published=False, actor=user)
-    flash(f"{found.title} is withdrawn: visitors no longer see it, and catalogs that harvest this site are told it "
-          "was deleted.", "success")
-    return redirect(url_for("photos.photo", photo_id=found.id))
-
-
-@bp.route("/photos/<int:photo_id>/publish", methods=["POST"])
-def publish_photo(photo_id: int) -> Response:
-    found, user = _photo(photo_id)
-    _confirmed()
-    photo_service.set_photo_published(found, is_published=True, actor=user)
-    flash(f"{found.title} is published again.", "success")
+    photo_service.set_photo_published(found, is_published=publish, actor=user)
+    flash(f"{found.title} is published again." if publish else
+          f"{found.title} is withdrawn: visitors no longer see it, and catalogs that harvest this site are told "
+          "it was deleted.", "success")
     return redirect(url_for("photos.photo", photo_id=found.id))
 
 
