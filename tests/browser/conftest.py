@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,15 +39,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A separate server process with its own database and uploads, migrated and loaded with the demo.
-
-    A process of its own, as in production: what the server does (say, a download the browser
-    abandons) never surfaces inside the test process.
-    """
-    tmp = tmp_path_factory.mktemp("live")
-    env = {
+def server_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of a test server with its own database, uploads, instance and index folders."""
+    return {
         **os.environ,
         "PHOTOID_DATABASE_URL": f"sqlite:///{tmp / 'live.sqlite3'}",
         "PHOTOID_UPLOAD_DIR": str(tmp / "uploads"),
@@ -55,13 +50,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PHOTOID_SECRET_KEY": "browser-tests",
         "PHOTOID_RATELIMIT": "0",
         "PHOTOID_REGISTER_MIN_SECONDS": "0",  # the browser fills the form faster than a person
+        **extra,
     }
-    photoid = [sys.executable, "-m", "photoid.cli"]
-    subprocess.run([*photoid, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([*photoid, "demo", "--if-empty"], env=env, check=True, capture_output=True)
+
+
+PHOTOID = [sys.executable, "-m", "photoid.cli"]
+
+
+@contextmanager
+def serving(tmp: Path, env: dict[str, str]) -> Iterator[str]:
+    """``photoid run`` on a free port with ``env``, until the block ends; yields its address."""
     port = _free_port()
     log = (tmp / "server.log").open("w")
-    server = subprocess.Popen([*photoid, "run", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen([*PHOTOID, "run", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -78,6 +80,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A separate server process with its own database and uploads, migrated and loaded with the demo.
+
+    A process of its own, as in production: what the server does (say, a download the browser
+    abandons) never surfaces inside the test process.
+    """
+    tmp = tmp_path_factory.mktemp("live")
+    env = server_env(tmp)
+    subprocess.run([*PHOTOID, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*PHOTOID, "demo", "--if-empty"], env=env, check=True, capture_output=True)
+    with serving(tmp, env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
