@@ -122,13 +122,21 @@ def test_a_record_edit_cannot_take_another_photos_identifier(app) -> None:
     assert db.session.get(Photo, second.id).identifier == "A-2"
 
 
-def test_a_photo_is_withdrawn_and_published_again_through_the_service_only(app) -> None:
-    photo = make_photo()
+def test_a_withdrawn_photo_leaves_search_and_feeds_and_comes_back_when_published(app, client) -> None:
+    photo = make_photo(title="Lighthouse keeper's cottage")
     archivist = make_user(role="archivist", institutions=[photo.institution])
     db.session.commit()
+    queue.reindex(app, procs=1)
+    assert found(app, "lighthouse") == [photo.id]
+    assert f"/photos/{photo.id}" in client.get("/feeds/photos.atom").get_data(as_text=True)
+
     service.set_photo_published(photo, is_published=False, actor=archivist)
     assert photo.withdrawn_at is not None and not photo.is_published
+    assert found(app, "lighthouse") == []
+    assert f"/photos/{photo.id}" not in client.get("/feeds/photos.atom").get_data(as_text=True)
+
     service.set_photo_published(photo, is_published=True, actor=archivist)
+    assert found(app, "lighthouse") == [photo.id]
     assert [e.action for e in db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id))] == \
         ["withdraw", "publish"]
 
