@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from photoid.accounts.models import User
 from photoid.contributions.models import Comment
 from photoid.contributions.service import ContributionError, clean_text
-from photoid.contributions.workflow import move_comment
+from photoid.contributions.visibility import comment_rule, photo_is_visible, rule_parameters, viewer_id
+from photoid.contributions.workflow import COMMENT_OPEN_STATES, COMMENT_PENDING_STATE, PUBLIC_COMMENT_STATE, move_comment
 from photoid.extensions import db
 from photoid.photos.models import Photo
 
@@ -38,8 +39,8 @@ class ThreadEntry:
 def state_on_arrival(photo: Photo, author: User) -> str:
     """'published' under the 'post' policy, for trusted patrons and for the institution's staff; else 'pending'."""
     if photo.institution.comment_policy == "post" or author.is_trusted or author.moderates(photo.institution_id):
-        return "published"
-    return "pending"
+        return PUBLIC_COMMENT_STATE
+    return COMMENT_PENDING_STATE
 
 
 def _reply_target(photo: Photo, parent_id: int | None) -> Comment | None:
@@ -49,7 +50,7 @@ def _reply_target(photo: Photo, parent_id: int | None) -> Comment | None:
     parent = db.session.get(Comment, parent_id) if 0 < parent_id <= _LARGEST_ID else None
     if parent is not None and parent.parent is not None:
         parent = parent.parent
-    if parent is None or parent.photo_id != photo.id or parent.state != "published":
+    if parent is None or parent.photo_id != photo.id or parent.state != PUBLIC_COMMENT_STATE:
         raise ContributionError(
             "The comment you are replying to is not available any more. You can write a new comment instead."
         )
@@ -86,14 +87,13 @@ def withdraw_comment(*, comment: Comment, actor: User) -> None:
 
 @cache
 def _thread_statement(*, signed_in: bool) -> Select:  # type: ignore[type-arg]
-    # Composed once (it is on every photo page); the viewer's own waiting comments join in when signed in.
-    shown = Comment.state == "published"
-    if signed_in:
-        shown = or_(shown, and_(Comment.state == "pending", Comment.author_id == bindparam("viewer_id")))
+    # Composed once (it is on every photo page): what the viewer may see (contributions/visibility.py)
+    # of the comments still in the discussion; their own waiting comments join in when signed in.
     return (
         select(Comment)
         .options(joinedload(Comment.author))
-        .where(Comment.photo_id == bindparam("photo_id"), shown)
+        .where(Comment.photo_id == bindparam("photo_id"), Comment.state.in_(COMMENT_OPEN_STATES),
+               comment_rule(signed_in=signed_in))
         .order_by(Comment.created_at, Comment.id)
     )
 
@@ -102,15 +102,17 @@ def photo_thread(photo: Photo, viewer: User | None) -> list[ThreadEntry]:
     """The discussion under a photo, oldest first: top-level comments, each with its replies.
 
     Everyone sees published comments; a signed-in viewer also sees their own comments waiting
-    for review. A top-level comment that was withdrawn or removed appears as a placeholder only
-    when published replies hang under it.
+    for review (the rule of contributions/visibility.py). A top-level comment that was withdrawn
+    or removed appears as a placeholder, without its text or author, only when replies the viewer
+    sees hang under it. Nothing for a photo the viewer may not see.
     """
-    viewer_id = viewer.id if viewer is not None and getattr(viewer, "is_authenticated", False) else None
-    params = {"photo_id": photo.id} if viewer_id is None else {"photo_id": photo.id, "viewer_id": viewer_id}
-    comments = db.session.scalars(_thread_statement(signed_in=viewer_id is not None), params).all()
+    if not photo_is_visible(viewer, photo):
+        return []
+    signed_in = viewer_id(viewer) is not None
+    comments = db.session.scalars(_thread_statement(signed_in=signed_in), rule_parameters(photo, viewer)).all()
 
     def entry(comment: Comment, *, is_hidden: bool = False) -> ThreadEntry:
-        waiting = comment.state == "pending" and not is_hidden
+        waiting = comment.state == COMMENT_PENDING_STATE and not is_hidden
         return ThreadEntry(comment=comment, is_waiting=waiting, is_hidden=is_hidden)
 
     top = {c.id: entry(c) for c in comments if c.parent_id is None}

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from photoid.accounts.models import User
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
 from photoid.contributions.models import IDENTIFICATION_KINDS, Confirmation, Identification
-from photoid.contributions.workflow import VOTE_STANCES, WorkflowError, move_identification
+from photoid.contributions.workflow import OPEN_STATES, PENDING_STATE, VOTE_STANCES, WorkflowError, move_identification
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.extensions import db
 from photoid.photos.models import Photo
@@ -112,7 +112,7 @@ def identify(
     if kind not in IDENTIFICATION_KINDS:
         raise ContributionError("Please choose what you are identifying: a person, place, event, date or keyword.")
     identification = Identification(
-        photo=photo, kind=kind, contributor=contributor, state="pending",
+        photo=photo, kind=kind, contributor=contributor, state=PENDING_STATE,
         evidence=clean_text(evidence, label="your evidence", limit=MAX_EVIDENCE),
     )
     if kind == "date":
@@ -142,7 +142,7 @@ def identify(
 def _check_can_vote(identification: Identification, voter: User) -> None:
     if identification.contributor_id == voter.id:
         raise ContributionError("You cannot confirm your own identification; others will.")
-    if identification.state not in ("pending", "approved"):
+    if identification.state not in OPEN_STATES:
         raise ContributionError("This identification is no longer open for votes.")
     existing = db.session.scalar(
         select(Confirmation).where(Confirmation.identification_id == identification.id, Confirmation.voter_id == voter.id)

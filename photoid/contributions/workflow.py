@@ -30,6 +30,11 @@ IDENTIFICATION_STATES = (
 REVIEWED_STATES = ("approved", "approved_with_changes", "rejected", "spam", "retracted", "superseded")
 #: What the public record and the catalog exports are made of.
 PUBLIC_FACT_STATE = "approved"
+#: Submitted and waiting for an archivist's decision.
+PENDING_STATE = "pending"
+#: Still open on the photo page: the record and the suggestions waiting for review. Only these
+#: take votes and disputes; the rest are seen by their contributor alone (see visibility.py).
+OPEN_STATES = (PUBLIC_FACT_STATE, PENDING_STATE)
 
 Actor = Literal["contributor", "moderator"]
 
@@ -53,6 +58,12 @@ IDENTIFICATION_MOVES = (
 
 # --- comments ------------------------------------------------------------------------------------
 COMMENT_STATES = ("published", "pending", "rejected", "spam", "withdrawn")
+#: What everyone who may see the photo reads in its discussion.
+PUBLIC_COMMENT_STATE = "published"
+#: Held for an archivist (the institution reviews comments first); only its author sees it.
+COMMENT_PENDING_STATE = "pending"
+#: In the discussion under the photo; the rest are seen by their author alone (see visibility.py).
+COMMENT_OPEN_STATES = (PUBLIC_COMMENT_STATE, COMMENT_PENDING_STATE)
 COMMENT_REVIEWED_STATES = ("rejected", "spam")
 COMMENT_MOVES = (
     Move("pending", "published", "moderator"),

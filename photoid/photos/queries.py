@@ -9,7 +9,8 @@ from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from photoid.contributions.models import Confirmation, Identification
-from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.contributions.visibility import identification_rule, photo_is_visible, rule_parameters, viewer_id
+from photoid.contributions.workflow import OPEN_STATES, PUBLIC_FACT_STATE
 from photoid.extensions import db
 from photoid.pagination import PageNumbers
 from photoid.photos.models import Collection, Photo
@@ -98,17 +99,14 @@ def search_photos(text: str, *, page: int, per_page: int) -> Page[Photo]:
 
 
 @cache
-def _facts_statement(include_pending: bool) -> Select:  # type: ignore[type-arg]
-    # Built once: composing this select costs more than running it (about 0.7 ms), and the
-    # photo page, the embed card and the annotation list ask for it on every request.
-    from photoid.accounts.models import User
-
-    states = [PUBLIC_FACT_STATE, "pending"] if include_pending else [PUBLIC_FACT_STATE]
+def _facts_statement(*, shows_pending: bool, signed_in: bool) -> Select:  # type: ignore[type-arg]
+    # Built once per combination: composing this select costs more than running it (about 0.7 ms),
+    # and the photo page, the embed card and the annotation list ask for it on every request.
     return (
         select(Identification)
         .where(
-            Identification.photo_id == bindparam("photo_id"), Identification.state.in_(states),
-            or_(Identification.state == PUBLIC_FACT_STATE, ~Identification.contributor.has(User.suspended_at.is_not(None))),
+            Identification.photo_id == bindparam("photo_id"), Identification.state.in_(OPEN_STATES),
+            identification_rule(shows_pending=shows_pending, signed_in=signed_in),
         )
         # Each fact has at most one of each: joined in the same query rather than three more.
         .options(
@@ -116,31 +114,24 @@ def _facts_statement(include_pending: bool) -> Select:  # type: ignore[type-arg]
             joinedload(Identification.contributor),
             joinedload(Identification.reviewer),
         )
-        .order_by(Identification.kind, Identification.created_at)
+        .order_by(Identification.kind, Identification.created_at, Identification.id)
     )
 
 
 def photo_facts(photo: Photo, *, include_pending: bool) -> list[Identification]:
-    """The photo's approved identifications, plus pending ones when the institution shows them
-    (except a suspended account's, which have left the queue too)."""
-    return list(db.session.scalars(_facts_statement(include_pending), {"photo_id": photo.id}))
+    """What an anonymous visitor sees of the photo's identifications: the approved ones, plus pending
+    ones when ``include_pending`` (except a suspended account's, which have left the queue too)."""
+    return list(db.session.scalars(_facts_statement(shows_pending=include_pending, signed_in=False), {"photo_id": photo.id}))
 
 
 def visible_facts(photo: Photo, viewer: object) -> list[Identification]:
-    """What this visitor may see of the photo's identifications: approved ones, pending ones when
-    the institution shows them, and always the visitor's own pending ones."""
-    facts = photo_facts(photo, include_pending=photo.institution.show_pending_publicly)
-    if getattr(viewer, "is_authenticated", False):
-        facts += [f for f in own_pending(photo, viewer.id) if f not in facts]  # type: ignore[attr-defined]
-    return facts
-
-
-def own_pending(photo: Photo, user_id: int) -> list[Identification]:
-    return list(db.session.scalars(
-        select(Identification).where(
-            Identification.photo_id == photo.id, Identification.contributor_id == user_id, Identification.state == "pending"
-        )
-    ))
+    """The photo's identifications still open on its page that this visitor may see (contributions/visibility.py):
+    approved ones, pending ones when the institution shows them, and the visitor's own pending ones."""
+    if not photo_is_visible(viewer, photo):
+        return []
+    statement = _facts_statement(shows_pending=bool(photo.institution.show_pending_publicly),
+                                 signed_in=viewer_id(viewer) is not None)
+    return list(db.session.scalars(statement, rule_parameters(photo, viewer)))
 
 
 @cache
