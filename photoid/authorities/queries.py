@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
@@ -11,9 +11,12 @@ from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
-from photoid.photos.models import Photo
+from photoid.photos.models import Institution, Photo
 from photoid.photos.queries import Page, paginate, public_photos
 
+#: Identifications that make a record "used" by their photo's institution: on its record or waiting
+#: for its archivists. Declined, withdrawn and replaced ones do not.
+USING_STATES = ("pending", PUBLIC_FACT_STATE)
 #: Each kind's public address, e.g. /people/12.
 KIND_PATHS = {"person": "people", "place": "places", "event": "events"}
 MAX_CHAIN = 50
@@ -108,15 +111,38 @@ def browse(*, text: str = "", kind: str | None = None, status: str | None = None
     return Page(items=[(record, count) for record, count in rows], page=max(1, page), per_page=per_page, total=total)
 
 
-def merge_candidates(record: AuthorityRecord, text: str, *, limit: int = 20) -> list[AuthorityRecord]:
-    """Records the duplicate could be merged into: same kind, not merged, not itself, matching ``text``."""
+def institutions_using(*records: AuthorityRecord) -> list[Institution]:
+    """The institutions whose photos use any of the records (an identification in ``USING_STATES``), by name."""
+    photo_institutions = (
+        select(Photo.institution_id).join(Identification, Identification.photo_id == Photo.id)
+        .where(Identification.authority_id.in_([r.id for r in records]), Identification.state.in_(USING_STATES))
+    )
+    return list(db.session.scalars(
+        select(Institution).where(Institution.id.in_(photo_institutions)).order_by(Institution.name, Institution.id)
+    ))
+
+
+def editable_by(institution_ids: list[int]):  # type: ignore[no-untyped-def]
+    """A condition on AuthorityRecord: no photo uses it, or a photo of one of these institutions does."""
+    def using(*where):  # type: ignore[no-untyped-def]
+        return select(Identification.id).join(Photo, Photo.id == Identification.photo_id).where(
+            Identification.authority_id == AuthorityRecord.id, Identification.state.in_(USING_STATES), *where
+        ).exists()
+    return or_(~using(), using(Photo.institution_id.in_(institution_ids)))
+
+
+def merge_candidates(record: AuthorityRecord, text: str, *, limit: int = 20,
+                     institution_ids: list[int] | None = None) -> list[AuthorityRecord]:
+    """Records the duplicate could be merged into: same kind, not merged, not itself, matching ``text``,
+    and, when ``institution_ids`` are given (an archivist's), only records :func:`editable_by` them."""
     match = _text_match(text)
     if match is None:
         return []
+    allowed = editable_by(institution_ids) if institution_ids is not None else true()
     return list(db.session.scalars(
         select(AuthorityRecord)
         .where(AuthorityRecord.kind == record.kind, AuthorityRecord.merged_into_id.is_(None),
-               AuthorityRecord.id != record.id, match)
+               AuthorityRecord.id != record.id, match, allowed)
         .options(selectinload(AuthorityRecord.variants))
         .order_by(AuthorityRecord.heading_folded).limit(limit)
     ))

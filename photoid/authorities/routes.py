@@ -47,6 +47,13 @@ def _staff_record(record_id: int) -> tuple[AuthorityRecord, User]:
     return record, user
 
 
+def _forbid_unless_may_change(user: User, *records: AuthorityRecord) -> None:
+    """403 with the words of :func:`service.change_problem` unless ``user`` may change every record."""
+    problem = service.change_problem(user, *records)
+    if problem:
+        abort(403, problem)
+
+
 @bp.app_template_global()
 def authority_url(record: AuthorityRecord | None) -> str | None:
     """The public page of a person, place or event, or None when it has none (yet)."""
@@ -133,12 +140,19 @@ def render_edit(record: AuthorityRecord, form: RecordForm | None = None, *, erro
         form.dates.data = record.dates_edtf or ""
         form.latitude.data = "" if record.latitude is None else f"{record.latitude:g}"
         form.longitude.data = "" if record.longitude is None else f"{record.longitude:g}"
+    user = current_user._get_current_object()
     survivor = queries.survivor_of(record) if record.merged_into_id else None
     own_merge = queries.latest_merge(record) if survivor else None
+    merged_in = queries.merge_events_into(record)
+    # Only what the reader may do is offered: undo needs both records (the loser and this one).
+    undoable = {event.id for loser, event in merged_in if service.change_problem(user, loser, record) is None}
+    if own_merge and survivor and service.change_problem(user, record, survivor) is None:
+        undoable.add(own_merge.id)
     return render_template(
         "authorities/edit.html", record=record, form=form, errors=errors or [], kind_word=KIND_WORDS[record.kind],
         counts=queries.identification_counts(record), photo_count=queries.published_photo_count(record),
-        merged_in=queries.merge_events_into(record), survivor=survivor, own_merge=own_merge,
+        merged_in=merged_in, survivor=survivor, own_merge=own_merge, undoable=undoable,
+        change_problem=service.change_problem(user, record),
         confirm_form=ConfirmForm(formdata=None), source=service.source_of(record.authority_uri),
     ), status
 
@@ -159,6 +173,9 @@ def edit(record_id: int) -> Response | tuple[str, int]:
     )
     try:
         changed = service.update_record(record, changes, editor=user)
+    except service.AuthorityForbidden as error:
+        db.session.rollback()
+        abort(403, str(error))
     except service.AuthorityError as error:
         db.session.rollback()
         return render_edit(record, form, errors=[str(error)], status=409 if record.merged_into_id else 400)
@@ -173,6 +190,9 @@ def accept(record_id: int) -> Response | tuple[str, int]:
         abort(400)
     try:
         service.accept_record(record, editor=user)
+    except service.AuthorityForbidden as error:
+        db.session.rollback()
+        abort(403, str(error))
     except service.AuthorityError as error:
         db.session.rollback()
         return render_edit(record, errors=[str(error)], status=409)
@@ -195,10 +215,12 @@ def _chosen_survivor(raw: str | None) -> AuthorityRecord | None:
 def merge(record_id: int) -> Response | tuple[str, int]:
     """Choose the record that stays (search), then confirm on a page that says what will move."""
     loser, user = _staff_record(record_id)
+    _forbid_unless_may_change(user, loser)
     survivor = _chosen_survivor(request.form.get("into") if request.method == "POST" else request.args.get("into"))
     search = (request.args.get("q") or "").strip()[:MAX_SEARCH]
     errors: list[str] = []
     if survivor is not None:
+        _forbid_unless_may_change(user, survivor)
         try:
             service.check_merge(loser, survivor)
         except service.AuthorityError as error:
@@ -208,6 +230,9 @@ def merge(record_id: int) -> Response | tuple[str, int]:
                 abort(400)
             try:
                 service.merge(loser, survivor, editor=user)
+            except service.AuthorityForbidden as error:
+                db.session.rollback()
+                abort(403, str(error))
             except service.AuthorityError as error:
                 db.session.rollback()
                 errors.append(str(error))
@@ -219,7 +244,9 @@ def merge(record_id: int) -> Response | tuple[str, int]:
     confirming = survivor is not None and not errors
     return render_template(
         "authorities/merge.html", record=loser, survivor=survivor if confirming else None, search=search,
-        candidates=queries.merge_candidates(loser, search or loser.heading) if not confirming else [],
+        candidates=queries.merge_candidates(
+            loser, search or loser.heading, institution_ids=None if user.is_admin else [i.id for i in user.institutions],
+        ) if not confirming else [],
         counts=queries.identification_counts(loser), photo_count=queries.published_photo_count(loser),
         errors=errors, kind_word=KIND_WORDS[loser.kind], confirm_form=ConfirmForm(formdata=None),
     ), 400 if errors else 200
@@ -235,6 +262,9 @@ def undo_merge(event_id: int) -> Response | tuple[str, int]:
         abort(400)
     try:
         restored = service.undo_merge(event, editor=user)
+    except service.AuthorityForbidden as error:
+        db.session.rollback()
+        abort(403, str(error))
     except service.AuthorityError as error:
         db.session.rollback()
         record = db.session.get(AuthorityRecord, event.target_id)

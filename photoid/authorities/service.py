@@ -2,7 +2,8 @@
 
 Each public function is one use case and commits once. Every change writes a ModerationEvent
 with what it was before and after, and moves ``modified_at`` of every photo whose published
-record names the authority, so catalog harvesters pick the change up.
+record names the authority, so catalog harvesters pick the change up. Who may change a record
+(the archivists of the institutions whose photos use it) is decided by :func:`change_problem`.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 
 from photoid.accounts.models import User
+from photoid.authorities import queries
 from photoid.authorities.models import AuthorityRecord, fold
 from photoid.contributions.models import Identification
 from photoid.contributions.service import ContributionError, clean_text
@@ -40,6 +42,53 @@ MAX_DESCRIPTION = 5000
 
 class AuthorityError(ValueError):
     """A change the staff member can fix (a bad link, a merge that cannot be); the message says how."""
+
+
+class AuthorityForbidden(Exception):
+    """The staff member may not change this record; the message says who may (routes answer 403)."""
+
+
+# --- who may change a record ---------------------------------------------------------------------
+
+def _names(institutions: list[Any]) -> str:
+    names = [i.name for i in institutions]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def change_problem(editor: User, *records: AuthorityRecord) -> str | None:
+    """Why ``editor`` may not change these records, in words, or None when they may; changes nothing.
+
+    A record belongs to the institutions whose photos use it (an identification pending or
+    approved on one of their photos, see ``queries.USING_STATES``):
+
+    - an admin may change any record;
+    - an archivist may change a record that photos of one of their institutions use, so a record
+      several institutions share may be changed by an archivist of any of them;
+    - a record no photo uses yet belongs to no institution: any archivist may change it;
+    - a merge, or undoing one, changes two records: the editor must be allowed on both.
+    """
+    if editor.is_admin:
+        return None
+    mine = {i.id for i in editor.institutions} if editor.role == "archivist" else set()
+    for record in records:
+        using = queries.institutions_using(record)
+        if using and not any(i.id in mine for i in using):
+            return (f"Only archivists of {_names(using)} or an admin can change “{record.heading}”, "
+                    "because only their photos use it.")
+    return None
+
+
+def check_may_change(editor: User, *records: AuthorityRecord) -> None:
+    """Raise AuthorityForbidden (with :func:`change_problem`'s words) unless ``editor`` may change
+    every one of ``records``; changes nothing."""
+    problem = change_problem(editor, *records)
+    if problem:
+        raise AuthorityForbidden(problem)
+
+
+def _concerned(*records: AuthorityRecord) -> list[int]:
+    """The institutions whose audit log shows a change of these records (whose photos use them)."""
+    return [i.id for i in queries.institutions_using(*records)]
 
 
 # --- checks shared with the moderation queue -----------------------------------------------------
@@ -175,8 +224,10 @@ def update_record(record: AuthorityRecord, changes: RecordChanges, *, editor: Us
     Writes an ``edit`` event with before and after, and moves ``modified_at`` of the photos whose
     published record names it. Raises AuthorityError (nothing saved) for a missing heading, dates
     we cannot read, a link from another site, bad coordinates, coordinates on a person or event,
-    or a merged record.
+    or a merged record; AuthorityForbidden when :func:`change_problem` says the editor may not.
+    The event shows in the audit log of every institution whose photos use the record.
     """
+    check_may_change(editor, record)
     _live(record, "This record was merged into another one; edit that one instead, or undo the merge.")
     heading = _text(changes.heading, label="a heading", limit=MAX_HEADING, required=True)
     dates = _dates(changes.dates)
@@ -204,7 +255,8 @@ def update_record(record: AuthorityRecord, changes: RecordChanges, *, editor: Us
     record.modified_at = utcnow()
     db.session.flush()
     touch_photos(authority_id=record.id)
-    record_event(actor=editor, action="edit_authority", target=record, before=before, after=after)
+    record_event(actor=editor, action="edit_authority", target=record, before=before, after=after,
+                 institution_ids=_concerned(record))
     db.session.commit()
     return True
 
@@ -212,14 +264,17 @@ def update_record(record: AuthorityRecord, changes: RecordChanges, *, editor: Us
 def accept_record(record: AuthorityRecord, *, editor: User) -> AuthorityRecord:
     """Accept a record a patron proposed: it is offered in suggestions and gets a public page.
 
-    Writes an ``accept_authority`` event. Raises AuthorityError when it is merged or already accepted.
+    Writes an ``accept_authority`` event (in the log of each institution whose photos use it).
+    Raises AuthorityError when it is merged or already accepted, AuthorityForbidden when
+    :func:`change_problem` says the editor may not.
     """
+    check_may_change(editor, record)
     _live(record, "This record was merged into another one, so it cannot be accepted.")
     if record.status == "accepted":
         raise AuthorityError("This record is already accepted.")
     record.status, record.modified_at = "accepted", utcnow()
     record_event(actor=editor, action="accept_authority", target=record, before={"status": "proposed"},
-                 after={"status": "accepted"})
+                 after={"status": "accepted"}, institution_ids=_concerned(record))
     db.session.commit()
     return record
 
@@ -240,10 +295,14 @@ def merge(loser: AuthorityRecord, survivor: AuthorityRecord, *, editor: User) ->
     Moves every identification of ``loser`` (in any state) to ``survivor``, keeps the loser's
     heading and variants as variants of the survivor, points ``loser.merged_into`` at it (its
     page redirects), and moves ``modified_at`` of the photos whose published record changes.
-    The event's ``before`` lists exactly the identifications moved and the variants added.
-    Raises AuthorityError (nothing saved) for a merge :func:`check_merge` refuses.
+    The event's ``before`` lists exactly the identifications moved and the variants added; it
+    shows in the log of every institution whose photos use either record.
+    Raises AuthorityError (nothing saved) for a merge :func:`check_merge` refuses, and
+    AuthorityForbidden when the editor may not change both records (:func:`change_problem`).
     """
+    check_may_change(editor, loser, survivor)
     check_merge(loser, survivor)
+    concerned = _concerned(loser, survivor)
     moved = list(db.session.scalars(
         select(Identification.id).where(Identification.authority_id == loser.id).order_by(Identification.id)
     ))
@@ -264,6 +323,7 @@ def merge(loser: AuthorityRecord, survivor: AuthorityRecord, *, editor: User) ->
         actor=editor, action="merge", target=loser,
         before={"identification_ids": moved, "variants_added": added, "merged_into_id": None},
         after={"merged_into_id": survivor.id, "survivor_heading": survivor.heading, "loser_heading": loser.heading},
+        institution_ids=concerned,
     )
     db.session.commit()
     return event
@@ -295,7 +355,9 @@ def undo_merge(event: ModerationEvent, *, editor: User) -> AuthorityRecord:
     from the survivor, and the duplicate stands on its own again; returns the restored record.
 
     Writes an ``unmerge`` event and moves ``modified_at`` of the photos whose published record
-    changes. Raises AuthorityError (nothing saved) when the event is not a merge or cannot be undone.
+    changes; the event shows in the log of every institution whose photos use either record.
+    Raises AuthorityError (nothing saved) when the event is not a merge or cannot be undone, and
+    AuthorityForbidden when the editor may not change both records (:func:`change_problem`).
     """
     if event.action != "merge" or event.target_type != "authority":
         raise AuthorityError("Only a merge of two records can be undone here.")
@@ -305,6 +367,8 @@ def undo_merge(event: ModerationEvent, *, editor: User) -> AuthorityRecord:
     loser = db.session.get(AuthorityRecord, event.target_id)
     survivor = db.session.get(AuthorityRecord, event.after["merged_into_id"])  # type: ignore[index]
     assert loser is not None and survivor is not None
+    check_may_change(editor, loser, survivor)
+    concerned = _concerned(loser, survivor)
     ids = [int(i) for i in (event.before or {}).get("identification_ids", [])]
     added = {fold(name) for name in (event.before or {}).get("variants_added", [])}
     restored = list(db.session.scalars(
@@ -326,6 +390,7 @@ def undo_merge(event: ModerationEvent, *, editor: User) -> AuthorityRecord:
         actor=editor, action="unmerge", target=loser,
         before={"merged_into_id": survivor.id, "merge_event_id": event.id},
         after={"merged_into_id": None, "identification_ids": restored, "variants_removed": [v.name for v in removed]},
+        institution_ids=concerned,
     )
     db.session.commit()
     return loser

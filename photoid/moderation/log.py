@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from photoid.accounts.models import User
 from photoid.accounts.service import display_name_key
 from photoid.extensions import db
-from photoid.moderation.models import ModerationEvent
+from photoid.moderation.models import ModerationEvent, ModerationEventInstitution
 from photoid.photos.models import Institution
 from photoid.photos.queries import Page, paginate
 from photoid.text import neutralise
@@ -107,12 +107,18 @@ def visible_institutions(reader: User) -> list[Institution]:
     return list(reader.institutions) if reader.role == "archivist" else []
 
 
+def _concerning(ids: list[int]):  # type: ignore[no-untyped-def]
+    """Events of these institutions: their own, and those they share with others (``concerns``)."""
+    return or_(ModerationEvent.institution_id.in_(ids), ModerationEvent.id.in_(
+        select(ModerationEventInstitution.event_id).where(ModerationEventInstitution.institution_id.in_(ids))
+    ))
+
+
 def events_query(reader: User, filters: LogFilters) -> Select:  # type: ignore[type-arg]
     """Events the reader may see, filtered, newest first (no paging)."""
     query = select(ModerationEvent)
     if not reader.is_admin:
-        ids = [i.id for i in visible_institutions(reader)]
-        query = query.where(ModerationEvent.institution_id.in_(ids))
+        query = query.where(_concerning([i.id for i in visible_institutions(reader)]))
     if filters.actor:
         key = display_name_key(filters.actor).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(ModerationEvent.actor_id.in_(
@@ -125,7 +131,7 @@ def events_query(reader: User, filters: LogFilters) -> Select:  # type: ignore[t
     if filters.target_id is not None:
         query = query.where(ModerationEvent.target_id == filters.target_id)
     if filters.institution_id is not None:
-        query = query.where(ModerationEvent.institution_id == filters.institution_id)
+        query = query.where(_concerning([filters.institution_id]))
     if filters.date_from:
         query = query.where(ModerationEvent.created_at >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
     if filters.date_to and filters.date_to < date.max:
@@ -236,6 +242,12 @@ def target_label(event: ModerationEvent, found: dict[tuple[str, int], Target]) -
     return f"{kind} {event.target_id}" + (f": {target.label}" if target else " (no longer exists)")
 
 
+def institution_words(event: ModerationEvent, names: dict[int, str]) -> str:
+    """The institution (or institutions, by name) the event concerns; empty for site-wide changes."""
+    ids = [link.institution_id for link in event.concerns] or [event.institution_id or 0]
+    return "; ".join(sorted(names[i] for i in ids if i in names))
+
+
 # --- CSV -----------------------------------------------------------------------------------------
 
 def safe_cell(value: object) -> str:
@@ -250,7 +262,7 @@ def csv_rows(reader: User, filters: LogFilters, *, batch_size: int = 500) -> Ite
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     yield out.getvalue()
-    query = events_query(reader, filters).options(joinedload(ModerationEvent.actor))
+    query = events_query(reader, filters).options(joinedload(ModerationEvent.actor), selectinload(ModerationEvent.concerns))
     last: ModerationEvent | None = None
     while True:
         # Keyset paging, so events recorded during the download neither repeat nor shift rows.
@@ -268,7 +280,7 @@ def csv_rows(reader: User, filters: LogFilters, *, batch_size: int = 500) -> Ite
             writer.writerow([safe_cell(cell) for cell in (
                 event.created_at.strftime("%Y-%m-%d %H:%M:%S"), actor_name(event), action_words(event.action),
                 event.target_type, event.target_id, target_label(event, found),
-                institution_names.get(event.institution_id or 0, ""), "; ".join(changes(event)), event.note,
+                institution_words(event, institution_names), "; ".join(changes(event)), event.note,
             )])
         yield out.getvalue()
         last = batch[-1]

@@ -37,6 +37,21 @@ class ModerationEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     actor: Mapped[User | None] = relationship()
+    #: Every institution the change concerns when it is more than the one above could say (a person,
+    #: place or event used by several institutions' photos); the log shows the event to each of them.
+    concerns: Mapped[list[ModerationEventInstitution]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ModerationEventInstitution.institution_id",
+    )
+
+
+class ModerationEventInstitution(db.Model):
+    """One institution a change concerns, so the change shows in that institution's audit log."""
+
+    __tablename__ = "moderation_event_institution"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("moderation_event.id", ondelete="CASCADE"), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), primary_key=True,
+                                                index=True)
 
 
 class Report(db.Model):

@@ -160,7 +160,7 @@ def test_merged_wrong_kind_proposed_and_missing_records(client, login_as, person
     record = person["record"]
     duplicate = make_authority(heading="Whitcomb, Hal")
     proposed = make_authority(heading="Pratt, Ezra", status="proposed")
-    editor = login_as("archivist")
+    editor = login_as("archivist", institutions=[person["collection"].institution])
     merge(duplicate, record, editor=editor)
     with client.session_transaction() as session:
         session.clear()
@@ -267,7 +267,7 @@ def test_who_may_open_and_use_the_staff_pages(client, login_as, csrf_token, pers
     assert not _doc(client.get("/")).xpath("//a[normalize-space()='People, places and events']")
 
     for role in ("archivist", "admin"):
-        login_as(role)
+        login_as(role, institutions=[person["collection"].institution] if role == "archivist" else [])
         for path in pages:
             assert client.get(path).status_code == 200, (role, path)
         assert _doc(client.get("/")).xpath("//a[normalize-space()='People, places and events']")
@@ -294,7 +294,7 @@ def test_browse_finds_records_ignoring_accents_case_and_word_order(client, login
 
 def test_editing_a_record_from_its_page(client, login_as, person) -> None:
     record = person["record"]
-    login_as("archivist")
+    login_as("archivist", institutions=[person["collection"].institution])
     doc = _doc(client.get(f"/authorities/{record.id}/edit"))
     form = button_form(doc, "Save changes")
     assert labelled(form, "Preferred heading").get("value") == record.heading
@@ -321,7 +321,7 @@ def test_accepting_merging_and_undoing_from_the_pages(client, login_as, person) 
     claim = make_identification(photo=make_photo(collection=person["collection"], title="Bandstand"),
                                 authority=duplicate, state="approved")
     db.session.commit()
-    login_as("archivist")
+    login_as("archivist", institutions=[person["collection"].institution])
 
     doc = _doc(client.get(f"/authorities/{duplicate.id}/edit"))
     assert submit(client, button_form(doc, "Accept this record")).status_code == 302
