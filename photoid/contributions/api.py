@@ -17,9 +17,9 @@ from photoid.contributions import service
 from photoid.contributions.annotations import ANNO_CONTEXT, MEDIA_TYPE, parse_annotation, to_annotation
 from photoid.contributions.models import Identification
 from photoid.contributions.routes import address_limit, identification_limit
-from photoid.contributions.workflow import PUBLIC_FACT_STATE, InvalidTransition, NotAllowed
+from photoid.contributions.visibility import seen_identification
+from photoid.contributions.workflow import InvalidTransition, NotAllowed
 from photoid.errors import MESSAGES
-from photoid.extensions import db
 from photoid.photos import queries
 from photoid.photos.iiif import image_service_id
 from photoid.photos.routes import visible_photo
@@ -69,21 +69,10 @@ def _writer() -> User:
     return user  # type: ignore[no-any-return]
 
 
-def _may_see(identification: Identification) -> bool:
-    """The photo page's rules: approved, pending where the institution shows it, and one's own."""
-    if current_user.is_authenticated and identification.contributor_id == current_user.id:
-        return True
-    if identification.state == PUBLIC_FACT_STATE:
-        return True
-    return identification.state == "pending" and identification.photo.institution.show_pending_publicly
-
-
 def _visible_identification(identification_id: int) -> Identification:
-    found = db.session.get(Identification, identification_id)
+    """The identification if the visitor may see it (contributions/visibility.py); a JSON 404 otherwise."""
+    found = seen_identification(identification_id, current_user)
     if found is None:
-        raise ApiError(404, "We could not find that identification.")
-    visible_photo(found.photo_id)
-    if not _may_see(found):
         raise ApiError(404, "We could not find that identification.")
     return found
 

@@ -8,8 +8,9 @@ from werkzeug.wrappers import Response
 
 from photoid.contributions import comments, service
 from photoid.contributions.forms import CommentForm, IdentifyForm, VoteForm, WithdrawForm
-from photoid.contributions.models import Comment, Confirmation, Identification
-from photoid.contributions.workflow import WorkflowError
+from photoid.contributions.models import Confirmation, Identification
+from photoid.contributions.visibility import seen_comment, seen_identification
+from photoid.contributions.workflow import OPEN_STATES, PUBLIC_COMMENT_STATE, WorkflowError
 from photoid.edtf import EDTFError, describe, parse_phrase
 from photoid.extensions import account_or_address, db, limiter
 from photoid.photos import queries
@@ -50,11 +51,12 @@ def _region(form: IdentifyForm) -> service.Region | None:
 
 
 def _disputed(photo_id: int, raw: str | None) -> Identification | None:
-    """The suggestion a patron answers with "I think it is something else", if any."""
+    """The suggestion a patron answers with "I think it is something else", if any: one of the
+    photo's open identifications that the patron may see (404 otherwise)."""
     if not raw:
         return None
-    found = db.session.get(Identification, int(raw)) if raw.isdecimal() else None
-    if found is None or found.photo_id != photo_id or found.state not in ("pending", "approved"):
+    found = seen_identification(int(raw), current_user) if raw.isascii() and raw.isdecimal() else None
+    if found is None or found.photo_id != photo_id or found.state not in OPEN_STATES:
         abort(404)
     return found
 
@@ -119,10 +121,10 @@ def identify(photo_id: int) -> Response | tuple[str, int]:
 
 
 def _visible_identification(identification_id: int) -> Identification:
-    found = db.session.get(Identification, identification_id)
+    """The identification if the visitor may see it (contributions/visibility.py); 404 otherwise."""
+    found = seen_identification(identification_id, current_user)
     if found is None:
         abort(404)
-    visible_photo(found.photo_id)
     return found
 
 
@@ -228,7 +230,7 @@ def comment(photo_id: int) -> Response | tuple[str, int]:
         except service.ContributionError as error:
             form.form_errors.append(str(error))
         else:
-            if posted.state == "published":
+            if posted.state == PUBLIC_COMMENT_STATE:
                 flash("Thank you! Your comment is published.", "success")
             else:
                 flash("Thank you! An archivist will review it first; until then only you can see your comment.", "success")
@@ -239,10 +241,9 @@ def comment(photo_id: int) -> Response | tuple[str, int]:
 @bp.route("/comments/<int:comment_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_comment(comment_id: int) -> Response:
-    found = db.session.get(Comment, comment_id)
+    found = seen_comment(comment_id, current_user)
     if found is None:
         abort(404)
-    visible_photo(found.photo_id)
     if WithdrawForm().validate_on_submit():
         try:
             comments.withdraw_comment(comment=found, actor=current_user._get_current_object())

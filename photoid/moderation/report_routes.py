@@ -10,6 +10,7 @@ from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from photoid.accounts.models import User
 from photoid.accounts.permissions import require_moderator
 from photoid.contributions.models import Comment, Identification
+from photoid.contributions.visibility import seen_comment, seen_identification
 from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden, WorkflowError
 from photoid.extensions import account_or_address, db, limiter, login_manager
 from photoid.moderation import reports, service, spam_accounts
@@ -69,8 +70,9 @@ def describe(item: Identification | Comment) -> str:
 
 # --- patrons -------------------------------------------------------------------------------------
 
-def _public(item: Identification | Comment | None) -> Identification | Comment:
-    """The item if the public can see its photo (404 otherwise)."""
+def _reportable(item: Identification | Comment | None) -> Identification | Comment:
+    """The item if the patron may see it (contributions/visibility.py) on a photo the public sees; 404 otherwise,
+    as for an item that does not exist. Whether it can still be reported is the service's to say."""
     if item is None or not (item.photo.is_published and item.photo.collection.is_published):
         abort(404)
     return item
@@ -100,14 +102,14 @@ def _report_page(item: Identification | Comment) -> Response | tuple[str, int]:
 @login_required
 @limiter.shared_limit(REPORT_LIMIT, scope="reports", key_func=account_or_address, methods=["POST"])
 def report_identification(identification_id: int) -> Response | tuple[str, int]:
-    return _report_page(_public(db.session.get(Identification, identification_id)))
+    return _report_page(_reportable(seen_identification(identification_id, current_user)))
 
 
 @bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])
 @login_required
 @limiter.shared_limit(REPORT_LIMIT, scope="reports", key_func=account_or_address, methods=["POST"])
 def report_comment(comment_id: int) -> Response | tuple[str, int]:
-    return _report_page(_public(db.session.get(Comment, comment_id)))
+    return _report_page(_reportable(seen_comment(comment_id, current_user)))
 
 
 # --- staff: reports ------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ MODERATOR_MISSING_FILE = ("login", "403", "login", "403", "404", "404")
 FEED_TOKEN = ("404",) * 6
 #: A contributor page the fixture contributor never made public: "not found" for everyone, like an unknown id.
 PRIVATE_PROFILE = ("404",) * 6
+#: The fixture comment is held for review, so only its author may see it: "not found" for everyone else.
+AUTHOR_ONLY = ("login", "404", "login", "404", "404", "404")
 
 # rule -> {method: expectation}. POST/DELETE expectations name who may do it; the matrix checks the
 # others are refused and that nothing in the database changed.
@@ -91,7 +93,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/browse/recent": {"GET": PUBLIC},
     "/collections/<slug>": {"GET": PUBLIC},
     "/collections/<slug>/upload": {"GET": MODERATOR, "POST": MODERATOR},
-    "/comments/<int:comment_id>/report": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "/comments/<int:comment_id>/report": {"GET": AUTHOR_ONLY, "POST": SIGNED_IN},
     "/comments/<int:comment_id>/withdraw": {"POST": SIGNED_IN},
     "/contributors": {"GET": PUBLIC},
     "/contributors/<int:user_id>": {"GET": PRIVATE_PROFILE},
