@@ -143,19 +143,22 @@ if __name__ == "__main__":
 @click.command("export")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(["marcxml", "mods", "dc", "csv", "contentdm"]))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The file to write.")
+@click.option("--institution", "institution_slug", metavar="SLUG", help="Only this institution's photos (default: the whole site).")
 @click.option("--collection", "collection_slug", metavar="SLUG", help="Only this collection.")
 @click.option("--since", metavar="DATE", help="Only photos changed after this date (2026-11-01) or time, in UTC.")
-@click.option("--since-last", is_flag=True, help="Only photos changed since the previous export in this format (and collection).")
+@click.option("--since-last", is_flag=True, help="Only photos changed since the previous export in this format of the same "
+              "collection, institution or (without either) the whole site.")
 @click.option("--base-url", metavar="URL", help="The site's public address for links (default: PHOTOID_SITE_URL or http://localhost:5000).")
 @with_appcontext
-def export_command(format_name: str, output: Path, collection_slug: str | None, since: str | None, since_last: bool, base_url: str | None) -> None:
+def export_command(format_name: str, output: Path, institution_slug: str | None, collection_slug: str | None, since: str | None,
+                   since_last: bool, base_url: str | None) -> None:
     """Write published photos with their approved identifications to a catalog file."""
     from photoid.catalog.export import ExportError, parse_since, start_export, stream_export
 
     base_url = base_url or current_app.config["SITE_URL"]
     try:
-        plan = start_export(format_name, collection_slug=collection_slug, since=parse_since(since) if since else None,
-                            since_last=since_last)
+        plan = start_export(format_name, collection_slug=collection_slug, institution_slug=institution_slug,
+                            since=parse_since(since) if since else None, since_last=since_last)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
     partial = output.with_name(output.name + ".part")

@@ -3,6 +3,10 @@
 ``start_export`` checks the request and works out which photos changed; ``stream_export``
 writes them record by record (memory holds one batch of records whatever the size) and, once
 the last byte is written, records the ``ExportRun`` that ``--since-last`` reads next time.
+
+An export covers one collection, one institution, or (for admins and the shell) the whole site,
+and each of these scopes keeps its own "since the last export" mark, so one institution's
+export never hides another's changes.
 """
 from __future__ import annotations
 
@@ -20,12 +24,16 @@ from photoid.catalog.models import ExportRun
 from photoid.catalog.records import CatalogRecord, iter_catalog_records
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.photos.models import Collection, Photo
+from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos
 
 
 class ExportError(ValueError):
     """The export cannot start; ``str()`` says what to change."""
+
+
+class ExportForbidden(ExportError):
+    """The exporter may not export this institution or collection (routes answer 403)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,8 @@ class ExportPlan:
 
     format: ExportFormat
     collection: Collection | None
+    #: The institution exported (the collection's, when one is); None for the whole site.
+    institution: Institution | None
     since_at: datetime | None
     started_at: datetime
     actor_id: int | None
@@ -60,7 +70,7 @@ class ExportPlan:
 
     @property
     def filename(self) -> str:
-        scope = self.collection.slug if self.collection else "all"
+        scope = self.collection.slug if self.collection else self.institution.slug if self.institution else "all"
         return f"photoid-{scope}-{self.format.name}-{self.started_at:%Y%m%d-%H%M%S}.{self.format.extension}"
 
 
@@ -78,42 +88,65 @@ def parse_since(text: str) -> datetime:
     return moment
 
 
-def last_run(format_name: str, collection_id: int | None) -> ExportRun | None:
-    """The most recent finished export of this format and scope (a collection, or everything)."""
+def _is(column, value: int | None):  # type: ignore[no-untyped-def]
+    return column.is_(None) if value is None else column == value
+
+
+def last_run(format_name: str, collection_id: int | None, institution_id: int | None = None) -> ExportRun | None:
+    """The most recent finished export of this format and scope: a collection, a whole institution
+    (``collection_id`` None), or the whole site (both None)."""
     return db.session.scalar(
         select(ExportRun)
-        .where(ExportRun.format == format_name, ExportRun.collection_id.is_(collection_id) if collection_id is None
-               else ExportRun.collection_id == collection_id, ExportRun.finished_at.is_not(None))
+        .where(ExportRun.format == format_name, _is(ExportRun.collection_id, collection_id),
+               _is(ExportRun.institution_id, institution_id), ExportRun.finished_at.is_not(None))
         .order_by(ExportRun.started_at.desc(), ExportRun.id.desc())
         .limit(1)
     )
 
 
 def start_export(
-    format_name: str, *, collection_slug: str | None = None, since: datetime | date | None = None,
-    since_last: bool = False, actor_id: int | None = None,
+    format_name: str, *, collection_slug: str | None = None, institution_slug: str | None = None,
+    since: datetime | date | None = None, since_last: bool = False, actor_id: int | None = None,
+    allowed_institution_ids: Iterable[int] | None = None,
 ) -> ExportPlan:
     """Check an export request and choose its photos: published photos in published collections,
-    of one collection when given, changed after ``since`` or after the previous run.
+    of one collection or one institution when given, changed after ``since`` or after the previous
+    run of the same format and scope (``since_last``).
 
-    Changes nothing. Raises ExportError for an unknown format or collection, or when both
-    ``since`` and ``since_last`` are given.
+    ``allowed_institution_ids`` are the institutions the exporter may export (an archivist's);
+    None lets them export any institution or the whole site (admins, the shell). Changes
+    nothing. Raises ExportForbidden for a collection or institution outside them, or a
+    site-wide export by someone limited to some; ExportError for an unknown format, collection
+    or institution, a collection of another institution than the one given, or both ``since``
+    and ``since_last``.
     """
     fmt = EXPORT_FORMATS.get(format_name)
     if fmt is None:
         raise ExportError(f"There is no export format called “{format_name[:30]}”. Choose one of: {', '.join(EXPORT_FORMATS)}.")
     if since is not None and since_last:
         raise ExportError("Choose either a date or “since the last export”, not both.")
-    collection = None
+    collection = institution = None
     query = public_photos()
+    if institution_slug:
+        institution = db.session.scalar(select(Institution).where(Institution.slug == institution_slug))
+        if institution is None:
+            raise ExportError(f"There is no institution called “{institution_slug[:60]}”.")
     if collection_slug:
         collection = db.session.scalar(select(Collection).where(Collection.slug == collection_slug))
         if collection is None:
             raise ExportError(f"There is no collection called “{collection_slug[:60]}”.")
+    _check_allowed(allowed_institution_ids, institution, collection)
+    if collection is not None:
+        if institution is not None and collection.institution_id != institution.id:
+            raise ExportError(f"The collection “{collection.title}” belongs to {collection.institution.name}, "
+                              f"not to {institution.name}. Please choose one of {institution.name}'s collections.")
+        institution = collection.institution
         query = query.where(Photo.collection_id == collection.id)
+    elif institution is not None:
+        query = query.where(Photo.institution_id == institution.id)
     since_at: datetime | None = None
     if since_last:
-        previous = last_run(fmt.name, collection.id if collection else None)
+        previous = last_run(fmt.name, collection.id if collection else None, institution.id if institution else None)
         since_at = previous.started_at if previous else None
     elif isinstance(since, datetime):
         since_at = since
@@ -121,8 +154,22 @@ def start_export(
         since_at = datetime.combine(since, time.min)
     if since_at is not None:
         query = query.where(Photo.modified_at > since_at)
-    return ExportPlan(format=fmt, collection=collection, since_at=since_at, started_at=utcnow(),
+    return ExportPlan(format=fmt, collection=collection, institution=institution, since_at=since_at, started_at=utcnow(),
                       actor_id=actor_id, query=query)
+
+
+def _check_allowed(allowed: Iterable[int] | None, institution: Institution | None, collection: Collection | None) -> None:
+    """Raise ExportForbidden unless the exporter limited to ``allowed`` institutions may export this."""
+    if allowed is None:
+        return
+    mine = set(allowed)
+    if collection is not None and collection.institution_id not in mine:
+        raise ExportForbidden(f"You can export only your own institutions' photos; the collection “{collection.title}” "
+                              f"belongs to {collection.institution.name}.")
+    if institution is not None and institution.id not in mine:
+        raise ExportForbidden(f"You can export only your own institutions' photos, not those of {institution.name}.")
+    if institution is None and collection is None:
+        raise ExportForbidden("Please choose one of your institutions: only admins export every institution at once.")
 
 
 class _Chunks(io.RawIOBase):
@@ -204,12 +251,16 @@ def stream_export(plan: ExportPlan, *, base_url: str, batch_size: int = 500) -> 
     yield from render(plan.format.name, counted())
     db.session.add(ExportRun(
         format=plan.format.name, collection_id=plan.collection.id if plan.collection else None,
+        institution_id=plan.institution.id if plan.institution else None,
         since_at=plan.since_at, started_at=plan.started_at, finished_at=utcnow(), record_count=plan.record_count,
         actor_id=plan.actor_id,
     ))
     db.session.commit()
 
 
-def recent_runs(limit: int = 20) -> list[ExportRun]:
-    """The latest export runs, newest first."""
-    return list(db.session.scalars(select(ExportRun).order_by(ExportRun.started_at.desc(), ExportRun.id.desc()).limit(limit)))
+def recent_runs(limit: int = 20, *, institution_ids: Iterable[int] | None = None) -> list[ExportRun]:
+    """The latest export runs, newest first; only those of ``institution_ids`` when given."""
+    query = select(ExportRun)
+    if institution_ids is not None:
+        query = query.where(ExportRun.institution_id.in_(list(institution_ids)))
+    return list(db.session.scalars(query.order_by(ExportRun.started_at.desc(), ExportRun.id.desc()).limit(limit)))

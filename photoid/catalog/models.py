@@ -18,6 +18,9 @@ class ExportRun(db.Model):
     #: marcxml, mods, dc, csv, contentdm
     format: Mapped[str] = mapped_column(String(20))
     collection_id: Mapped[int | None] = mapped_column(ForeignKey("collection.id"))
+    #: The institution exported (the collection's, when one was); None for a site-wide export.
+    #: Each (format, institution, collection) keeps its own ``--since-last`` mark.
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institution.id"), index=True)
     #: Only photos whose approved metadata changed after this moment were exported.
     since_at: Mapped[datetime | None]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

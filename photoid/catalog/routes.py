@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, stream_with_context
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectChoice, SelectField
@@ -12,7 +13,7 @@ from photoid.accounts.permissions import require_institution_staff
 from photoid.catalog import export, manifests
 from photoid.catalog.records import catalog_records
 from photoid.extensions import db
-from photoid.photos.models import Collection, Photo
+from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos
 from photoid.photos.routes import visible_photo
 
@@ -29,7 +30,9 @@ class ExportForm(FlaskForm):
     format = SelectField(
         "File format", choices=[SelectChoice(f.name, f.label) for f in export.EXPORT_FORMATS.values()], default="marcxml",
     )
-    collection = SelectField("Collection", choices=[], default="", validators=[Optional()])
+    # Any slug may come back: the export service says which do not exist or are not the exporter's.
+    institution = SelectField("Institution", choices=[], default="", validate_choice=False, validators=[Optional()])
+    collection = SelectField("Collection", choices=[], default="", validate_choice=False, validators=[Optional()])
     changed = RadioField("Which photos", choices=CHANGED_CHOICES, default="all")
     since = DateField(
         "Changed since", validators=[Optional()], description="Only used with “changed since a date”. For example 2026-11-01.",
@@ -70,13 +73,32 @@ def collection_manifest(slug: str) -> Response:
 # --- file exports --------------------------------------------------------------------------------
 
 
+def _own_institutions(user: User) -> list[int] | None:
+    """The institutions the user may export: None for an admin (any, or the whole site)."""
+    return None if user.is_admin else [i.id for i in user.institutions]
+
+
+def _offer_scopes(form: ExportForm, user: User) -> None:
+    """Offer an admin every institution and collection, and the whole site; an archivist only theirs."""
+    own = _own_institutions(user)
+    query = select(Institution).order_by(Institution.name, Institution.id)
+    institutions = db.session.scalars(query if own is None else query.where(Institution.id.in_(own))).all()
+    form.institution.choices = [*([SelectChoice("", "All institutions")] if own is None else []),
+                                *(SelectChoice(i.slug, i.name) for i in institutions)]
+    query = select(Collection).order_by(Collection.title)
+    collections = db.session.scalars(query if own is None else query.where(Collection.institution_id.in_(own))).all()
+    form.collection.choices = [SelectChoice("", "All collections"), *(SelectChoice(c.slug, c.title) for c in collections)]
+
+
 def _page(form: ExportForm, status: int = 200, errors: list[str] | None = None) -> tuple[str, int]:
-    runs = export.recent_runs()
+    runs = export.recent_runs(institution_ids=_own_institutions(current_user))
     names = {c.id: c.title for c in db.session.scalars(select(Collection))}
+    institution_names = {i.id: i.name for i in db.session.scalars(select(Institution))}
     actor_ids = {run.actor_id for run in runs if run.actor_id}
     actors = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
     return render_template(
         "catalog/exports.html", form=form, runs=runs, collection_names=names, run_actors=actors,
+        institution_names=institution_names,
         formats=export.EXPORT_FORMATS, errors=errors or [],
     ), status
 
@@ -85,8 +107,7 @@ def _page(form: ExportForm, status: int = 200, errors: list[str] | None = None) 
 def exports() -> Response | tuple[str, int]:
     user = require_institution_staff()
     form = ExportForm()
-    collections = db.session.scalars(select(Collection).order_by(Collection.title)).all()
-    form.collection.choices = [SelectChoice("", "All collections"), *(SelectChoice(c.slug, c.title) for c in collections)]
+    _offer_scopes(form, user)
     if request.method == "GET":
         return _page(form)
     if not form.validate_on_submit():
@@ -94,12 +115,18 @@ def exports() -> Response | tuple[str, int]:
     if form.changed.data == "since_date" and form.since.data is None:
         form.since.errors = [*form.since.errors, "Please enter the date, for example 2026-11-01."]
         return _page(form, 400)
+    institution_slug = form.institution.data or None
+    if institution_slug is None and not form.collection.data and not user.is_admin:
+        institution_slug = form.institution.choices[0].value  # an archivist's first institution, as the page shows
     try:
         plan = export.start_export(
-            form.format.data, collection_slug=form.collection.data or None,
+            form.format.data, collection_slug=form.collection.data or None, institution_slug=institution_slug,
             since=form.since.data if form.changed.data == "since_date" else None,
             since_last=form.changed.data == "since_last", actor_id=user.id,
+            allowed_institution_ids=_own_institutions(user),
         )
+    except export.ExportForbidden as error:
+        return _page(form, 403, [str(error)])
     except export.ExportError as error:
         return _page(form, 400, [str(error)])
     body = stream_with_context(export.stream_export(plan, base_url=request.url_root))

@@ -234,8 +234,9 @@ def contributors(scope: Scope, when: Period) -> dict[date, set[int]]:
 def records_exported(scope: Scope, when: Period) -> dict[date, float]:
     query = select(ExportRun.id).where(ExportRun.finished_at.is_not(None))
     if scope.institution_ids is not None:
-        query = query.join(Collection, Collection.id == ExportRun.collection_id).where(
-            Collection.institution_id.in_(scope.institution_ids))
+        # an institution's own exports, and (runs recorded without an institution) its collections'
+        query = query.where(or_(ExportRun.institution_id.in_(scope.institution_ids), ExportRun.collection_id.in_(
+            select(Collection.id).where(Collection.institution_id.in_(scope.institution_ids)))))
     query = _since(query, ExportRun.started_at, when)
     return _weekly(_grouped(week_of(ExportRun.started_at), func.sum(ExportRun.record_count), query))
 
