@@ -105,6 +105,8 @@ class Config:
         self.SMTP_STARTTLS = env.get("PHOTOID_SMTP_STARTTLS", "1") == "1"
         #: A callable ``sender(to, subject, body)`` replacing SMTP and the log (tests set it).
         self.MAIL_SENDER = None
+        #: Days an emailed staff invitation link stays valid (photoid/admin/invitations.py).
+        self.INVITATION_DAYS = int(env.get("PHOTOID_INVITATION_DAYS", 7))
 
 
 class TestConfig(Config):

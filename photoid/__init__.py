@@ -81,6 +81,11 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(authorities_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(admin_bp)
+    from photoid.admin.invitation_routes import bp as invitations_bp
+    from photoid.photos.institutions import bp as institutions_bp
+
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(institutions_bp)
     from photoid.search import init_app as init_search
 
     init_search(app)

@@ -16,6 +16,7 @@ from photoid import create_app
 def register_commands(app: Flask) -> None:
     """Attach photoid's commands to the app, so ``photoid`` and the test CLI runner both see them."""
     app.cli.add_command(create_user_command)
+    app.cli.add_command(create_institution_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
@@ -57,6 +58,25 @@ def create_user_command(email: str, role: str, institutions: tuple[str, ...], di
         raise click.ClickException(str(error)) from error
     where = f" for {', '.join(i.slug for i in user.institutions)}" if user.institutions else ""
     click.echo(f"Created {user.role} {user.email} (shown as {user.display_name}){where}.")
+
+
+@click.command("create-institution")
+@click.argument("slug")
+@click.option("--name", required=True, help="The institution's name as visitors see it.")
+@click.option("--member-of", metavar="CONSORTIUM_SLUG", help="The consortium this institution belongs to.")
+@click.option("--consortium", "is_consortium", is_flag=True, help="Create a consortium, whose members name it with --member-of.")
+@with_appcontext
+def create_institution_command(slug: str, name: str, member_of: str | None, is_consortium: bool) -> None:
+    """Add an institution: photoid create-institution SLUG --name "NAME" [--member-of CONSORTIUM_SLUG] [--consortium]."""
+    from photoid.admin.institutions import InstitutionError, create_institution
+
+    try:
+        institution = create_institution(slug=slug, name=name, member_of=member_of, is_consortium=is_consortium)
+    except InstitutionError as error:
+        raise click.ClickException(" ".join(error.errors.values())) from error
+    kind = "consortium" if institution.is_consortium else "institution"
+    where = f", a member of {institution.parent.name}" if institution.parent else ""
+    click.echo(f"Created the {kind} {institution.name} ({institution.slug}){where}.")
 
 
 @click.command("demo")

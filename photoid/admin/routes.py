@@ -8,9 +8,20 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from photoid.accounts.models import User
+from photoid.admin import institutions as institution_service
 from photoid.admin import service
-from photoid.admin.forms import InstitutionForm, RoleForm, SuspensionForm, TrustForm, UserSearchForm
+from photoid.admin.forms import (
+    InstitutionForm,
+    InstitutionProfileForm,
+    NewInstitutionForm,
+    RoleForm,
+    SuspensionForm,
+    TrustForm,
+    UserSearchForm,
+)
+from photoid.admin.logo import MAX_LOGO_BYTES
 from photoid.extensions import db, login_manager
+from photoid.params import page_arg, record_ids
 from photoid.photos.models import Institution
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
@@ -25,13 +36,6 @@ def _require_admin() -> User:
     if not current_user.is_admin:
         abort(403)
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
-        abort(400, "The page number must be a whole number of 1 or more.")
-    return int(raw)
 
 
 def _account(user_id: int) -> tuple[User, User]:
@@ -53,7 +57,7 @@ def users() -> tuple[str, int]:
         errors.append("The role filter was not understood, so it is not applied.")
         form.role.data = ""
     args = {k: v for k in ("q", "role") if (v := (form[k].data or "").strip())}
-    found = service.find_users(text=args.get("q", ""), role=args.get("role"), page=_page_arg())
+    found = service.find_users(text=args.get("q", ""), role=args.get("role"), page=page_arg())
     return render_template(
         "admin/users.html", form=form, page=found, args=args, errors=errors, role_words=ROLE_WORDS,
     ), 400 if errors else 200
@@ -92,7 +96,7 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _user_page(account, role_form=form, status=400,
                           errors=["Please choose a role: patron, archivist or administrator."])
-    ids = [int(v) for v in form.institutions.data or [] if v.isdecimal()]
+    ids = record_ids(form.institutions.data or [])
     if len(ids) != len(form.institutions.data or []):
         return _user_page(account, role_form=form, status=400, errors=["The institutions chosen were not understood."])
     try:
@@ -180,18 +184,97 @@ def _institution(slug: str) -> tuple[Institution, User]:
     return institution, admin
 
 
-@bp.route("/institutions/<slug>", methods=["GET", "POST"])
-def institution(slug: str) -> Response | tuple[str, int]:
-    found, admin = _institution(slug)
-    form = InstitutionForm()
-    errors: list[str] = []
-    status = 200
-    if request.method == "GET":
+def _consortium_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "No consortium")] + [
+        SelectChoice(i.slug, i.name) for i in service.all_institutions() if i.is_consortium
+    ]
+
+
+@bp.route("/institutions/new", methods=["GET", "POST"])
+def new_institution() -> Response | tuple[str, int]:
+    admin = _require_admin()
+    form = NewInstitutionForm()
+    form.member_of.choices = _consortium_choices()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "The form could not be read. Please reload the page and try again.")
+        try:
+            created = institution_service.create_institution(
+                slug=form.slug.data or "", name=form.name.data or "", is_consortium=bool(form.is_consortium.data),
+                member_of=form.member_of.data or None, actor=admin,
+            )
+        except institution_service.InstitutionError as error:
+            _field_errors(form, error.errors)
+            return render_template("admin/institution_new.html", form=form), 400
+        flash(f"{created.name} is created. Add its description, website and logo below.", "success")
+        return redirect(url_for("admin.institution", slug=created.slug))
+    return render_template("admin/institution_new.html", form=form), 200
+
+
+def _field_errors(form: object, errors: dict[str, str]) -> None:
+    """Put each message next to its field; any other goes to the top of the form."""
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        else:
+            form.form_errors.append(message)  # type: ignore[attr-defined]
+
+
+def _profile_form(found: Institution) -> InstitutionProfileForm:
+    form = InstitutionProfileForm(formdata=None)
+    form.name.data, form.slug.data, form.description.data = found.name, found.slug, found.description
+    form.website.data, form.contact_email.data = found.website, found.contact_email
+    return form
+
+
+def _institution_page(found: Institution, *, form: InstitutionForm | None = None, errors: list[str] | None = None,
+                      profile_form: InstitutionProfileForm | None = None, status: int = 200) -> tuple[str, int]:
+    if form is None:
+        form = InstitutionForm(formdata=None)
         form.comment_policy.data = found.comment_policy
         form.show_pending_publicly.data = "yes" if found.show_pending_publicly else "no"
         form.reject_reasons.data = "\n".join(found.reject_reasons or [])
         form.verified_by_name.data = found.verified_by_name or ""
-    elif not form.validate_on_submit():
+    return render_template(
+        "admin/institution.html", institution=found, form=form, errors=errors or [],
+        profile_form=profile_form or _profile_form(found), slug_locked=institution_service.has_photos(found),
+    ), status
+
+
+@bp.route("/institutions/<slug>/profile", methods=["POST"])
+def institution_profile(slug: str) -> Response | tuple[str, int]:
+    found, admin = _institution(slug)
+    form = InstitutionProfileForm()
+    if not form.validate_on_submit():
+        abort(400, "The form could not be read. Please reload the page and try again.")
+    upload = request.files.get("logo")
+    logo = upload.stream.read(MAX_LOGO_BYTES + 1) if upload is not None and upload.filename else None
+    try:
+        changed = institution_service.update_profile(
+            found, name=form.name.data or "", description=form.description.data or "", website=form.website.data or "",
+            contact_email=form.contact_email.data or "", slug=form.slug.data if "slug" in request.form else None,
+            logo=logo, remove_logo=bool(form.remove_logo.data), actor=admin,
+        )
+    except institution_service.InstitutionError as error:
+        _field_errors(form, error.errors)
+        if "slug" not in request.form:
+            form.slug.data = found.slug
+        return _institution_page(found, profile_form=form, status=400)
+    flash(f"The public page of {found.name} is saved." if changed else "Nothing changed.",
+          "success" if changed else "info")
+    return redirect(url_for("admin.institution", slug=found.slug))
+
+
+@bp.route("/institutions/<slug>", methods=["GET", "POST"])
+def institution(slug: str) -> Response | tuple[str, int]:
+    found, admin = _institution(slug)
+    if request.method == "GET":
+        return _institution_page(found)
+    form = InstitutionForm()
+    errors: list[str] = []
+    status = 200
+    if not form.validate_on_submit():
         errors.append("Please choose one answer for each question and try again.")
         status = 400
     else:
@@ -208,4 +291,4 @@ def institution(slug: str) -> Response | tuple[str, int]:
         else:
             flash(f"Settings of {found.name} saved." if changed else "Nothing changed.", "success" if changed else "info")
             return redirect(url_for("admin.institution", slug=found.slug))
-    return render_template("admin/institution.html", institution=found, form=form, errors=errors), status
+    return _institution_page(found, form=form, errors=errors, status=status)

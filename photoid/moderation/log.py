@@ -46,6 +46,11 @@ ACTION_WORDS = {
     "unsuspend": "Restored a suspended account",
     "suspend_account": "Suspended an account as a spammer",
     "institution_settings": "Changed institution settings",
+    "create_institution": "Created an institution",
+    "edit_institution": "Edited an institution's public page",
+    "invite": "Invited a staff member",
+    "accept_invitation": "Accepted a staff invitation",
+    "revoke_invitation": "Withdrew a staff invitation",
     "ingest": "Added a photo",
     "create_collection": "Created a collection",
     "publish": "Published",
@@ -64,6 +69,7 @@ TARGET_WORDS = {
     "photo": "Photo",
     "collection": "Collection",
     "institution": "Institution",
+    "invitation": "Staff invitation",
     "campaign": "Campaign",
 }
 #: Never shown or exported, whatever an event happened to store.

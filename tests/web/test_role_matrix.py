@@ -9,6 +9,7 @@ an archivist of another institution, the archivist of the photo's institution, a
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from photoid.admin.invitations import token_hash
+from photoid.admin.models import Invitation
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.models import Report
@@ -65,6 +68,10 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/admin/impact.csv": {"GET": STAFF},
     "/admin/institutions": {"GET": ADMIN},
     "/admin/institutions/<slug>": {"GET": ADMIN, "POST": ADMIN},
+    "/admin/institutions/<slug>/profile": {"POST": ADMIN},
+    "/admin/institutions/new": {"GET": ADMIN, "POST": ADMIN},
+    "/admin/invitations": {"GET": STAFF, "POST": STAFF},
+    "/admin/invitations/<int:invitation_id>/revoke": {"POST": MODERATOR},
     "/admin/users": {"GET": ADMIN},
     "/admin/users/<int:user_id>": {"GET": ADMIN},
     "/admin/users/<int:user_id>/role": {"POST": ADMIN},
@@ -113,6 +120,11 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/identifications/<int:identification_id>/votes": {"POST": SIGNED_IN},
     "/identifications/<int:identification_id>/withdraw": {"POST": SIGNED_IN},
     "/iiif/3/<int:photo_id>": {"GET": PUBLIC},
+    "/institutions": {"GET": PUBLIC},
+    "/institutions/<slug>": {"GET": PUBLIC},
+    "/institutions/<slug>/invitations": {"POST": MODERATOR},
+    "/institutions/<slug>/logo.png": {"GET": MISSING_FILE},
+    "/invitations/<token>": {"GET": PUBLIC, "POST": PUBLIC},
     "/iiif/3/<int:photo_id>/<region>/<size>/<rotation>/<quality>.<fmt>": {"GET": MISSING_FILE},
     "/iiif/3/<int:photo_id>/info.json": {"GET": PUBLIC},
     "/iiif/3/<int:photo_id>/manifest": {"GET": PUBLIC},
@@ -156,6 +168,9 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/sitemaps/<int:page>.xml": {"GET": PUBLIC},
     "/static/<path:filename>": {"GET": PUBLIC},
 }
+
+#: The world's open invitation (for millbrook's next archivist) is opened with this link token.
+INVITATION_TOKEN = "matrix-invitation-token"
 
 #: Query strings some pages need to answer at all.
 QUERIES = {"/api/edtf": "?q=about+1945", "/api/authorities": "?q=smith&kind=person",
@@ -208,6 +223,10 @@ def world(app: Flask, db_session) -> dict[str, Any]:  # type: ignore[no-untyped-
     db.session.flush()
     merge = make_event(actor=users["admin"], action="merge", target=record, before={}, after={})
     campaign = make_campaign(photos=[photo], created_by=users["archivist"])
+    invitation = Invitation(email="invited@example.org", role="archivist", institution_ids=[mill.id],
+                            token_hash=token_hash(INVITATION_TOKEN), invited_by_id=users["admin"].id,
+                            expires_at=utcnow() + timedelta(days=7))
+    db.session.add(invitation)
     db.session.commit()
     values = {
         "slug": collection.slug, "photo_id": photo.id, "identification_id": identification.id,
@@ -215,6 +234,7 @@ def world(app: Flask, db_session) -> dict[str, Any]:  # type: ignore[no-untyped-
         "notification_id": notification.id, "user_id": contributor.id, "decade": "1940", "variant": "display",
         "region": "full", "size": "max", "rotation": "0", "quality": "default", "fmt": "jpg",
         "action": "approve", "filename": "css/site.css", "campaign_id": campaign.id, "page": 1,
+        "token": INVITATION_TOKEN, "invitation_id": invitation.id,
     }
     return {"users": users, "values": values, "mill": mill, "ids": (identification.id, comment.id)}
 
@@ -222,7 +242,7 @@ def world(app: Flask, db_session) -> dict[str, Any]:  # type: ignore[no-untyped-
 def fill(rule: str, values: dict[str, Any], *, institution_slug: str) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1).split(":")[-1]
-        if name == "slug" and rule.startswith("/admin/institutions"):
+        if name == "slug" and rule.startswith(("/admin/institutions", "/institutions")):
             return institution_slug
         return str(values[name])
 
