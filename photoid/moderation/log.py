@@ -200,6 +200,7 @@ class Target:
 
 def targets(events: Iterable[ModerationEvent], reader: User) -> dict[tuple[str, int], Target]:
     """A label (and where to link) for each event's target, in one query per kind of target."""
+    from photoid.admin.models import Invitation
     from photoid.authorities.models import AuthorityRecord
     from photoid.campaigns.models import Campaign
     from photoid.contributions.models import Comment, Identification
@@ -239,6 +240,10 @@ def targets(events: Iterable[ModerationEvent], reader: User) -> dict[tuple[str, 
         elif kind == "campaign":
             for item in db.session.scalars(select(Campaign).where(Campaign.id.in_(ids))):
                 found[kind, item.id] = Target(item.title, "campaigns.show", {"campaign_id": item.id})
+        elif kind == "invitation":  # named by its role, never by the invited address
+            for item in db.session.scalars(select(Invitation).where(Invitation.id.in_(ids))):
+                found[kind, item.id] = Target(f"to become {'an administrator' if item.role == 'admin' else 'an archivist'}",
+                                              "invitations.index" if reader.is_staff else None, {})
     return found
 
 

@@ -211,3 +211,17 @@ def test_a_withdrawn_an_expired_and_a_made_up_link_say_what_to_do(client, login_
     for response in answers.values():
         assert "ask the person who invited you to send a new invitation" in page_text(response)
     assert len(events("revoke_invitation")) == 1
+
+
+def test_the_audit_log_names_each_invitation_by_its_role_never_by_its_address(client, login_as, places, mailbox) -> None:
+    login_as("admin")
+    sent = press(client, client.get("/admin/invitations"), "Send invitation", {
+        "Email address of the person you are inviting": "secret.person@example.org", "Millbrook Library": True})
+    client.get(sent.headers["Location"])  # the page that shows the "sent" message
+
+    log = client.get("/moderation/log")
+
+    row = [tr for tr in _doc(log).xpath("//tbody/tr") if "Invited a staff member" in _text(tr)][0]
+    assert "to become an archivist" in _text(row) and "no longer exists" not in _text(row)
+    assert [a.get("href") for a in row.xpath(".//a") if "to become" in _text(a)] == ["/admin/invitations"]
+    assert "secret.person@example.org" not in log.get_data(as_text=True)
