@@ -98,6 +98,9 @@ PAGES: list[tuple[str, str, Callable[[Page], None]]] = [
     ("my contributions", "patron", _goto("/me/contributions")),
     ("notifications", "patron", _goto("/me/notifications")),
     ("moderation queue", "archivist", _goto("/moderation")),
+    ("institutions", "visitor", _goto("/institutions")),
+    ("institution page (its archivist)", "archivist", _goto("/institutions/millbrook")),
+    ("staff invitations", "archivist", _goto("/admin/invitations")),
     ("page not found", "visitor", _goto("/no-such-page")),
 ]
 
