@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import Select, func, select
 
 from photoid.accounts.models import User
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
+from photoid.params import page_arg
 from photoid.photos.models import Collection, Photo
 from photoid.photos.queries import Page
 
@@ -153,16 +154,9 @@ def public_profiles(*, page: int, per_page: int = PER_PAGE) -> Page[ProfileSumma
 
 # --- pages ---------------------------------------------------------------------------------------
 
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= 100_000:
-        abort(400, "The page number must be a whole number of 1 or more.")
-    return int(raw)
-
-
 @bp.route("/contributors")
 def index() -> str:
-    page = public_profiles(page=_page_arg(), per_page=current_app.config.get("PROFILES_PER_PAGE", PER_PAGE))
+    page = public_profiles(page=page_arg(), per_page=current_app.config.get("PROFILES_PER_PAGE", PER_PAGE))
     return render_template("accounts/contributors.html", page=page)
 
 

@@ -17,6 +17,7 @@ from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db, limiter
 from photoid.moderation.models import ModerationEvent
+from photoid.params import BadNumber, page_arg, record_ids, whole_number
 from photoid.photos.crops import read_crop, region_of
 from photoid.photos.models import Photo
 from photoid.photos.service import storage
@@ -26,13 +27,6 @@ bp = Blueprint("authorities", __name__, template_folder="templates")
 KIND_WORDS = {"person": "Person", "place": "Place", "event": "Event"}
 CROP_MAX_AGE = 3600
 MAX_SEARCH = 100
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
-        abort(400, "The page number must be a whole number of 1 or more.")
-    return int(raw)
 
 
 def _is_staff() -> bool:
@@ -81,7 +75,7 @@ def public_page(record_id: int, kind: str) -> Response | str:
         return redirect(url_for(f"authorities.{record.kind}", record_id=record.id), 301)
     if record.status != "accepted" and not _is_staff():
         abort(404)
-    page = queries.appearances(record, page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    page = queries.appearances(record, page=page_arg(), per_page=current_app.config["PER_PAGE"])
     return render_template(
         "authorities/record.html", record=record, page=page, kind_word=KIND_WORDS[record.kind],
         source=service.source_of(record.authority_uri), map_tiles=_map_tiles(),
@@ -126,7 +120,7 @@ def browse() -> tuple[str, int]:
         form = BrowseForm(formdata=None)
     text = (form.q.data or "").strip()[:MAX_SEARCH]
     page = queries.browse(text=text, kind=form.kind.data or None, status=form.status.data or None,
-                          page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+                          page=page_arg(), per_page=current_app.config["PER_PAGE"])
     args = {key: value for key in ("q", "kind", "status") if (value := (getattr(form, key).data or "").strip())}
     return render_template("authorities/browse.html", form=form, page=page, errors=errors, args=args,
                            kind_words=KIND_WORDS), 400 if errors else 200
@@ -169,7 +163,7 @@ def edit(record_id: int) -> Response | tuple[str, int]:
         heading=form.heading.data, dates=form.dates.data, description=form.description.data,
         authority_uri=form.authority_uri.data, latitude=form.latitude.data, longitude=form.longitude.data,
         add_variants=[form.new_variant.data or ""],
-        remove_variant_ids=[int(v) for v in request.form.getlist("remove_variant") if v.isdecimal()],
+        remove_variant_ids=record_ids(request.form.getlist("remove_variant")),
     )
     try:
         changed = service.update_record(record, changes, editor=user)
@@ -203,9 +197,13 @@ def accept(record_id: int) -> Response | tuple[str, int]:
 # --- staff: merge and undo -----------------------------------------------------------------------
 
 def _chosen_survivor(raw: str | None) -> AuthorityRecord | None:
-    if raw is None or raw == "":
+    try:
+        wanted = whole_number(raw, what="record number")
+    except BadNumber:
+        abort(404)
+    if wanted is None:
         return None
-    found = db.session.get(AuthorityRecord, int(raw)) if raw.isdecimal() and len(raw) < 19 else None
+    found = db.session.get(AuthorityRecord, wanted)
     if found is None:
         abort(404)
     return found

@@ -13,18 +13,12 @@ from photoid.campaigns import queries, service
 from photoid.campaigns.forms import CampaignForm, ConfirmForm
 from photoid.campaigns.models import Campaign
 from photoid.extensions import db
+from photoid.params import page_arg
 from photoid.photos.models import Collection, Institution
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
 
 STATUS_WORDS = {"draft": "Draft", "upcoming": "Not started yet", "current": "Running now", "finished": "Finished"}
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
-        abort(400, "The page number must be a whole number of 1 or more.")
-    return int(raw)
 
 
 def _managed(campaign_id: int) -> tuple[Campaign, User]:
@@ -77,7 +71,7 @@ def _render_form(form: CampaignForm, *, campaign: Campaign | None, institutions:
 def index() -> str:
     day = queries.today()
     current = queries.current_campaigns(day)
-    finished = queries.finished_campaigns(day, page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    finished = queries.finished_campaigns(day, page=page_arg(), per_page=current_app.config["PER_PAGE"])
     unlisted = queries.staff_campaigns(current_user, day)
     shown = [c.id for c in [*current, *finished.items, *unlisted]]
     return render_template(
@@ -97,7 +91,7 @@ def show(campaign_id: int) -> str:
     return render_template(
         "campaigns/show.html", campaign=campaign, status=campaign.status_on(day), status_words=STATUS_WORDS,
         progress=queries.progress([campaign.id])[campaign.id], cover=queries.public_cover(campaign),
-        found=queries.found(campaign), page=queries.member_photos(campaign, page=_page_arg(),
+        found=queries.found(campaign), page=queries.member_photos(campaign, page=page_arg(),
                                                                   per_page=current_app.config["PER_PAGE"]),
         managing=managing, paragraphs=[p.strip() for p in campaign.summary.split("\n\n") if p.strip()],
     )

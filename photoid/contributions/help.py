@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import (
-    Blueprint, abort, current_app, flash, has_request_context, make_response, redirect, render_template, request, url_for,
+    Blueprint, abort, current_app, flash, has_request_context, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
 from sqlalchemy import Select, String, and_, case, cast, distinct, func, literal, or_, select, tuple_
@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
+from photoid.params import BadNumber, id_arg, page_arg, whole_number
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import Page, paginate
 
@@ -194,21 +195,11 @@ def next_photo_id(after: int | None, campaign_id: int | None = None) -> int | No
     return db.session.scalar(needing.where(tuple_(*_sort_key(ranked)) > tuple_(*current)))
 
 
-def _whole_number(name: str, *, default: int | None, high: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdecimal() or not 1 <= int(raw) <= high:
-        message = f"The {name} number in the address must be a whole number of 1 or more. Please check the link."
-        abort(make_response(render_template("error.html", code=400, message=message), 400))
-    return int(raw)
-
-
 def _campaign() -> Any:
     """The campaign named by ``?campaign=``, when the visitor may see it; 404 when not; None when not given."""
     from photoid.campaigns.queries import viewable
 
-    campaign_id = _whole_number("campaign", default=None, high=2**63 - 1)
+    campaign_id = id_arg("campaign", what="campaign number")
     if campaign_id is None:
         return None
     campaign = viewable(campaign_id, current_user)
@@ -221,15 +212,18 @@ def _campaign() -> Any:
 def _stay_in_campaign(endpoint: str, values: dict[str, Any]) -> None:
     """A "next photo" link on a page opened from a campaign (``/photos/3?campaign=2``) stays in the campaign."""
     if endpoint == "help.next_photo" and "campaign" not in values and has_request_context():
-        raw = request.args.get("campaign", "")
-        if raw.isdecimal() and len(raw) < 19:
-            values["campaign"] = raw
+        try:
+            campaign_id = whole_number(request.args.get("campaign"), what="campaign number")
+        except BadNumber:
+            campaign_id = None
+        if campaign_id is not None:
+            values["campaign"] = campaign_id
 
 
 @bp.route("/help")
 def index() -> str:
     campaign = _campaign()
-    page = help_page(page=_whole_number("page", default=1, high=100_000) or 1, per_page=current_app.config["PER_PAGE"],
+    page = help_page(page=page_arg(), per_page=current_app.config["PER_PAGE"],
                      campaign_id=campaign.id if campaign else None)
     return render_template("help/index.html", page=page, campaign=campaign)
 
@@ -237,7 +231,7 @@ def index() -> str:
 @bp.route("/help/next")
 def next_photo() -> Response:
     campaign = _campaign()
-    found = next_photo_id(_whole_number("after", default=None, high=2**31 - 1), campaign.id if campaign else None)
+    found = next_photo_id(id_arg("after", what="photo number", high=2**31 - 1), campaign.id if campaign else None)
     if found is None and campaign is not None:
         flash(f"Every photo of “{campaign.title}” that needed help has been looked at. Thank you!", "success")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))

@@ -13,6 +13,7 @@ from photoid.contributions.visibility import seen_comment, seen_identification
 from photoid.contributions.workflow import OPEN_STATES, PUBLIC_COMMENT_STATE, WorkflowError
 from photoid.edtf import EDTFError, describe, parse_phrase
 from photoid.extensions import account_or_address, db, limiter
+from photoid.params import BadNumber, whole_number
 from photoid.photos import queries
 from photoid.photos.models import Photo
 from photoid.photos.routes import render_photo_page, visible_photo
@@ -55,7 +56,10 @@ def _disputed(photo_id: int, raw: str | None) -> Identification | None:
     photo's open identifications that the patron may see (404 otherwise)."""
     if not raw:
         return None
-    found = seen_identification(int(raw), current_user) if raw.isascii() and raw.isdecimal() else None
+    try:
+        found = seen_identification(whole_number(raw, what="suggestion number") or 0, current_user)
+    except BadNumber:
+        found = None
     if found is None or found.photo_id != photo_id or found.state not in OPEN_STATES:
         abort(404)
     return found

@@ -14,6 +14,7 @@ from photoid.accounts.permissions import require_institution_staff
 from photoid.db import utcnow
 from photoid.impact import charts, queries, rollup
 from photoid.moderation.log import safe_cell
+from photoid.params import BadNumber, whole_number
 
 bp = Blueprint("impact", __name__, template_folder="templates")
 
@@ -34,9 +35,11 @@ def _scope(user: User) -> tuple[queries.Scope, str, list[tuple[str, str]]]:
     if not raw:
         ids = None if user.is_admin else tuple(i.id for i in visible)
         return queries.Scope(everything, ids), "", choices
-    if not (raw.isdecimal() and len(raw) < 19):
+    try:
+        wanted = whole_number(raw, what="institution number")
+    except BadNumber:
         abort(400, "The institution was not understood. Please choose one from the list.")
-    chosen = next((i for i in visible if i.id == int(raw)), None)
+    chosen = next((i for i in visible if i.id == wanted), None)
     if chosen is None:
         abort(403, "You can see the figures of your own institutions only.")
     return queries.Scope(chosen.name, (chosen.id,)), raw, choices

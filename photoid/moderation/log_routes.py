@@ -12,6 +12,7 @@ from photoid.accounts.permissions import require_institution_staff
 from photoid.db import utcnow
 from photoid.moderation import log
 from photoid.moderation.routes import bp
+from photoid.params import BadNumber, page_arg, whole_number
 
 
 
@@ -48,8 +49,10 @@ def _filters(user: User) -> tuple[log.LogFilters, LogFilterForm, list[str]]:
     errors: list[str] = []
     if not form.validate():
         errors.append("Some of the filters were not understood, so no filter is applied. Please choose them again.")
-    target_id = request.args.get("target_id", "")
-    if target_id and not (target_id.isdecimal() and len(target_id) < 19):
+    try:
+        target_id = whole_number(request.args.get("target_id"), what="record number")
+    except BadNumber:
+        target_id = None
         errors.append("The record number in the address was not understood, so no filter is applied.")
     try:
         date_from = log.parse_date(form.date_from.data or "", "from")
@@ -65,7 +68,7 @@ def _filters(user: User) -> tuple[log.LogFilters, LogFilterForm, list[str]]:
         actor=(form.actor.data or "").strip()[:60],
         action=form.action.data or None,
         target_type=form.target_type.data or None,
-        target_id=int(target_id) if target_id else None,
+        target_id=target_id,
         institution_id=int(form.institution.data) if form.institution.data else None,
         date_from=date_from, date_to=date_to,
     ), form, []
@@ -83,18 +86,11 @@ def _args(filters: log.LogFilters) -> dict[str, str]:
     return {key: value for key, value in values.items() if value}
 
 
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
-        abort(400, "The page number must be a whole number of 1 or more.")
-    return int(raw)
-
-
 @bp.route("/log", endpoint="log")
 def log_page() -> tuple[str, int]:
     user = require_institution_staff()
     filters, form, errors = _filters(user)
-    page = log.events_page(user, filters, page=_page_arg())
+    page = log.events_page(user, filters, page=page_arg())
     return render_template(
         "moderation/log.html", page=page, form=form, errors=errors, args=_args(filters),
         targets=log.targets(page.items, user), log=log,

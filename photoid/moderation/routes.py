@@ -17,6 +17,7 @@ from photoid.db import utcnow
 from photoid.extensions import db, login_manager
 from photoid.moderation import queries, service
 from photoid.moderation.forms import ApproveWithChangesForm, BulkForm, DecisionForm, FilterForm, RejectForm
+from photoid.params import BadNumber, page_arg, record_ids, whole_number
 from photoid.photos.crops import read_crop, region_of
 from photoid.photos.service import storage
 
@@ -62,14 +63,15 @@ def _filters(user: User) -> tuple[queries.QueueFilters, FilterForm, list[str]]:
     if request.args and not form.validate():
         errors.append("Some of the filters were not understood, so they are not applied. Please choose them again.")
         return queries.QueueFilters(), FilterForm(formdata=None), errors
-    contributor = request.args.get("contributor", "")
-    if contributor and not contributor.isdecimal():
+    try:
+        contributor_id = whole_number(request.args.get("contributor"), what="contributor number")
+    except BadNumber:
         errors.append("The contributor filter was not understood, so it is not applied.")
-        contributor = ""
+        contributor_id = None
     return queries.QueueFilters(
         kind=form.kind.data or None,
         collection_id=int(form.collection.data) if form.collection.data else None,
-        contributor_id=int(contributor) if contributor else None,
+        contributor_id=contributor_id,
         has_region=bool(form.has_region.data),
         contested=bool(form.contested.data),
         older_than_days=int(form.age.data) if form.age.data else None,
@@ -77,16 +79,11 @@ def _filters(user: User) -> tuple[queries.QueueFilters, FilterForm, list[str]]:
     ), form, errors
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdecimal() and 1 <= int(raw) <= 100_000 else 1
-
-
 def render_queue(*, errors: list[str] | None = None, status: int = 200) -> tuple[str, int]:
     """The queue as the moderator's filters ask; ``errors`` explain a refused decision."""
     user = require_institution_staff()
     filters, filter_form, filter_errors = _filters(user)
-    found = queries.queue(user, filters, page=_page_number(), per_page=current_app.config.get("MODERATION_PER_PAGE", 25))
+    found = queries.queue(user, filters, page=page_arg(), per_page=current_app.config.get("MODERATION_PER_PAGE", 25))
     contributor = db.session.get(User, filters.contributor_id) if filters.contributor_id else None
     return render_template(
         "moderation/queue.html",
@@ -207,7 +204,7 @@ def approve_with_changes(identification_id: int) -> Response | tuple[str, int]:
         try:
             corrected = service.approve_with_changes(
                 identification, moderator=user,
-                authority_id=int(raw_authority) if raw_authority.isdecimal() else None,
+                authority_id=next(iter(record_ids([raw_authority])), None),
                 new_heading=form.new_heading.data, date_text=form.date_text.data,
                 authority_uri=form.authority_uri.data, latitude=form.latitude.data, longitude=form.longitude.data,
                 region=_changed_region(form), note=form.note.data,
@@ -272,7 +269,7 @@ def bulk() -> Response | tuple[str, int]:
     form = BulkForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdecimal()]
+    ids = record_ids(request.form.getlist("ids"))
     try:
         outcome = service.bulk_decide(ids, form.action.data or "", moderator=user, reason=_reason_from(form))
     except WorkflowError as error:

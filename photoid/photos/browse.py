@@ -17,6 +17,7 @@ from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.db import utcnow
 from photoid.edtf import MIN_YEAR, EDTFError, decades, describe, year_range
 from photoid.extensions import db
+from photoid.params import page_arg
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import Page, paginate, public_photos, published_collections
 
@@ -243,13 +244,6 @@ def most_discussed(period: str, *, page: int, per_page: int) -> Page[DiscussedPh
 
 # --- pages ---------------------------------------------------------------------------------------
 
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= 100_000:  # "²" is a digit too
-        abort(400, "The page number must be a whole number of 1 or more.")
-    return int(raw)
-
-
 @bp.route("/browse")
 def index() -> str:
     return render_template("browse/index.html", collections=published_collections())
@@ -271,14 +265,14 @@ def decade(decade: str) -> str:
         number = int(decade)
         if number % 10 or number < MIN_YEAR or number > utcnow().year:
             abort(404, "We could not find that decade. Decades are written as a year ending in 0, like 1940.")
-    page = decade_photos(number, page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    page = decade_photos(number, page=page_arg(), per_page=current_app.config["PER_PAGE"])
     heading = "Date unknown" if number is None else f"The {number}s"
     return render_template("browse/decade.html", page=page, decade=decade, heading=heading)
 
 
 @bp.route("/browse/recent")
 def recent() -> str:
-    page = recently_identified(page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    page = recently_identified(page=page_arg(), per_page=current_app.config["PER_PAGE"])
     return render_template("browse/recent.html", page=page)
 
 
@@ -287,5 +281,5 @@ def discussed() -> tuple[str, int] | str:
     period = request.args.get("period", "recent")
     if period not in PERIODS:
         abort(400, "Please choose “Last 90 days” or “All time”.")
-    page = most_discussed(period, page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    page = most_discussed(period, page=page_arg(), per_page=current_app.config["PER_PAGE"])
     return render_template("browse/discussed.html", page=page, period=period, periods=PERIODS)

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from photoid.accounts.permissions import require_moderator
 from photoid.extensions import db, limiter
+from photoid.params import page_arg
 from photoid.photos import queries
 from photoid.photos.images import DERIVATIVE_SIZES
 from photoid.photos.models import Collection, Photo
@@ -20,13 +21,6 @@ from photoid.photos.storage import derivative_key
 bp = Blueprint("photos", __name__, template_folder="templates")
 
 ONE_YEAR = 365 * 24 * 3600
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
-        abort(400, "The page number must be a whole number of 1 or more.")
-    return int(raw)
 
 
 @cache
@@ -60,7 +54,7 @@ def collection(slug: str) -> str:
     found = db.session.scalar(select(Collection).where(Collection.slug == slug, Collection.is_published.is_(True)))
     if found is None:
         abort(404)
-    page = queries.collection_photos(found, page=_page_arg(), per_page=current_app.config["PER_PAGE"])
+    page = queries.collection_photos(found, page=page_arg(), per_page=current_app.config["PER_PAGE"])
     return render_template("photos/collection.html", collection=found, page=page)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from photoid.extensions import db
+from photoid.params import BadNumber, whole_number
 from photoid.photos.models import Photo
 from photoid.sharing.meta import absolute, display_size, site_hosts, site_root
 
@@ -106,11 +107,10 @@ def resolve(url: str) -> Target:
 
 
 def _dimension(raw: str | None, name: str) -> int | None:
-    if raw is None or raw == "":
-        return None
-    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_DIMENSION:
-        raise OEmbedError(400, f"{name} must be a whole number of pixels between 1 and {MAX_DIMENSION}.")
-    return int(raw)
+    try:
+        return whole_number(raw, what=name, high=MAX_DIMENSION)
+    except BadNumber as error:
+        raise OEmbedError(400, f"{name} must be a whole number of pixels between 1 and {MAX_DIMENSION}.") from error
 
 
 def card_size(target: Target, maxwidth: int | None, maxheight: int | None) -> tuple[int, int]:
