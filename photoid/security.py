@@ -1,9 +1,14 @@
-"""Security headers on every response, and the check for safe ``next=`` redirects."""
+"""Security headers on every response, the refusal of text we could never store, and the check
+for safe ``next=`` redirects."""
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, jsonify, request
+from flask.typing import ResponseReturnValue
 
 # No inline script anywhere: every script is a file under /static. The one style hash is the
 # small <style> OpenSeadragon 6.1.1 adds for touch screens (it changes when OpenSeadragon does).
@@ -32,16 +37,58 @@ def register_security_headers(app: Flask) -> None:
         return response
 
 
+#: A NUL, which PostgreSQL cannot store or compare, and a lone surrogate (half of a UTF-16 pair,
+#: which a JSON body can carry as ``"\ud800"`` or as raw bytes), which cannot be written as UTF-8
+#: at all: not to the database, a page, a log or the page cache.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = ("The text you sent contains a character we cannot store (a NUL or half of a "
+                      "character pair). Please retype it.")
+#: The only addresses that read JSON bodies (the annotation API, docs/api.md). Elsewhere a JSON
+#: body would reach the forms as if typed, numbers and lists included, so it is refused.
+JSON_PREFIX = "/api/"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: JSON bodies up to this size are checked here; the annotation API refuses anything over 64 KB.
+JSON_CHECK_BYTES = 64 * 1024
+
+
+def _json_strings(document: Any) -> Iterator[str]:
+    """Every key and string value in a JSON document, without recursion (bodies can nest deeply)."""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def refuse_nul_characters(app: Flask) -> None:
-    """A NUL character has no place in any text we accept, and PostgreSQL cannot store or compare
-    it: refuse it up front with a 400 rather than fail deep inside a query."""
+    """Text we could never store is refused up front with a 400 rather than failing deep inside a
+    query or a template: a NUL or a lone surrogate anywhere in the address, the query, the form,
+    a file name or a JSON body. A JSON body sent to a form address is refused too (415).
+    The refusal is JSON for a JSON request, else the error page; nothing is read or written."""
 
     @app.before_request
-    def _no_nul() -> None:
+    def _no_unstorable_text() -> ResponseReturnValue | None:
         texts = [value for _, value in [*request.args.items(multi=True), *request.form.items(multi=True)]]
         texts += [upload.filename or "" for _, upload in request.files.items(multi=True)]
-        if any("\x00" in text for text in [*texts, request.path]):
-            abort(400, "The text you sent contains a character we cannot store (a NUL). Please retype it.")
+        if request.is_json and request.method in WRITE_METHODS:
+            if not request.path.startswith(JSON_PREFIX):
+                return _refuse(415, "This address takes a form, not JSON. Please send the form's fields instead.")
+            if 0 < (request.content_length or 0) <= JSON_CHECK_BYTES:  # larger ones the API refuses itself
+                texts += _json_strings(request.get_json(silent=True))
+        if any(UNSTORABLE.search(text) for text in [*texts, request.path]):
+            return _refuse(400, UNSTORABLE_MESSAGE)
+        return None
+
+
+def _refuse(status: int, message: str) -> ResponseReturnValue:
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": message, "status": status}), status
+    abort(status, message)
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -76,3 +76,21 @@ def neutralise(cell: str) -> str:
     """A spreadsheet cell with a leading apostrophe when a spreadsheet would read it as a formula
     (CSV and tab-delimited exports, the audit log download)."""
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+#: Half of a UTF-16 surrogate pair (which UTF-8 cannot write) or a Unicode noncharacter (U+FDD0 to
+#: U+FDEF, and U+FFFE and U+FFFF in every plane): nothing a keyboard makes, and no XML may hold.
+_BROKEN = re.compile("[\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)) + "]")
+#: Anything XML 1.0 forbids: control characters other than tab and line breaks, surrogates, U+FFFE, U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def has_broken_characters(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate or a Unicode noncharacter such as U+FFFE."""
+    return _BROKEN.search(text) is not None
+
+
+def is_xml_text(text: str) -> bool:
+    """Whether every character of ``text`` may appear in an XML 1.0 document."""
+    return _NOT_XML.search(text) is None

@@ -19,6 +19,7 @@ from photoid.catalog import oai_queries
 from photoid.catalog.oai_metadata import metadata_elements, metadata_formats
 from photoid.catalog.oai_tokens import ListQuery, TokenError, decode_token, encode_token, expiration
 from photoid.db import utcnow
+from photoid.text import is_xml_text
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -108,7 +109,11 @@ def parse_datestamp(name: str, value: str) -> tuple[datetime, timedelta]:
 def parse_request(pairs: Sequence[tuple[str, str]]) -> tuple[str, dict[str, str]]:
     """The verb and its arguments. Raises OaiError: badVerb (missing, repeated or unknown verb),
     badArgument (repeated, unknown or missing arguments, badly formed values, or a
-    resumptionToken together with anything else)."""
+    resumptionToken together with anything else, and any name or value with a character XML cannot
+    hold, which could neither be echoed in the request element nor be a real argument)."""
+    if not all(is_xml_text(name) and is_xml_text(value) for name, value in pairs):
+        raise OaiError("badArgument", "The request contains a character that cannot appear in XML (a control "
+                                      "character, or one such as U+FFFE or U+FFFF). Please remove it.")
     verbs = [value for name, value in pairs if name == "verb"]
     if not verbs:
         raise OaiError("badVerb", "The request has no verb. Add verb=Identify, for example.")

@@ -14,6 +14,7 @@ from photoid.contributions.workflow import OPEN_STATES, PENDING_STATE, VOTE_STAN
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.extensions import db
 from photoid.photos.models import Photo
+from photoid.text import has_broken_characters
 
 MAX_NAME = 300
 MAX_EVIDENCE = 2000
@@ -35,7 +36,11 @@ class Region:
 
 
 def clean_text(value: str | None, *, label: str, limit: int, required: bool = False) -> str:
-    """Plain text, trimmed; refuses markup, control characters and over-long values with a clear message."""
+    """Plain text, trimmed; refuses markup, control characters, broken characters (a lone surrogate,
+    a noncharacter such as U+FFFE) and over-long values with a clear message (ContributionError)."""
+    if has_broken_characters(value or ""):  # before normalising, which cannot encode a lone surrogate
+        raise ContributionError(f"{label.capitalize()} contains a broken character (not a letter, digit or sign); "
+                                "please retype it.")
     text = unicodedata.normalize("NFC", (value or "").strip())
     if required and not text:
         raise ContributionError(f"Please enter {label}.")
