@@ -80,6 +80,8 @@ class Config:
         #: Contributions from one address, whatever the account (see contributions/routes.py).
         self.CONTRIBUTION_ADDRESS_LIMIT = env.get("PHOTOID_CONTRIBUTION_ADDRESS_LIMIT", "300 per hour")
         self.RATELIMIT_HEADERS_ENABLED = True
+        #: Searches from one address (each runs over the whole index; see search/routes.py).
+        self.SEARCH_LIMIT = env.get("PHOTOID_SEARCH_LIMIT", "30 per minute;600 per hour")
         #: Registration forms sent back sooner than this after being shown are refused (bots fill forms
         #: instantly). Defaults to 3, or 0 where rate limits are switched off (development servers).
         self.REGISTER_MIN_SECONDS = float(env.get("PHOTOID_REGISTER_MIN_SECONDS", 3))

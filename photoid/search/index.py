@@ -317,6 +317,11 @@ def parse(text: str) -> query.Query:
     return _phrases_to_pairs(parser.parse(cleaned))
 
 
+def term_count(text: str) -> int:
+    """How many different words (and word pairs of phrases) a search for ``text`` looks up."""
+    return len(set(parse(text).iter_all_terms()))
+
+
 def _phrases_to_pairs(q: query.Query) -> query.Query:
     if isinstance(q, query.Phrase):
         words = list(q.words)

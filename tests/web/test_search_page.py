@@ -156,3 +156,25 @@ def test_results_come_before_the_facets_in_the_page(client, archive) -> None:
     [facets] = page.xpath("//nav[@aria-label='Narrow the results']")
     order = [el for el in page.iter() if el is results or el is facets]
     assert order == [results, facets]
+
+
+def test_a_search_of_too_many_words_is_refused_with_a_message(client, archive) -> None:
+    """An OR of 28 common words walked half the index; twelve different words are plenty."""
+    many = " OR ".join(["harbour", "street", "shop", "window", "pier", "boats", "parade", "main", "men", "fishing",
+                        "moored", "views", "life"])
+    response = client.get("/search", query_string={"q": many})
+    assert response.status_code == 400
+    assert "at most 12 different words" in text(parse(response).xpath("//*[@role='alert']")[0])
+    twelve = " ".join(["shop", "window"] * 10)  # repeats count once
+    assert client.get("/search", query_string={"q": twelve}).status_code == 200
+
+
+def test_one_address_searching_too_fast_is_held_back(tmp_path, database_url, _schema) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, database_url, RATELIMIT_ENABLED=True, SEARCH_LIMIT="3 per minute")
+    client = app.test_client()
+    statuses = [client.get("/search?q=harbour").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    other = app.test_client().get("/search?q=harbour", environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert other.status_code == 200  # another address is not affected
