@@ -49,6 +49,7 @@ def create_app(config: Any = None) -> Flask:
     from photoid.campaigns.routes import bp as campaigns_bp
     from photoid.catalog.oai_routes import bp as oai_bp
     from photoid.catalog.routes import bp as catalog_bp
+    from photoid.backup import keep_new_sqlite_file_private
     from photoid.cli import register_commands
     from photoid.contributions.api import bp as annotations_api_bp
     from photoid.contributions.help import bp as help_bp
@@ -96,6 +97,7 @@ def create_app(config: Any = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     refuse_nul_characters(app)
+    keep_new_sqlite_file_private(app)
     register_template_helpers(app)
     register_commands(app)
     from photoid import page_cache

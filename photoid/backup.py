@@ -12,6 +12,10 @@ On SQLite the database is copied first, from a live connection, in one step: wri
 refers to are copied. Photo folders are put in place whole before a photo's row is committed and
 never change afterwards (they are named by the original's checksum), so copying them after the
 snapshot is consistent. Cached region crops are skipped: the site cuts them again when asked.
+
+The database holds email addresses, password hashes and feed tokens, so its copy in a backup, the
+file a restore puts in place, and the live SQLite file the site creates are all readable and
+writable by their owner only (mode 0600; SQLite gives its -wal and -shm files the same mode).
 """
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
+from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
 from photoid.db import utcnow
@@ -37,6 +42,8 @@ SQLITE_FILE = "photoid.sqlite3"
 PG_DUMP_FILE = "photoid.dump"
 UPLOADS = "uploads"
 FORMAT = 1
+#: Owner read and write only: for every database file (see the module's docstring).
+PRIVATE = 0o600
 #: Cached files inside a photo folder that the site makes again on demand.
 _SKIP = shutil.ignore_patterns("regions", "*.tmp", ".*")
 Echo = Callable[[str], None]
@@ -57,6 +64,32 @@ class Outcome:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+def create_private_file(path: Path) -> None:
+    """Make ``path`` an empty file only its owner may read and write (mode 0600), or, when it is
+    already there, set that mode. Raises OSError when its folder is missing or not writable."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE))
+    os.chmod(path, PRIVATE)
+
+
+def keep_new_sqlite_file_private(app: Flask) -> None:
+    """When the app's SQLite database file does not exist yet, the first connection (a page, or
+    ``photoid db upgrade``) creates it with mode 0600 before SQLite opens it. An existing file
+    keeps the mode it has (docs/operations.md says how to tighten it). Does nothing on PostgreSQL."""
+    from photoid.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+
+    @event.listens_for(engine, "do_connect")
+    def _private_file(*_args: Any) -> None:
+        if not path.exists() and path.parent.is_dir():
+            create_private_file(path)
+
 
 def _version() -> str:
     try:
@@ -191,6 +224,7 @@ def _backup_sqlite(source_path: Path, target_path: Path) -> tuple[int, list[str]
     if not source_path.is_file():
         raise BackupError(f"There is no database at {source_path}. Run `photoid db upgrade` first.")
     source = sqlite3.connect(source_path, timeout=30)
+    create_private_file(target_path)  # before SQLite writes a page of it
     target = sqlite3.connect(target_path)
     try:
         source.execute("PRAGMA busy_timeout=30000")
@@ -263,7 +297,8 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
         db.engine.dispose()  # let go of the file before replacing it
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".restoring")
-        shutil.copyfile(src / SQLITE_FILE, partial)
+        create_private_file(partial)
+        shutil.copyfile(src / SQLITE_FILE, partial)  # into the private file, which keeps its mode
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         os.replace(partial, target)

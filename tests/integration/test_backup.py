@@ -166,6 +166,31 @@ def test_backup_needs_an_empty_folder_and_restore_a_whole_undamaged_backup(live:
         db.engine.dispose()
 
 
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_the_database_and_its_copies_are_readable_by_their_owner_only(live: Flask, tmp_path: Path) -> None:
+    """Emails, password hashes and feed tokens: the backup's copy, the restored file and a new
+    live file are 0600, not the 0644 a default umask gives."""
+    new = _site(tmp_path / "new")  # its SQLite file does not exist yet
+    with new.app_context():
+        db.create_all()  # the first connection creates the file, as `photoid db upgrade` does
+        db.engine.dispose()
+    assert _mode(tmp_path / "new" / "site.sqlite3") == 0o600
+    assert all(_mode(extra) == 0o600 for extra in (tmp_path / "new").glob("site.sqlite3-*"))
+
+    assert live.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")]).exit_code == 0
+    assert _mode(tmp_path / "backup" / "photoid.sqlite3") == 0o600
+
+    fresh = _site(tmp_path / "fresh")
+    with fresh.app_context():
+        result = fresh.test_cli_runner().invoke(args=["restore", str(tmp_path / "backup")])
+        assert result.exit_code == 0, result.output
+        db.engine.dispose()
+    assert _mode(tmp_path / "fresh" / "site.sqlite3") == 0o600
+
+
 def test_postgresql_commands_name_the_database_but_not_the_password(tmp_path: Path) -> None:
     url = make_url("postgresql+psycopg://photoid:s3cret@db.example.org:5432/photoid")
     dump, restore = postgres_commands(url, tmp_path)
