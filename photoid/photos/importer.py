@@ -20,6 +20,7 @@ from photoid.photos.ingest import StagedImage, clear_staging, stage_file
 from photoid.photos.manifest import ManifestRow, read_manifest
 from photoid.photos.models import Collection
 from photoid.photos.service import PhotoError, catalog_photo, upload_root
+from photoid.text import neutralise
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,10 @@ def _record(row: ManifestRow, staged: StagedImage | None, problem: str, collecti
 
 
 def write_report(summary: Summary, path: Path) -> None:
+    """The ``--report`` CSV: one line per manifest row. Text cells get the exports' leading
+    apostrophe where a spreadsheet would run them as a formula (an identifier like ``=cmd|calc``)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["row", "identifier", "status", "photo_id", "reason"])
         for o in summary.outcomes:
-            writer.writerow([o.row, o.identifier, o.status, o.photo_id or "", o.reason])
+            writer.writerow([o.row, neutralise(o.identifier), o.status, o.photo_id or "", neutralise(o.reason)])
