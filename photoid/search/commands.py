@@ -38,3 +38,5 @@ def reindex_command(check: bool, procs: int) -> None:
             shown = ", ".join(str(i) for i in ids[:50]) + (" …" if len(ids) > 50 else "")
             click.echo(f"{len(ids)} photo(s) {label}: {shown}")
     click.echo(f"Fixed {report.problems} photo(s)." if report.problems else "The search index matches the database.")
+    if report.queued:
+        click.echo(f"Emptied the queue of {report.queued} change(s) the index now holds.")

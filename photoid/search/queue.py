@@ -204,6 +204,8 @@ class CheckReport:
     missing: list[int] = field(default_factory=list)
     stale: list[int] = field(default_factory=list)
     extra: list[int] = field(default_factory=list)
+    #: Queue rows that were waiting when the check read the database; emptied when fixing.
+    queued: int = 0
 
     @property
     def problems(self) -> int:
@@ -213,8 +215,10 @@ class CheckReport:
 def check(app: Flask, *, fix: bool = True) -> CheckReport:
     """Compare every index entry with the database: missing, stale (different) and extra entries.
 
-    With ``fix``, re-indexes or removes them. Changes the index only when fixing. Raises
-    index.IndexMissing when there is no index.
+    With ``fix``, re-indexes or removes them, and deletes the ``search_queue`` rows that were
+    waiting when the database was read (a drain killed half way leaves some): the index now holds
+    what they asked for. Rows queued after that read stay for the next drain. Changes the index
+    and the queue only when fixing. Raises index.IndexMissing when there is no index.
     """
     root = Path(app.config["INDEX_DIR"])
     report = CheckReport()
@@ -222,6 +226,11 @@ def check(app: Flask, *, fix: bool = True) -> CheckReport:
         indexed = index.fingerprints(root)
         expected: dict[int, index.PhotoDocument] = {}
         with Session(db.engine) as session:
+            session.info[_QUIET] = True
+            # The queue first: each row read here belongs to a change committed before the
+            # documents below are read, so the documents include it.
+            queued = list(session.scalars(select(SearchQueueEntry.id)))
+            report.queued = len(queued)
             for doc in all_documents(session):
                 expected[doc.photo_id] = doc
         for photo_id, doc in expected.items():
@@ -232,4 +241,10 @@ def check(app: Flask, *, fix: bool = True) -> CheckReport:
         report.extra = sorted(set(indexed) - expected.keys())
         if fix and report.problems:
             index.apply(root, upserts=[expected[i] for i in report.missing + report.stale], removals=report.extra)
+        if fix and queued:
+            with Session(db.engine) as session:
+                session.info[_QUIET] = True
+                for start in range(0, len(queued), 500):
+                    session.execute(delete(SearchQueueEntry).where(SearchQueueEntry.id.in_(queued[start:start + 500])))
+                session.commit()
     return report

@@ -210,3 +210,21 @@ def test_a_reindex_killed_half_way_leaves_the_old_index_answering(app, database_
     assert found(app, "harbour") == [photo.id]
     queue.reindex(app, procs=1)  # the next rebuild cleans up the half-written folder
     assert found(app, "bulk") and len(list(root.glob("build-*"))) == 2
+
+
+def test_reindex_check_also_empties_the_queue_a_killed_drain_left_behind(app) -> None:
+    """After a SIGKILL during a burst of approvals one queue row stayed; --check fixed the index but
+    left the row, so every later drain indexed that photo again."""
+    photo = make_photo(title="Photo of boats")
+    db.session.commit()
+    queue.reindex(app, procs=1)
+    # A change committed with its queue row, and the worker killed before draining it.
+    db.session.execute(text("UPDATE photo SET title = 'Photo of wagons' WHERE id = :id"), {"id": photo.id})
+    db.session.execute(insert(SearchQueueEntry).values(photo_id=photo.id))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["reindex", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "Fixed 1 photo(s)." in result.output and "Emptied the queue of 1 change(s)" in result.output
+    assert found(app, "wagons") == [photo.id]
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) == 0
