@@ -84,7 +84,7 @@ class Config:
         self.SEARCH_LIMIT = env.get("PHOTOID_SEARCH_LIMIT", "30 per minute;600 per hour")
         #: Registration forms sent back sooner than this after being shown are refused (bots fill forms
         #: instantly). Defaults to 3, or 0 where rate limits are switched off (development servers).
-        self.REGISTER_MIN_SECONDS = float(env.get("PHOTOID_REGISTER_MIN_SECONDS", 3))
+        self.REGISTER_MIN_SECONDS = float(env.get("PHOTOID_REGISTER_MIN_SECONDS", 3 if self.RATELIMIT_ENABLED else 0))
         #: Failed sign-ins for one email within the window that pause it, and the first and longest pause.
         self.LOGIN_LOCKOUT_FAILURES = int(env.get("PHOTOID_LOGIN_LOCKOUT_FAILURES", 10))
         self.LOGIN_FAILURE_WINDOW = 900

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from photoid.accounts.models import User
+from photoid.accounts.session_owner import remember_account_at_sign_in, suspended_owner
 from photoid.contributions import service
 from photoid.contributions.annotations import ANNO_CONTEXT, MEDIA_TYPE, parse_annotation, to_annotation
 from photoid.contributions.models import Identification
@@ -25,6 +26,7 @@ from photoid.photos.iiif import image_service_id
 from photoid.photos.routes import visible_photo
 
 bp = Blueprint("annotations_api", __name__, url_prefix="/api")
+bp.record_once(lambda state: remember_account_at_sign_in(state.app))
 
 #: An annotation is a few hundred bytes; evidence is at most 2,000 characters.
 MAX_BODY_BYTES = 64 * 1024
@@ -65,6 +67,8 @@ def _writer() -> User:
     if isinstance(user, User) and not user.is_active:  # Flask-Login counts a suspended account as signed out
         raise ApiError(403, "Your account cannot contribute at the moment.")
     if not current_user.is_authenticated:
+        if suspended_owner() is not None:  # suspending ended the session; it is still their browser
+            raise ApiError(403, "Your account cannot contribute at the moment.")
         raise ApiError(401, "Please sign in to add or change identifications.")
     return user  # type: ignore[no-any-return]
 

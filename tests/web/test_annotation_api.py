@@ -222,6 +222,30 @@ def test_a_suspended_account_cannot_post(client, login_as, csrf_token) -> None:
     assert _count() == 0
 
 
+def test_an_account_suspended_by_an_admin_gets_403_not_401(client, csrf_token) -> None:
+    """Suspending ends every session (a new login id), so Flask-Login sees a stranger; docs/api.md
+    still promises the suspended contributor a 403 that says why, not "please sign in"."""
+    from photoid.admin.service import suspend
+    from tests.factories import DEFAULT_PASSWORD
+
+    photo = make_photo()
+    patron = make_user(email="sam@example.org")
+    admin = make_user(role="admin")
+    db.session.commit()
+    signed_in = client.post("/login", data={"email": "sam@example.org", "password": DEFAULT_PASSWORD,
+                                            "csrf_token": csrf_token("/login")})
+    assert signed_in.status_code == 302
+    suspend(patron, note="Spam", actor=admin)
+    token = csrf_token("/login")
+    posted = client.post(f"/api/photos/{photo.id}/annotations", json=_person("Ann"), headers={"X-CSRFToken": token})
+    assert posted.status_code == 403 and "cannot contribute" in posted.json["error"]
+    assert _count() == 0
+    stranger = client.application.test_client()
+    token = stranger.get("/login").get_data(as_text=True).split('name="csrf_token" type="hidden" value="', 1)[1].split('"')[0]
+    refused = stranger.post(f"/api/photos/{photo.id}/annotations", json=_person("Ann"), headers={"X-CSRFToken": token})
+    assert refused.status_code == 401 and "Please sign in" in refused.json["error"]
+
+
 def test_a_patron_withdraws_their_own_pending_annotation_only(client, login_as) -> None:
     photo = make_photo()
     me = login_as("patron")

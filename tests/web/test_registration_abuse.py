@@ -108,3 +108,18 @@ def test_a_form_opened_more_than_a_day_ago_is_refused(app, client, slow_form, mo
     assert response.status_code == 400
     assert "opened more than a day ago" in _alert(response)
     assert _accounts() == 0
+
+
+def test_the_fill_time_check_is_off_where_rate_limits_are_off_as_the_readme_says(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """README: PHOTOID_REGISTER_MIN_SECONDS defaults to 3, or 0 when PHOTOID_RATELIMIT=0 (a development
+    server, where a person filling the form in a second is a developer testing it)."""
+    from config import Config
+
+    monkeypatch.delenv("PHOTOID_REGISTER_MIN_SECONDS", raising=False)
+    monkeypatch.setenv("PHOTOID_RATELIMIT", "0")
+    assert Config(instance_dir=tmp_path).REGISTER_MIN_SECONDS == 0
+    monkeypatch.setenv("PHOTOID_RATELIMIT", "1")
+    assert Config(instance_dir=tmp_path).REGISTER_MIN_SECONDS == 3
+    monkeypatch.setenv("PHOTOID_RATELIMIT", "0")
+    monkeypatch.setenv("PHOTOID_REGISTER_MIN_SECONDS", "5")  # a value set on purpose still counts
+    assert Config(instance_dir=tmp_path).REGISTER_MIN_SECONDS == 5
