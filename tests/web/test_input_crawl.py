@@ -11,6 +11,12 @@ bounded): empty, 100 KB, numbers where text goes and text where numbers go, nega
 numbers, lists and nested JSON, malformed JSON, bad dates, right-to-left and zero-width Unicode,
 escaped surrogates, and a NUL now and then (the site refuses it up front).
 
+Besides, the values no database, XML document or 64-bit column can hold (``UNSTORABLE``: a
+control character, lone surrogates, U+FFFE and U+FFFF, 20-digit integers) go to every route
+for sure, not by chance: into each query argument and form field the route reads (noted while it
+runs), one at a time, and into each leaf of a JSON body, sent both JSON-escaped (``"\ud800"``)
+and raw (the surrogate's own bytes, which Python's JSON reader lets through).
+
 Each answer must be below 500; an HTML 4xx must show a message, a JSON 4xx must carry one; and
 a 4xx must leave every table's row count as it was (no half-written record).
 """
@@ -23,7 +29,7 @@ import time
 import traceback
 from io import BytesIO
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import lxml.html
 from flask import Flask
@@ -31,6 +37,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, text
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import Rule
 
 from photoid.accounts.models import User
@@ -59,7 +66,34 @@ ODD = [
     "[]", "{}", "null", "true", "[1, 2]", '{"a": {"b": [1, {"c": null}]}}', "2023-02-30", "0000-00-00",
     "9999-99-99T99:99", "1945~?%..", "../../../etc/passwd", "%00", "\\ud800", "\\udfff", "\u202egnp.exe",
     "مرحبا بالعالم", "a\u200db\u200bc", "👨‍👩‍👧🎡", "Ω" * 600, "\ufeff", "\x00",
+    "\x01", "a\x1fb", "\ud800", "Smith \udfff", "\ufffe", "\uffff", "9223372036854775808", "18446744073709551616",
 ]
+#: What no database, XML document or 64-bit column can hold; each is sent to every route in every
+#: argument it reads (explicit examples), besides turning up among the generated values.
+UNSTORABLE = ["\x01", "\ud800", "Smith \udfff", "\ufffe", "\uffff", "99999999999999999999"]
+#: The same for form fields, where a lone surrogate cannot arrive (Werkzeug decodes forms with
+#: replacement characters); U+FFFE and U+FFFF go together, as no route tells them apart.
+FORM_UNSTORABLE = ["\x01", "Smith \ufffe\uffff", "99999999999999999999"]
+#: Requests some routes need before they read their other arguments: each argument of each is
+#: given each UNSTORABLE value in turn (the rest stay as here).
+QUERY_BASES: dict[str, list[dict[str, str]]] = {
+    "/oai": [{"verb": "GetRecord", "identifier": "oai:localhost:photo/1", "metadataPrefix": "oai_dc"},
+             {"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2000-01-01", "until": "2100-01-01", "set": "x"},
+             {"verb": "ListIdentifiers", "resumptionToken": "x"}, {"verb": "ListSets", "resumptionToken": "x"},
+             {"verb": "ListMetadataFormats", "identifier": "oai:localhost:photo/1"}],
+    **{rule: [dict(parse_qsl(query.lstrip("?")))] for rule, query in matrix.QUERIES.items()},
+}
+#: A JSON body each JSON route takes, so values reach its checks: each leaf in turn gets each UNSTORABLE value.
+JSON_BASES: dict[str, dict[str, Any]] = {
+    "/api/photos/<int:photo_id>/annotations": {
+        "@context": "http://www.w3.org/ns/anno.jsonld", "type": "Annotation",
+        "body": [{"type": "TextualBody", "purpose": "identifying", "value": "Smith"},
+                 {"type": "TextualBody", "purpose": "commenting", "value": "His shop sign"}],
+        "target": {"source": "http://localhost/iiif/3/1", "selector": {
+            "type": "FragmentSelector", "conformsTo": "http://www.w3.org/TR/media-frags/", "value": "xywh=pixel:1,1,2,2"}},
+        "photoid": {"kind": "person", "authority_id": None, "edtf": None},
+    },
+}
 SCALARS = st.one_of(
     st.sampled_from(ODD),
     st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30),
@@ -67,7 +101,8 @@ SCALARS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-                      st.floats(allow_nan=False), st.sampled_from(ODD))
+                      st.sampled_from([10**20 - 1, -(10**20 - 1), 2**63, 2**64]), st.floats(allow_nan=False),
+                      st.sampled_from(ODD))
 JSON_VALUES = st.recursive(JSON_LEAF, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                            max_leaves=8)
 MALFORMED_JSON = [b"{", b"[1, 2", b'{"a": ', b"\xff\xfe\x00{", b"NaN", b"1e999999", b"'single'", b"{}}",
@@ -114,8 +149,22 @@ def fillable(rule: Rule, world: dict[str, Any]) -> bool:
     return all(name in world["values"] for name in rule.arguments)
 
 
+def on_the_wire(value: Any) -> Any:
+    """A value as the test client can send it: text with a lone surrogate as its own UTF-8 bytes."""
+    if isinstance(value, list):
+        return [on_the_wire(item) for item in value]
+    if isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value):
+        return value.encode("utf-8", "surrogatepass")
+    return value
+
+
+def raw_json(value: Any) -> bytes:
+    """JSON with every character as itself, lone surrogates too (as their own bytes)."""
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
 def url(rule: Rule, world: dict[str, Any], overrides: dict[str, str] | None = None) -> str:
-    values = {**world["values"], **{name: quote(value, safe="") for name, value in (overrides or {}).items()}}
+    values = {**world["values"], **{name: quote(on_the_wire(value), safe="") for name, value in (overrides or {}).items()}}
     return matrix.fill(rule.rule, values, institution_slug=world["institution_slug"])
 
 
@@ -217,6 +266,9 @@ def send(visitors: Visitors, role: str, method: str, path: str, where: str, **kw
         visitors.rebuild()
     if callable(kwargs.get("data")):
         kwargs["data"] = kwargs["data"](visitors.tokens[role])
+    for part in ("data", "query_string"):
+        if isinstance(kwargs.get(part), dict):
+            kwargs[part] = {name: on_the_wire(value) for name, value in kwargs[part].items()}
     kwargs.setdefault("headers", {})["X-CSRFToken"] = visitors.tokens[role]
     before = row_counts()
     try:
@@ -286,6 +338,7 @@ def json_probe(visitors: Visitors, method: str, path: str, role: str, fields: li
     bodies = st.one_of(
         st.sampled_from(MALFORMED_JSON),
         st.dictionaries(st.sampled_from(fields), JSON_VALUES, max_size=6).map(lambda d: json.dumps(d).encode()),
+        st.dictionaries(st.sampled_from(fields), JSON_VALUES, max_size=6).map(raw_json),
         JSON_VALUES.map(lambda v: json.dumps(v).encode()),
     )
 
@@ -296,6 +349,101 @@ def json_probe(visitors: Visitors, method: str, path: str, role: str, fields: li
              content_type="application/json", headers={"Accept": "application/json"})
 
     return probe
+
+
+# --- the unstorable values, for sure: each in each argument a route reads -------------------------
+
+#: Names the view looked up in ``request.args`` or ``request.form`` during the last request.
+READ: set[str] = set()
+
+
+class NotingArguments(ImmutableMultiDict):  # type: ignore[type-arg]
+    """``request.args`` and ``request.form`` that note each name the view looks up."""
+
+    def __getitem__(self, key: Any) -> Any:
+        READ.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        READ.add(key)  # type: ignore[arg-type]
+        return super().__contains__(key)
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002 (werkzeug's name)
+        READ.add(key)
+        return super().get(key, default, type)
+
+    def getlist(self, key: Any, type: Any = None) -> Any:  # noqa: A002
+        READ.add(key)
+        return super().getlist(key, type)
+
+
+def names_read(visitors: Visitors, role: str, method: str, path: str, where: str, **kwargs: Any) -> set[str]:
+    """Send one request and return the argument names the view looked up."""
+    READ.clear()
+    send(visitors, role, method, path, where, **kwargs)
+    return {name for name in READ if isinstance(name, str)} - {"csrf_token"}
+
+
+def leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path to every scalar in a JSON document."""
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in leaves(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in leaves(item, (*path, index))]
+    return [path]
+
+
+def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = list(document) if isinstance(document, list) else dict(document)
+    copy[path[0]] = replaced(document[path[0]], path[1:], value)
+    return copy
+
+
+def unstorable_query_probe(visitors: Visitors, rule: Rule, role: str) -> Any:
+    """Each UNSTORABLE value in each query argument the page reads (and each of its QUERY_BASES)."""
+
+    def probe() -> None:
+        path = url(rule, visitors.world)
+        for base in QUERY_BASES.get(rule.rule, [{}]):
+            read = names_read(visitors, role, "GET", path, f"GET {rule.rule} as {role} with {short(base)}", query_string=base)
+            for name in sorted(read | set(base)):
+                for value in UNSTORABLE:
+                    args = {**base, name: value}
+                    send(visitors, role, "GET", path, f"GET {rule.rule} as {role} with {short(args)}", query_string=args)
+
+    return probe
+
+
+def unstorable_write_probe(visitors: Visitors, method: str, path: str, role: str, plausible: dict[str, str]) -> Any:
+    """Each UNSTORABLE value in each form field the route reads, the others plausible; and in each
+    field of a JSON body, and each leaf of the route's JSON_BASES, JSON-escaped and raw."""
+
+    def probe() -> None:
+        where = f"{method} {path} as {role}"
+        read = names_read(visitors, role, method, path, f"{where} with an empty form", data=lambda csrf: {"csrf_token": csrf})
+        others = {name: plausible.get(name, "Smith") for name in read}
+        for name in sorted(read):
+            for value in FORM_UNSTORABLE:
+                form = {**others, name: value}
+                send(visitors, role, method, path, f"{where} with form {short(form)}",
+                     data=lambda csrf, form=form: {**form, "csrf_token": csrf})
+        rule = next((r for r, p in JSON_ROUTES.items() if p == path), None)
+        documents = [{name: value for name in sorted(read) or ["value"]} for value in [*UNSTORABLE, 10**20 - 1]]
+        if rule in JSON_BASES:
+            base = JSON_BASES[rule]
+            documents += [replaced(base, leaf, value) for leaf in leaves(base) for value in UNSTORABLE]
+        for document in documents:
+            for body in dict.fromkeys([json.dumps(document).encode(), raw_json(document)]):
+                send(visitors, role, method, path, f"{where} with JSON {short(body)}", data=body,
+                     content_type="application/json", headers={"Accept": "application/json"})
+
+    return probe
+
+
+#: JSON_BASES rules -> their path in the crawl's world (filled in by the crawl).
+JSON_ROUTES: dict[str, str] = {}
 
 
 # --- the crawl ------------------------------------------------------------------------------------
@@ -332,8 +480,13 @@ def test_hostile_values_never_break_a_route(app: Flask, world: dict[str, Any]) -
     ANSWERS.clear()
     CSRF_REFUSED.clear()
     routes = [(rule, method) for rule, method in _routes(app) if fillable(rule, world) and (rule.rule, method) not in NOT_CRAWLED]
+    app.request_class = type("NotingRequest", (app.request_class,), {"parameter_storage_class": NotingArguments})
     visitors = Visitors(app, world)
     without_waiting_for_the_disk()
+    JSON_ROUTES.update({rule: url(next(r for r, _ in routes if r.rule == rule), visitors.world) for rule in JSON_BASES})
+    plausible = {**matrix.PAYLOAD, "ids": str(world["ids"][0]), "name": "Smith", "kind": "person", "x": "0.1", "y": "0.1",
+                 "w": "0.2", "h": "0.2", "region_x": "0.1", "region_y": "0.1", "region_w": "0.2", "region_h": "0.2",
+                 "date_edtf": "1945", "email": "someone@example.org", "page": "1"}
     pages: dict[str, list[str]] = {role: [] for role in visitors.clients}
     for rule, method in routes:
         if method == "GET" and not rule.rule.startswith("/static/"):
@@ -357,12 +510,15 @@ def test_hostile_values_never_break_a_route(app: Flask, world: dict[str, Any]) -
         role = actor(rule.rule, method)
         if method == "GET":
             run(query_probe(visitors, rule, role, sorted(query_names)), problems)
+            if not rule.rule.startswith("/static/"):
+                run(unstorable_query_probe(visitors, rule, role), problems)
             continue
         path = url(rule, visitors.world)
         fields = sorted(forms.get(path, set()) | set(EXTRA_FIELDS))
         uploads = sorted(file_fields & (forms.get(path, set()) | {"files"}))
         run(form_probe(visitors, method, path, role, fields, uploads), problems)
         run(json_probe(visitors, method, path, role, fields), problems)
+        run(unstorable_write_probe(visitors, method, path, role, plausible), problems)
 
     assert not problems, f"{len(problems)} routes broke on hostile input:\n" + "\n".join(problems)
     assert not CSRF_REFUSED, f"the crawl's own CSRF token was refused, so values never reached validation: {CSRF_REFUSED[:3]}"
