@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
+from photoid.db import reading_snapshot, track_flushes
 from photoid.extensions import csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -39,7 +40,8 @@ def create_app(config: Any = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     with app.app_context():
-        _configure_sqlite(db.engine)
+        _configure_sqlite(db.engine, busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10000)))
+    track_flushes()
 
     from photoid import models  # noqa: F401  (every table registered before anything queries)
     from photoid.accounts.profiles import bp as profiles_bp
@@ -107,7 +109,7 @@ def create_app(config: Any = None) -> Flask:
     return app
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = 10000) -> None:
     """WAL so readers never block the writer, a busy timeout so writers wait instead of failing,
     foreign keys enforced (SQLite leaves them off by default), and immediate write transactions.
 
@@ -119,7 +121,11 @@ def _configure_sqlite(engine: Engine) -> None:
     plain deferred BEGIN would not do: a reader that later writes fails at once with "database is
     locked" when another writer committed meanwhile.) Page views, the command line and scripts keep
     pysqlite's own handling, so readers never hold the lock. Keep slow work (password hashing) out
-    of a write request's transaction. See SQLAlchemy's pysqlite "serializable isolation" recipe."""
+    of a write request's transaction: image processing runs before it (``end_read_transaction``), and
+    a download reads from a ``read_snapshot``, a plain ``BEGIN`` that never blocks writers (photoid/db.py).
+    When the lock is still taken after ``busy_timeout_ms`` (the ``SQLITE_BUSY_TIMEOUT_MS`` setting), the
+    query fails with "database is locked", which photoid/errors.py answers with a 503 and the form again.
+    See SQLAlchemy's pysqlite "serializable isolation" recipe."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -127,7 +133,7 @@ def _configure_sqlite(engine: Engine) -> None:
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -135,7 +141,10 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         dbapi_connection = connection.connection.dbapi_connection
-        if _may_write():
+        if reading_snapshot():
+            dbapi_connection.isolation_level = None
+            connection.exec_driver_sql("BEGIN")  # deferred: a reader's snapshot from its first read
+        elif _may_write():
             dbapi_connection.isolation_level = None  # pysqlite must not BEGIN again on its own
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:

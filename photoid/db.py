@@ -1,12 +1,15 @@
-"""The declarative base every model shares: naming convention and UTC timestamps."""
+"""The declarative base every model shares (naming convention, UTC timestamps), and the two
+helpers that keep long work away from SQLite's write lock (``end_read_transaction``, ``read_snapshot``)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData
+from sqlalchemy import CheckConstraint, DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # One convention for every constraint, so migrations name them the same on SQLite and PostgreSQL.
@@ -56,3 +59,102 @@ def one_of(column: str, values: tuple[str, ...], *, name: str) -> CheckConstrain
     """A CHECK that a text column holds one of the given values (our portable enum)."""
     quoted = ", ".join(f"'{value}'" for value in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+# --- transactions and SQLite's write lock ---------------------------------------------------------
+# A request that may write holds SQLite's one write lock from its first query to its commit (see
+# ``_configure_sqlite`` in photoid/__init__.py). Slow work (an image's derivatives, a long download)
+# must not sit inside that: it would keep every other writer waiting, then failing.
+
+_FLUSHED = "photoid_flushed"
+#: Set on ``flask.g`` while a ``read_snapshot`` is open: the app context's next transaction begins as a
+#: plain reader. (On ``g``, not a context variable: a download's snapshot stays open between the pieces
+#: it sends, and must not change how other requests served meanwhile by the same thread begin.)
+_READING_SNAPSHOT = "photoid_reading_snapshot"
+
+
+_SAVED = "photoid_saved"
+
+
+def track_flushes() -> None:
+    """Note on each session whether its transaction has written anything (``end_read_transaction``
+    asks), and on the app context whether a commit saved something (``saved_in_this_context``)."""
+    if not event.contains(Session, "after_flush", _note_flush):
+        event.listen(Session, "after_flush", _note_flush)
+        event.listen(Session, "after_commit", _note_commit)
+        event.listen(Session, "after_transaction_end", _forget_flush)
+
+
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[_FLUSHED] = True
+
+
+def _note_commit(session: Session) -> None:
+    from flask import g, has_app_context
+
+    if session.info.get(_FLUSHED) and has_app_context():
+        setattr(g, _SAVED, True)
+
+
+def saved_in_this_context() -> bool:
+    """Whether a commit in this app context (this request) saved a change: then sending the form
+    again would save it twice."""
+    from flask import g, has_app_context
+
+    return has_app_context() and bool(g.get(_SAVED))
+
+
+def _forget_flush(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_FLUSHED, None)
+
+
+def end_read_transaction(session: Session | scoped_session[Session]) -> bool:
+    """End the session's transaction if it has only read, so that no lock is held during the slow
+    work that follows; the next query begins a new one (and takes the write lock again).
+
+    Rolls back (nothing to undo), which expires the loaded objects: they reload when next read.
+    Returns True when no transaction is left open; False, leaving it alone, when it holds changes
+    (pending or flushed), which must not be lost. Raises nothing of its own.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        return True
+    if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
+        return False
+    session.rollback()
+    return True
+
+
+def reading_snapshot() -> bool:
+    """Whether the transaction about to begin belongs to a ``read_snapshot``."""
+    from flask import g, has_app_context
+
+    return has_app_context() and bool(g.get(_READING_SNAPSHOT))
+
+
+@contextmanager
+def read_snapshot(session: Session | scoped_session[Session]) -> Iterator[None]:
+    """Read inside the block from one consistent snapshot of the database, holding no write lock.
+
+    Ends the session's read-only transaction first (see ``end_read_transaction``) and rolls the
+    snapshot back at the end, so the session is ready for a short write transaction afterwards. On
+    SQLite the snapshot is a plain ``BEGIN``, which in WAL mode never blocks writers; on PostgreSQL it
+    is a REPEATABLE READ transaction. Writing inside the block is a mistake. Raises RuntimeError when
+    the session holds changes not yet committed.
+    """
+    if not end_read_transaction(session):
+        raise RuntimeError("commit the changes before reading from a snapshot")
+    from flask import g
+
+    previous = g.get(_READING_SNAPSHOT, False)
+    setattr(g, _READING_SNAPSHOT, True)
+    try:
+        bind = session.get_bind()
+        if bind.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield
+    finally:
+        setattr(g, _READING_SNAPSHOT, previous)
+        session.rollback()

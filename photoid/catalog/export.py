@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from photoid.catalog import dublin_core, marc, mods, tabular
 from photoid.catalog.models import ExportRun
 from photoid.catalog.records import CatalogRecord, iter_catalog_records
-from photoid.db import utcnow
+from photoid.db import read_snapshot, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos
@@ -240,15 +240,18 @@ def render(format_name: str, records: Iterable[CatalogRecord]) -> Iterator[bytes
 def stream_export(plan: ExportPlan, *, base_url: str, batch_size: int = 500) -> Iterator[bytes]:
     """Write the planned export piece by piece, then record the run and commit.
 
-    The run is recorded only when the whole file was written, so an interrupted download does
-    not move the ``--since-last`` mark. Raises nothing of its own.
+    The file is read from one snapshot that holds no write lock, however slowly it is downloaded;
+    the run is recorded afterwards in a short transaction of its own, and only when the whole file
+    was written, so an interrupted download does not move the ``--since-last`` mark. Raises
+    RuntimeError when the session holds uncommitted changes.
     """
     def counted() -> Iterator[CatalogRecord]:
         for record in iter_catalog_records(plan.query, base_url=base_url, batch_size=batch_size):
             plan.record_count += 1
             yield record
 
-    yield from render(plan.format.name, counted())
+    with read_snapshot(db.session):
+        yield from render(plan.format.name, counted())
     db.session.add(ExportRun(
         format=plan.format.name, collection_id=plan.collection.id if plan.collection else None,
         institution_id=plan.institution.id if plan.institution else None,
