@@ -93,6 +93,9 @@ class Config:
         #: Days technical data kept only for abuse handling (addresses, user agents) may live; ``photoid purge`` removes older.
         self.RETENTION_DAYS = int(env.get("PHOTOID_RETENTION_DAYS", 30))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: How long a write waits for SQLite's write lock before the visitor gets "The site is busy,
+        #: please send again" (a 503 that keeps what they typed). SQLite only.
+        self.SQLITE_BUSY_TIMEOUT_MS = int(env.get("PHOTOID_SQLITE_BUSY_TIMEOUT_MS", 10000))
         #: Public pages kept per worker for visitors who are not signed in (0: off), and for at most
         #: this many seconds; any committed change to the data also ends them (photoid/page_cache.py).
         self.PAGE_CACHE_ENTRIES = int(env.get("PHOTOID_PAGE_CACHE_ENTRIES", 1000))

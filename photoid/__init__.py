@@ -58,6 +58,7 @@ def create_app(config: Any = None) -> Flask:
     from photoid.contributions.routes import bp as contributions_bp
     from photoid.errors import register_error_handlers
     from photoid.feeds.routes import bp as feeds_bp
+    from photoid.health import bp as health_bp
     from photoid.impact.routes import bp as impact_bp
     from photoid.moderation.report_routes import bp as reports_bp
     from photoid.moderation.routes import bp as moderation_bp
@@ -96,6 +97,7 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(sharing_bp)
     app.register_blueprint(impact_bp)
+    app.register_blueprint(health_bp)
     register_error_handlers(app)
     register_security_headers(app)
     refuse_nul_characters(app)

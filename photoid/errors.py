@@ -1,9 +1,19 @@
-"""Friendly error pages: a clear message and the right status, never a stack trace."""
+"""Friendly error pages: a clear message and the right status, never a stack trace.
+
+A database that cannot answer now (busy: "database is locked"; disk full; connection refused) is
+answered with a 503 and ``Retry-After``, never a 500, and nothing the visitor typed is lost: a form
+that was being sent comes back on a page of its own, ready to be sent again (photoid/busy.py).
+"""
 from __future__ import annotations
+
+import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: "The request could not be understood. Please check what you entered and try again.",
@@ -29,6 +39,30 @@ def register_error_handlers(app: Flask) -> None:
         if code != 429 and error.description and error.description != type(error).description:
             return _render(code, error.description)  # a message written for this case: abort(400, "...")
         return _render(code, MESSAGES.get(code, error.description or "That did not work."))
+
+
+    database_errors: list[type[BaseException]] = [OperationalError, PoolTimeout]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover  (psycopg ships with photoid)
+        pass
+    else:
+        database_errors.append(psycopg.OperationalError)  # raised as is by code using a raw connection
+
+    for error_class in database_errors:
+        app.register_error_handler(error_class, _database_unavailable)
+
+
+def _database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
+    """503 for a database that cannot answer now; any other OperationalError (SQLite calls a missing
+    table one) stays the bug it is: re-raised, so it is logged with its traceback and answered 500."""
+    from photoid import busy
+
+    cause = busy.database_trouble(error)
+    if cause is None:
+        raise error
+    log.warning("database %s: %s %s answered 503 (%s)", cause, request.method, request.path, busy.first_line(error))
+    return busy.busy_response()
 
 
 def _render(code: int, message: str):  # type: ignore[no-untyped-def]

@@ -114,6 +114,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/feeds/photos.atom": {"GET": PUBLIC},
     "/feeds/queue-address": {"POST": STAFF},
     "/feeds/queue.atom": {"GET": FEED_TOKEN},
+    "/healthz": {"GET": PUBLIC},
     "/help": {"GET": PUBLIC},
     "/help/next": {"GET": PUBLIC},
     "/identifications/<int:identification_id>/report": {"GET": SIGNED_IN, "POST": SIGNED_IN},
