@@ -64,6 +64,7 @@ def create_app(config: Any = None) -> Flask:
     from photoid.moderation.routes import bp as moderation_bp
     from photoid.notifications.routes import bp as notifications_bp
     from photoid.photos.browse import bp as browse_bp
+    from photoid.photos.curation_routes import bp as curation_bp
     from photoid.photos.iiif import bp as iiif_bp
     from photoid.photos.routes import bp as photos_bp
     from photoid.sharing.routes import bp as sharing_bp
@@ -73,6 +74,7 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(photos_bp)
+    app.register_blueprint(curation_bp)
     app.register_blueprint(iiif_bp)
     app.register_blueprint(contributions_bp)
     app.register_blueprint(moderation_bp)

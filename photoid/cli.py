@@ -105,25 +105,30 @@ def demo_command(if_empty: bool) -> None:
 @click.command("import")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--images", "images_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder the manifest's file column is relative to.")
-@click.option("--collection", "collection_slug", required=True, metavar="SLUG", help="Created in the default institution if missing.")
+@click.option("--collection", "collection_slug", required=True, metavar="SLUG", help="The collection; created if missing.")
+@click.option("--institution", "institution_slug", metavar="SLUG", help="The institution a new collection belongs to (required when the site has several).")
+@click.option("--title", help="The title of a new collection (default: made from its SLUG).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Write row,identifier,status,photo_id,reason as CSV.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes for image work (default: one per core).")
 @with_appcontext
-def import_command(manifest: Path, images_dir: Path, collection_slug: str, report_path: Path | None, workers: int | None) -> None:
+def import_command(manifest: Path, images_dir: Path, collection_slug: str, institution_slug: str | None, title: str | None,
+                   report_path: Path | None, workers: int | None) -> None:
     """Ingest photos listed in MANIFEST.csv: identifier,title,description,date,creator,rights,subjects,places,file.
 
     Re-running skips photos already ingested. Exits with 1 when any row was rejected.
     """
     from photoid.photos.importer import run_import, write_report
     from photoid.photos.manifest import ManifestError
-    from photoid.photos.service import PhotoError, ensure_collection
+    from photoid.photos.collections import ensure_collection
+    from photoid.photos.service import PhotoError
 
     try:
-        collection, created = ensure_collection(collection_slug)
+        collection, created = ensure_collection(collection_slug, title=title, institution_slug=institution_slug)
     except PhotoError as error:
         raise click.ClickException(str(error)) from error
     if created:
-        click.echo(f"Created the collection {collection.slug} in {collection.institution.name}.")
+        click.echo(f"Created the collection {collection.slug} ({collection.title}) in {collection.institution.name}; "
+                   "it appears on the site once it holds a published photo.")
     try:
         summary = run_import(
             manifest_path=manifest, images_dir=images_dir, collection=collection, workers=workers,

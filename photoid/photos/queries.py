@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from photoid.contributions.models import Confirmation, Identification
@@ -41,7 +41,16 @@ def public_photos() -> Select:  # type: ignore[type-arg]
     )
 
 
-def published_collections() -> list[Collection]:
+def listed_collection() -> ColumnElement[bool]:
+    """Where a collection appears publicly (home, institution pages, OAI sets, sitemaps): published
+    and holding at least one published photo, so a new, empty collection stays out of sight."""
+    return and_(
+        Collection.is_published.is_(True),
+        exists().where(Photo.collection_id == Collection.id, Photo.is_published.is_(True)),
+    )
+
+
+def published_collections(*, institution_id: int | None = None) -> list[Collection]:
     counts = (
         select(Photo.collection_id, func.count(Photo.id).label("n"))
         .where(Photo.is_published.is_(True))
@@ -50,10 +59,11 @@ def published_collections() -> list[Collection]:
     )
     rows = db.session.execute(
         select(Collection, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.collection_id == Collection.id)
-        .where(Collection.is_published.is_(True))
-        .options(selectinload(Collection.institution))
-        .order_by(Collection.title)
+        .join(counts, counts.c.collection_id == Collection.id)
+        .where(Collection.is_published.is_(True),
+               *([Collection.institution_id == institution_id] if institution_id is not None else []))
+        .options(selectinload(Collection.institution), selectinload(Collection.cover_photo))
+        .order_by(Collection.position, Collection.title)
     ).all()
     for collection, count in rows:
         collection.photo_count = count  # type: ignore[attr-defined]
@@ -64,9 +74,17 @@ def recent_photos(limit: int = 12) -> list[Photo]:
     return list(db.session.scalars(public_photos().order_by(Photo.created_at.desc(), Photo.id.desc()).limit(limit)))
 
 
-def collection_photos(collection: Collection, *, page: int, per_page: int) -> Page[Photo]:
-    query = public_photos().where(Photo.collection_id == collection.id).order_by(Photo.identifier, Photo.id)
-    return paginate(query, page=page, per_page=per_page)
+def collection_is_listed(collection: Collection) -> bool:
+    return bool(db.session.scalar(select(listed_collection()).where(Collection.id == collection.id)))
+
+
+def collection_photos(collection: Collection, *, page: int, per_page: int, staff_view: bool = False) -> Page[Photo]:
+    """The collection's public photos; for its staff, every photo not deleted (withdrawn ones too)."""
+    if staff_view:
+        query = select(Photo).where(Photo.collection_id == collection.id, Photo.deleted_at.is_(None))
+    else:
+        query = public_photos().where(Photo.collection_id == collection.id)
+    return paginate(query.order_by(Photo.identifier, Photo.id), page=page, per_page=per_page)
 
 
 def search_photos(text: str, *, page: int, per_page: int) -> Page[Photo]:

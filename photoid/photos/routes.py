@@ -15,12 +15,15 @@ from photoid.params import page_arg
 from photoid.photos import queries
 from photoid.photos.images import DERIVATIVE_SIZES
 from photoid.photos.models import Collection, Photo
-from photoid.photos.service import ImageRejected, PhotoError, add_photo, storage
+from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manifest
+from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, add_photo, storage
 from photoid.photos.storage import derivative_key
 
 bp = Blueprint("photos", __name__, template_folder="templates")
 
 ONE_YEAR = 365 * 24 * 3600
+#: The largest catalog CSV sent with an upload (a box of thousands of rows is far smaller).
+MAX_CATALOG_BYTES = 5 * 1024 * 1024
 
 
 @cache
@@ -34,7 +37,7 @@ def _photo_statement() -> Select:  # type: ignore[type-arg]
 
 def visible_photo(photo_id: int) -> Photo:
     photo = db.session.scalar(_photo_statement(), {"photo_id": photo_id})
-    if photo is None:
+    if photo is None or photo.deleted_at is not None:
         abort(404)
     public = photo.is_published and photo.collection.is_published
     if not public and not (current_user.is_authenticated and current_user.moderates(photo.institution_id)):
@@ -51,11 +54,17 @@ def home() -> str:
 
 @bp.route("/collections/<slug>")
 def collection(slug: str) -> str:
-    found = db.session.scalar(select(Collection).where(Collection.slug == slug, Collection.is_published.is_(True)))
+    """A collection's photos. Its staff also see it before it is public, with every photo not deleted."""
+    found = db.session.scalar(select(Collection).where(Collection.slug == slug))
     if found is None:
         abort(404)
-    page = queries.collection_photos(found, page=page_arg(), per_page=current_app.config["PER_PAGE"])
-    return render_template("photos/collection.html", collection=found, page=page)
+    is_staff = current_user.is_authenticated and current_user.moderates(found.institution_id)
+    if not is_staff and not queries.collection_is_listed(found):
+        abort(404)
+    page = queries.collection_photos(found, page=page_arg(), per_page=current_app.config["PER_PAGE"],
+                                     staff_view=is_staff)
+    return render_template("photos/collection.html", collection=found, page=page, is_staff=is_staff,
+                           is_listed=not is_staff or queries.collection_is_listed(found))
 
 
 def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
@@ -110,28 +119,55 @@ def send_immutable(path: Path) -> Response:
     return response
 
 
-def _ingest_upload(collection: Collection, upload, *, publish: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _catalog_row(name: str, catalog: Manifest | None) -> tuple[PhotoFields | None, str]:
+    """The catalog data for one uploaded file: from the CSV sent with it (its ``file`` column names
+    the file), or made from the file name when no CSV came. (fields, "") or (None, why not)."""
+    stem = PurePath(name).stem.strip()
+    if catalog is None:
+        identifier = (request.form.get("identifier") or "").strip() if len(request.files.getlist("files")) == 1 else ""
+        title = (request.form.get("title") or "").strip()[:500] or stem.replace("_", " ")
+        return PhotoFields(identifier=(identifier or stem)[:100], title=title), ""
+    row = next((r for r in catalog.rows if PurePath(r.file).name.casefold() == name.casefold()), None)
+    if row is None:
+        return None, f"The CSV has no row whose file column is {name}."
+    if row.fields is None:
+        return None, f"Row {row.number} of the CSV: {row.problem}"
+    return row.fields, ""
+
+
+def _ingest_upload(collection: Collection, upload, *, publish: bool, catalog: Manifest | None) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """One uploaded file into the collection: the outcome as shown to the archivist."""
     name = PurePath(upload.filename or "").name
-    stem = PurePath(name).stem.strip()
     outcome: dict[str, object] = {"file": name}
     limit = current_app.config["MAX_IMAGE_BYTES"]
     data = upload.read(limit + 1)
-    if not stem or not data:
+    if not PurePath(name).stem.strip() or not data:
         return {**outcome, "status": "rejected", "reason": "The file is empty or has no name."}
     if len(data) > limit:
         return {**outcome, "status": "rejected", "reason": f"The file is larger than the {limit // (1024 * 1024)} MB limit."}
-    identifier = (request.form.get("identifier") or "").strip() if len(request.files.getlist("files")) == 1 else ""
+    fields, problem = _catalog_row(name, catalog)
+    if fields is None:
+        return {**outcome, "status": "rejected", "reason": problem}
     try:
         photo = add_photo(
-            collection=collection, image_data=data, identifier=(identifier or stem)[:100],
-            title=(request.form.get("title") or "").strip()[:500] or stem.replace("_", " "),
-            actor=current_user._get_current_object(), is_published=publish,
+            collection=collection, image_data=data, actor=current_user._get_current_object(), is_published=publish,
+            **vars(fields),
         )
     except (ImageRejected, PhotoError) as error:
         return {**outcome, "status": "rejected", "reason": str(error)}
     return {**outcome, "status": "ingested", "photo_id": photo.id, "identifier": photo.identifier,
             "url": url_for("photos.photo", photo_id=photo.id)}
+
+
+def _uploaded_catalog() -> Manifest | None:
+    """The optional CSV of catalog data sent with the images; raises ManifestError when unreadable."""
+    sent = request.files.get("catalog")
+    if sent is None or not sent.filename:
+        return None
+    data = sent.read(MAX_CATALOG_BYTES + 1)
+    if len(data) > MAX_CATALOG_BYTES:
+        raise ManifestError(f"The CSV is larger than {MAX_CATALOG_BYTES // (1024 * 1024)} MB.")
+    return read_uploaded_manifest(data)
 
 
 @bp.route("/collections/<slug>/upload", methods=["GET", "POST"])
@@ -151,8 +187,15 @@ def upload(slug: str) -> object:
         if request.accept_mimetypes.best == "application/json":
             return jsonify({"status": "rejected", "reason": message}), 400
         return render_template("photos/upload.html", collection=found, outcomes=None, error=message), 400
+    try:
+        catalog = _uploaded_catalog()
+    except ManifestError as error:
+        message = f"The catalog CSV could not be read: {error}"
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify({"status": "rejected", "reason": message}), 400
+        return render_template("photos/upload.html", collection=found, outcomes=None, error=message), 400
     publish = request.form.get("publish") == "yes"
-    outcomes = [_ingest_upload(found, f, publish=publish) for f in files]
+    outcomes = [_ingest_upload(found, f, publish=publish, catalog=catalog) for f in files]
     status = 200 if any(o["status"] == "ingested" for o in outcomes) else 400
     if request.accept_mimetypes.best == "application/json":
         return jsonify(outcomes[0] if len(outcomes) == 1 else outcomes), status

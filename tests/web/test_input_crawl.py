@@ -146,7 +146,8 @@ def client_for(app: Flask, world: dict[str, Any], role: str) -> FlaskClient:
 
 
 def fillable(rule: Rule, world: dict[str, Any]) -> bool:
-    return all(name in world["values"] for name in rule.arguments)
+    """Whether every argument in the rule's path has a value (a rule's ``defaults`` are not in its path)."""
+    return all(name in world["values"] for name in rule.arguments - set(rule.defaults or ()))
 
 
 def on_the_wire(value: Any) -> Any:
