@@ -149,9 +149,8 @@ def _view_module() -> str:
     return getattr(view, "__module__", "") or ""
 
 
-def sent_fields() -> list[SentField]:
+def sent_fields(known: dict[str, tuple[str, str]]) -> list[SentField]:
     """What the visitor sent, as the page shows it again (the CSRF token is made afresh)."""
-    known = known_fields(_view_module())
     shown: list[SentField] = []
     for index, (name, value) in enumerate(request.form.items(multi=True)):
         if name == "csrf_token":
@@ -169,9 +168,8 @@ def sent_fields() -> list[SentField]:
     return shown
 
 
-def sent_files() -> list[SentField]:
+def sent_files(known: dict[str, tuple[str, str]]) -> list[SentField]:
     """One empty file input per file field that was sent: files cannot be kept."""
-    known = known_fields(_view_module())
     names = list(dict.fromkeys(name for name, upload in request.files.items(multi=True) if upload.filename))
     return [SentField(name=name, value="multiple" if len(request.files.getlist(name)) > 1 or name == "files" else "",
                       kind="file", label=known.get(name, ("file", "Files" if name == "files" else name))[1],
@@ -196,11 +194,12 @@ def busy_response() -> Response:
         action = request.script_root + request.path
         if request.query_string:
             action += "?" + request.query_string.decode("latin-1")
-        fields = sent_fields() if may_resend else []
+        known = known_fields(_view_module()) if may_resend else {}
+        fields = sent_fields(known) if may_resend else []
         template = current_app.jinja_env.get_template("busy.html")  # not render_template: no context processors
         html = template.render(
             site_name=current_app.config["SITE_NAME"], saved=saved, may_resend=may_resend, action=action,
-            fields=fields, files=sent_files() if may_resend else [], csrf_token=generate_csrf() if may_resend else "",
+            fields=fields, files=sent_files(known) if may_resend else [], csrf_token=generate_csrf() if may_resend else "",
             has_password=any(f.kind == "password" for f in fields), retry_after=RETRY_AFTER,
         )
         response = Response(html, status=503, mimetype="text/html")

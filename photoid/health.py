@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from whoosh import index as whoosh_index
 
+from photoid.busy import first_line
 from photoid.extensions import db, limiter
 from photoid.search import index
 
@@ -31,7 +32,7 @@ def database_state() -> str:
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql("PRAGMA schema_version")  # reads the file itself, not only the driver
     except Exception as error:  # noqa: BLE001  (a health check reports every failure, it does not fail itself)
-        log.warning("healthz: database unreachable: %s", _first_line(error))
+        log.warning("healthz: database unreachable: %s", first_line(error))
         return "unreachable"
     return "ok"
 
@@ -50,13 +51,9 @@ def search_state() -> str:
         finally:
             opened.close()
     except Exception as error:  # noqa: BLE001  (as above: a missing folder, a damaged index, a permission)
-        log.warning("healthz: search index unreachable: %s", _first_line(error) or type(error).__name__)
+        log.warning("healthz: search index unreachable: %s", first_line(error))
         return "unreachable"
     return "ok"
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0][:300]
 
 
 @bp.route("/healthz")

@@ -5,6 +5,7 @@ connect (a closed port: needs no server, so it runs everywhere).
 """
 from __future__ import annotations
 
+import io
 import logging
 import sqlite3
 import threading
@@ -284,3 +285,24 @@ def test_connection_refused_is_a_503_with_the_form_kept(unreachable: Flask, capl
     assert api.status_code == 503 and api.mimetype == "application/problem+json"
     assert_no_server_error_logged(caplog, cause="unreachable")
     assert any("refused" in r.getMessage().lower() or "failed" in r.getMessage().lower() for r in caplog.records)
+
+
+@sqlite_only
+def test_an_upload_sent_while_locked_asks_for_the_files_again(app: Flask, database_url: str, tmp_path) -> None:
+    collection = make_collection(slug="main-street", title="Main Street")
+    archivist = make_user(role="archivist", institutions=[collection.institution])
+    db.session.commit()
+    quick = make_test_app(tmp_path / "quick", database_url, SQLITE_BUSY_TIMEOUT_MS=200)
+    client = signed_in(quick, archivist)
+    csrf = token(client, "/collections/main-street/upload")
+    with write_lock_held(quick):
+        response = client.post("/collections/main-street/upload", content_type="multipart/form-data", data={
+            "csrf_token": csrf, "publish": "yes", "files": [(io.BytesIO(b"scan one"), "MPL-1.jpg"), (io.BytesIO(b"scan two"), "MPL-2.jpg")],
+        })
+    assert_busy_page(response)
+    form, page = resend_form(response)
+    assert "Files cannot be kept" in page.text_content()
+    assert form.get("enctype") == "multipart/form-data" and form.inputs["publish"].value == "yes"
+    [files] = form.xpath(".//input[@type='file']")
+    assert files.get("name") == "files" and files.get("multiple") is not None
+    assert page.xpath(f"//label[@for='{files.get('id')}']")
