@@ -18,6 +18,7 @@ from lxml import etree
 from photoid.catalog import oai_queries
 from photoid.catalog.oai_metadata import metadata_elements, metadata_formats
 from photoid.catalog.oai_tokens import ListQuery, TokenError, decode_token, encode_token, expiration
+from photoid.catalog.records import xml_safe
 from photoid.db import utcnow
 from photoid.text import is_xml_text
 
@@ -170,7 +171,7 @@ def _oai(tag: str) -> str:
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     element = etree.SubElement(parent, _oai(tag), attrs)
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)  # a set name or the site's name could hold what XML cannot
     return element
 
 
@@ -249,7 +250,7 @@ def list_sets(args: dict[str, str], settings: Settings, now: datetime) -> etree.
         if oai_set.description.strip():
             holder = _sub(element, "setDescription")
             dc = etree.SubElement(holder, f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
-            etree.SubElement(dc, f"{{{DC_NS}}}description").text = oai_set.description.strip()
+            etree.SubElement(dc, f"{{{DC_NS}}}description").text = xml_safe(oai_set.description.strip())
     return body
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from photoid.contributions.models import Identification
 from photoid.contributions.service import ContributionError, clean_text
 from photoid.extensions import db
-from tests.factories import make_photo
+from tests.factories import make_collection, make_photo
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ANNOTATION = {
@@ -95,3 +95,16 @@ def test_a_json_body_sent_to_a_form_address_is_refused(client, login_as) -> None
                            headers={"X-CSRFToken": _annotations_token(client)})
     assert response.status_code == 415 and "takes a form" in response.json["error"]
     assert _count() == 0
+
+
+def test_a_set_whose_name_holds_what_xml_cannot_is_still_listed(client, app) -> None:  # type: ignore[no-untyped-def]
+    """Collection titles are typed by staff; one with a control character made ListSets a 500."""
+    collection = make_collection(title="Main\x01 Street \ufffe", description="Shops\x02 and \uffffcars", is_published=True)
+    make_photo(collection=collection)
+    db.session.commit()
+    response = client.get("/oai?verb=ListSets")
+    assert response.status_code == 200
+    doc = etree.fromstring(response.data)
+    assert doc.find(f"{OAI}error") is None
+    names = [e.text for e in doc.iter(f"{OAI}setName")]
+    assert "Main Street " in names
