@@ -75,11 +75,11 @@ def refuse_nul_characters(app: Flask) -> None:
     def _no_unstorable_text() -> ResponseReturnValue | None:
         texts = [value for _, value in [*request.args.items(multi=True), *request.form.items(multi=True)]]
         texts += [upload.filename or "" for _, upload in request.files.items(multi=True)]
-        if request.is_json and request.method in WRITE_METHODS:
-            if not request.path.startswith(JSON_PREFIX):
-                return _refuse(415, "This address takes a form, not JSON. Please send the form's fields instead.")
+        if request.method in WRITE_METHODS and request.path.startswith(JSON_PREFIX):
             if 0 < (request.content_length or 0) <= JSON_CHECK_BYTES:  # larger ones the API refuses itself
-                texts += _json_strings(request.get_json(silent=True))
+                texts += _json_strings(request.get_json(force=True, silent=True))  # as the API reads it
+        elif request.method in WRITE_METHODS and request.is_json:
+            return _refuse(415, "This address takes a form, not JSON. Please send the form's fields instead.")
         if any(UNSTORABLE.search(text) for text in [*texts, request.path]):
             return _refuse(400, UNSTORABLE_MESSAGE)
         return None

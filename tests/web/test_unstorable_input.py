@@ -108,3 +108,14 @@ def test_a_set_whose_name_holds_what_xml_cannot_is_still_listed(client, app) -> 
     assert doc.find(f"{OAI}error") is None
     names = [e.text for e in doc.iter(f"{OAI}setName")]
     assert "Main Street " in names
+
+
+def test_a_lone_surrogate_is_refused_whatever_content_type_the_api_is_sent(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    """The annotation API reads any body as JSON, so the check does too."""
+    photo = make_photo()
+    login_as("patron")
+    body = json.dumps(ANNOTATION).replace('"Smith"', '"Smith \\ud800"').replace('"http://localhost/iiif/3/1"', '"\\udfff"')
+    response = client.post(f"/api/photos/{photo.id}/annotations", data=body, content_type="text/plain",
+                           headers={"X-CSRFToken": _annotations_token(client), "Accept": "application/json"})
+    assert response.status_code == 400 and "cannot store" in response.json["error"]
+    assert _count() == 0
