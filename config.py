@@ -11,6 +11,28 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent
 
 
+def default_instance_dir() -> Path:
+    """Where data lives unless PHOTOID_INSTANCE_DIR says otherwise: ``instance/`` in a source checkout
+    (next to pyproject.toml, so ``make run`` keeps its data), and for an installed package
+    ``$XDG_DATA_HOME/photoid`` (``~/.local/share/photoid``): never inside site-packages, which the next
+    ``pip install`` replaces, and not the current directory, which would make ``photoid db upgrade``
+    run from another folder find another database."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "instance"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "photoid"
+
+
+def default_upload_dir(instance_dir: Path) -> Path:
+    """``uploads/`` in the instance folder; a checkout whose photos are still in its top-level
+    ``uploads/`` (where they went before PHOTOID_INSTANCE_DIR existed) keeps using that folder."""
+    legacy = PROJECT_ROOT / "uploads"
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and legacy.is_dir() and not (instance_dir / "uploads").exists():
+        if any(entry.name != ".gitkeep" for entry in legacy.iterdir()):
+            return legacy
+    return instance_dir / "uploads"
+
+
 def database_url(raw: str) -> str:
     """Normalise a database URL: plain ``postgresql://`` means psycopg 3, which we ship."""
     for prefix in ("postgresql://", "postgres://"):
@@ -43,13 +65,12 @@ class Config:
 
     def __init__(self, instance_dir: Path | None = None) -> None:
         env = os.environ
-        self.INSTANCE_DIR = instance_dir or Path(
-            env.get("PHOTOID_INSTANCE_DIR", PROJECT_ROOT / "instance")
-        )
+        #: Uploads, the search index, the secret key and the SQLite database live here by default.
+        self.INSTANCE_DIR = instance_dir or Path(env.get("PHOTOID_INSTANCE_DIR") or default_instance_dir()).absolute()
         self.SQLALCHEMY_DATABASE_URI = database_url(
             env.get("PHOTOID_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'photoid.sqlite3'}")
         )
-        self.UPLOAD_DIR = Path(env.get("PHOTOID_UPLOAD_DIR", PROJECT_ROOT / "uploads"))
+        self.UPLOAD_DIR = Path(env.get("PHOTOID_UPLOAD_DIR") or default_upload_dir(self.INSTANCE_DIR))
         self.INDEX_DIR = Path(env.get("PHOTOID_INDEX_DIR", self.INSTANCE_DIR / "index"))
         self.REDIS_URL = env.get("PHOTOID_REDIS_URL") or None
         self.SECRET_KEY = secret_key(self.INSTANCE_DIR)

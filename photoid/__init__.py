@@ -1,6 +1,7 @@
 """photoid: community identification of historical photos for libraries and archives."""
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,17 @@ from werkzeug.routing import IntegerConverter, Map
 from photoid.db import reading_snapshot, track_flushes
 from photoid.extensions import csrf, db, limiter, login_manager, migrate
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+def _migrations_dir() -> Path:
+    """The Alembic scripts: ``photoid/migrations`` inside an installed wheel (setup.py maps the
+    top-level ``migrations/`` folder there), or that folder itself in a checkout or editable install."""
+    packaged = Path(str(resources.files("photoid") / "migrations"))
+    if (packaged / "env.py").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+MIGRATIONS_DIR = _migrations_dir()
 
 
 class RecordId(IntegerConverter):

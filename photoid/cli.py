@@ -154,11 +154,63 @@ def import_command(manifest: Path, images_dir: Path, collection_slug: str, insti
         sys.exit(1)
 
 
-main = FlaskGroup(
+def default_workers() -> int:
+    """gunicorn's rule of thumb, two workers a core plus one, capped so a big machine does not keep
+    a dozen copies of the page cache and search reader for one library's traffic."""
+    return min(2 * (os.cpu_count() or 1) + 1, 12)
+
+
+#: Seconds a request may take before gunicorn replaces its worker: an upload of PHOTOID_MAX_UPLOAD_BYTES
+#: turned into tiles takes minutes, not gunicorn's default 30 seconds.
+SERVE_TIMEOUT = 300
+
+
+@click.command("serve", context_settings={"ignore_unknown_options": True})
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, envvar="PHOTOID_BIND", metavar="ADDR",
+              help="HOST:PORT or unix:PATH to listen on (PHOTOID_BIND); behind nginx keep it on 127.0.0.1.")
+@click.option("--workers", type=click.IntRange(1, 64), envvar="PHOTOID_WORKERS",
+              help="Worker processes (PHOTOID_WORKERS; default: two a core plus one, at most 12).")
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+def serve_command(bind: str, workers: int | None, gunicorn_args: tuple[str, ...]) -> None:
+    """Serve the site with gunicorn, for production: photoid serve [--bind ADDR] [--workers N] [-- GUNICORN OPTIONS].
+
+    This process becomes gunicorn's master. `kill -HUP` it after an upgrade: new workers start on
+    the new code, and the old ones finish the requests they hold before they stop.
+    """
+    argv = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", bind,
+        "--workers", str(workers or default_workers()),
+        "--timeout", str(SERVE_TIMEOUT),
+        "--graceful-timeout", str(SERVE_TIMEOUT),  # a reload lets an upload in progress finish
+        "--name", "photoid",
+        *gunicorn_args,
+        "photoid.wsgi:app",  # imported by each worker, never the master: see photoid/wsgi.py
+    ]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+
+
+class PhotoidGroup(FlaskGroup):
+    """Flask's command group, whose ``db upgrade`` also builds the search index a new site lacks."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if name == "db" and isinstance(command, click.Group):
+            from photoid.search.commands import with_index_after_upgrade
+
+            return with_index_after_upgrade(command)
+        return command
+
+
+main = PhotoidGroup(
     name="photoid",
     create_app=create_app,
-    help="Manage a photoid site: photoid db upgrade, photoid demo, photoid create-user, photoid run.",
+    help="Manage a photoid site: photoid db upgrade, photoid demo, photoid create-user, photoid serve.",
 )
+# On the group itself, not the app: `photoid serve` must not build an app in gunicorn's master.
+main.add_command(serve_command)
 
 
 if __name__ == "__main__":
