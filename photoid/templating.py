@@ -1,9 +1,12 @@
 """Filters and globals shared by every template."""
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, Response, current_app, has_request_context, request, url_for
+from werkzeug.security import safe_join
 
 from photoid.text import linkify
 
@@ -61,8 +64,61 @@ def remembered_url_for(endpoint: str, **values: Any) -> str:
     return built
 
 
+#: How long a browser or proxy may keep a static file whose URL names its version: a year, the most
+#: HTTP caches honour. Safe because another version of the file has another URL.
+STATIC_MAX_AGE = 31_536_000
+
+
+def _static_folder(app: Flask, endpoint: str) -> str | None:
+    if endpoint == "static":
+        return app.static_folder
+    blueprint = app.blueprints.get(endpoint.rpartition(".")[0])
+    return blueprint.static_folder if blueprint is not None else None
+
+
+def static_version(app: Flask, endpoint: str, filename: str) -> str | None:
+    """The first 8 hex digits of the SHA-256 of a static file, read once per file and process;
+    None for a folder or a file that is not there."""
+    versions: dict[tuple[str, str], str | None] = app.extensions["static_versions"]
+    key = (endpoint, filename)
+    if key not in versions:
+        folder = _static_folder(app, endpoint)
+        path = safe_join(folder, filename) if folder else None
+        versions[key] = (hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
+                         if path and Path(path).is_file() else None)
+    return versions[key]
+
+
+def _is_static(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
+
+
+def _add_static_version(endpoint: str, values: dict[str, Any]) -> None:
+    """Every link to a static file carries its content's version (``/static/css/site.css?v=1a2b3c4d``),
+    so after an upgrade browsers fetch the new file instead of a stale copy, and the old URL can be
+    cached for a year."""
+    if _is_static(endpoint) and "filename" in values and "v" not in values:
+        version = static_version(current_app, endpoint, str(values["filename"]))
+        if version:
+            values["v"] = version
+
+
+def _cache_versioned_static(response: Response) -> Response:
+    """A static file asked for by its current version may be kept for a year without asking again."""
+    if _is_static(request.endpoint) and response.status_code == 200 and request.view_args:
+        wanted = request.args.get("v")
+        if wanted and wanted == static_version(current_app, str(request.endpoint), str(request.view_args.get("filename", ""))):
+            response.cache_control.public = True
+            response.cache_control.max_age = STATIC_MAX_AGE
+            response.cache_control.immutable = True
+    return response
+
+
 def register_template_helpers(app: Flask) -> None:
     app.extensions["remembered_urls"] = {}
+    app.extensions["static_versions"] = {}
+    app.url_defaults(_add_static_version)
+    app.after_request(_cache_versioned_static)
     app.jinja_env.globals["url_for"] = remembered_url_for
     app.add_template_filter(describe_date, "date_words")
     app.add_template_filter(rights_label, "rights_label")

@@ -162,6 +162,6 @@ def test_links_follow_the_address_the_site_is_served_under(client) -> None:
     under = client.get(f"/photos/{photo.id}", base_url="http://localhost/photoid/").get_data(as_text=True)
     again = client.get(f"/photos/{photo.id}").get_data(as_text=True)
     assert f'href="/photoid/collections/{photo.collection.slug}"' in under
-    assert 'href="/photoid/static/css/site.css"' in under
+    assert 'href="/photoid/static/css/site.css?v=' in under
     for page in (plain, again):
         assert f'href="/collections/{photo.collection.slug}"' in page and "/photoid/" not in page
