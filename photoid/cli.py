@@ -46,10 +46,11 @@ def create_user_command(email: str, role: str, institutions: tuple[str, ...], di
         password = getpass.getpass("Password: ")
         if getpass.getpass("Repeat password: ") != password:
             raise click.ClickException("The two passwords do not match.")
+    wanted = display_name or email.split("@", 1)[0]
     try:
         user = create_user(
             email=email,
-            display_name=display_name or email.split("@", 1)[0],
+            display_name=display_name or free_display_name(wanted),
             password=password,
             role=role,
             institution_slugs=institutions,
@@ -57,7 +58,27 @@ def create_user_command(email: str, role: str, institutions: tuple[str, ...], di
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     where = f" for {', '.join(i.slug for i in user.institutions)}" if user.institutions else ""
-    click.echo(f"Created {user.role} {user.email} (shown as {user.display_name}){where}.")
+    instead = "" if user.display_name == wanted else f"; “{wanted}” is taken or reserved, --display-name chooses another"
+    click.echo(f"Created {user.role} {user.email} (shown as {user.display_name}{instead}){where}.")
+
+
+def free_display_name(wanted: str) -> str:
+    """``wanted`` (the part of an email before @), or the first of ``wanted-2``, ``wanted-3``… that no
+    account has and the site does not keep for itself: ``admin@library.example`` becomes admin-2.
+    A name the rules refuse for another reason is returned as it is, for create_user to explain."""
+    from sqlalchemy import select
+
+    from photoid.accounts.models import User
+    from photoid.accounts.service import RESERVED_NAME_KEYS, display_name_key
+    from photoid.extensions import db
+
+    base = " ".join(wanted.split())[:50]
+    for number in range(1, 1000):
+        name = base if number == 1 else f"{base}-{number}"
+        key = display_name_key(name)
+        if key not in RESERVED_NAME_KEYS and db.session.scalar(select(User.id).where(User.display_name_key == key)) is None:
+            return name
+    return wanted
 
 
 @click.command("create-institution")
