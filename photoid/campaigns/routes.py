@@ -21,6 +21,15 @@ bp = Blueprint("campaigns", __name__, template_folder="templates")
 STATUS_WORDS = {"draft": "Draft", "upcoming": "Not started yet", "current": "Running now", "finished": "Finished"}
 
 
+def _warn_if_plain_matching(campaign: Campaign) -> None:
+    """Tell staff when a campaign's search ran on the plain-matching fallback (no index yet)."""
+    from photoid.search import index
+
+    if campaign.source == "search" and not index.exists(current_app.config["INDEX_DIR"]):
+        flash("The search index has not been built yet, so the campaign's photos were chosen by plain matching. "
+              "Run `photoid reindex` on the server, then refresh the photos.", "warning")
+
+
 def _managed(campaign_id: int) -> tuple[Campaign, User]:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
@@ -136,6 +145,7 @@ def create() -> Response | tuple[str, int]:
         return _render_form(form, campaign=None, institutions=institutions, errors=[str(error)], status=400)
     flash(f"Created the campaign “{campaign.title}” with {len(service.member_ids(campaign))} photos."
           + ("" if campaign.is_published else " It is a draft: only staff can see it until you publish it."), "success")
+    _warn_if_plain_matching(campaign)
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -162,6 +172,7 @@ def edit(campaign_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         return _render_form(form, campaign=campaign, institutions=institutions, errors=[str(error)], status=400)
     flash(f"Saved “{campaign.title}”." if changed else "Nothing was changed.", "success")
+    _warn_if_plain_matching(campaign)
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -180,6 +191,7 @@ def refresh(campaign_id: int) -> Response | tuple[str, int]:
         flash(f"Refreshed the photos: {added} added, {removed} no longer found.", "success")
     else:
         flash("The photos are up to date: the search finds the same photos as before.", "success")
+    _warn_if_plain_matching(campaign)
     return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
 
 
