@@ -129,6 +129,16 @@ class Config:
         self.SMTP_PASSWORD = env.get("PHOTOID_SMTP_PASSWORD") or None
         self.SMTP_FROM = env.get("PHOTOID_SMTP_FROM", "photoid@localhost")
         self.SMTP_STARTTLS = env.get("PHOTOID_SMTP_STARTTLS", "1") == "1"
+        #: photoid's own log lines (standard error): their least level, and ``text`` or ``json`` (one
+        #: object a line). See photoid/observability.py.
+        self.LOG_LEVEL = env.get("PHOTOID_LOG_LEVEL", "INFO").strip().upper()
+        if self.LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"PHOTOID_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {self.LOG_LEVEL!r}")
+        self.LOG_FORMAT = env.get("PHOTOID_LOG_FORMAT", "text").strip().lower()
+        if self.LOG_FORMAT not in ("text", "json"):
+            raise ValueError(f"PHOTOID_LOG_FORMAT must be text or json, not {self.LOG_FORMAT!r}")
+        #: Prometheus metrics at /metrics (photoid/metrics.py); off, it is a 404.
+        self.METRICS = env.get("PHOTOID_METRICS", "0") == "1"
         #: A callable ``sender(to, subject, body)`` replacing SMTP and the log (tests set it).
         self.MAIL_SENDER = None
         #: Days an emailed staff invitation link stays valid (photoid/admin/invitations.py).
@@ -152,4 +162,5 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None
         self.SMTP_HOST = None  # tests never talk to a real mail server
+        self.METRICS = False  # the tests of /metrics switch it on
         self.REGISTER_MIN_SECONDS = 0  # tests that check the fill time set it

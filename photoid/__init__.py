@@ -44,6 +44,9 @@ def create_app(config: Any = None) -> Flask:
     app.config.from_object(config or Config())
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
+    from photoid import observability
+
+    observability.configure_logging(app)  # photoid's loggers, whoever runs the app (gunicorn configures none)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
@@ -111,6 +114,9 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(sharing_bp)
     app.register_blueprint(impact_bp)
     app.register_blueprint(health_bp)
+    from photoid.metrics import bp as metrics_bp
+
+    app.register_blueprint(metrics_bp)
     register_error_handlers(app)
     register_security_headers(app)
     refuse_nul_characters(app)
@@ -120,7 +126,8 @@ def create_app(config: Any = None) -> Flask:
     from photoid import page_cache
 
     with app.app_context():
-        page_cache.init_app(app)  # last: it answers kept pages in front of the finished app
+        page_cache.init_app(app)  # it answers kept pages in front of the finished app
+        observability.init_app(app)  # the request id, access line and metrics cover kept pages too
     return app
 
 

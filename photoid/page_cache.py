@@ -212,6 +212,7 @@ class KeptPages:
             endpoint, _values = adapter.match() if adapter is not None else (None, None)
         except (HTTPException, SecurityError):  # not found, a redirect, an untrusted host: Flask answers
             return None
+        environ["photoid.endpoint"] = endpoint  # for the access line and metrics of a kept page (photoid/observability.py)
         if endpoint not in CACHED_ENDPOINTS:
             return None
         version = self.versions.read()

@@ -173,8 +173,7 @@ class Reader:
         self._ix = ix
         self._searcher = ix.searcher(weighting=ranking.CachedBM25F(self.lengths))
         self.lengths.keep_only(self._searcher.leaf_searchers())
-        self.vocabulary.keep_only({leaf.reader().segment().segment_id() for leaf, _ in self._searcher.leaf_searchers()
-                                   if hasattr(leaf.reader(), "segment")})
+        self.vocabulary.keep_only(ranking.live_segment_ids(self._searcher.leaf_searchers()))
 
     def close(self) -> None:
         with self._lock:
@@ -361,7 +360,8 @@ class _FacetTable:
     def rows(self, searcher) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
         with self._lock:
             if searcher is not self._searcher:
-                column = searcher.reader().column_reader("facet_values")
+                # An index with no documents yet (a new site's) has no column to read.
+                column = searcher.reader().column_reader("facet_values") if searcher.doc_count_all() else ()
                 split: dict[str, tuple[str, str]] = {}
                 rows = []
                 for raw in column:

@@ -23,6 +23,13 @@ from whoosh import query, scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 
+def live_segment_ids(leaf_searchers) -> set[str]:  # type: ignore[no-untyped-def]
+    """The ids of the segments a searcher reads. An index with no documents yet (a new site's) has a
+    reader without a segment, which has no id."""
+    segments = (leaf.reader().segment() for leaf, _ in leaf_searchers if hasattr(leaf.reader(), "segment"))
+    return {segment.segment_id() for segment in segments if segment is not None}
+
+
 class LengthCache:
     """Field lengths of every document, per segment, kept while the segment exists."""
 
@@ -44,7 +51,7 @@ class LengthCache:
 
     def keep_only(self, leaf_searchers) -> None:  # type: ignore[no-untyped-def]
         """Forget the segments no longer in the index (called when a new searcher opens)."""
-        live = {leaf.reader().segment().segment_id() for leaf, _ in leaf_searchers if hasattr(leaf.reader(), "segment")}
+        live = live_segment_ids(leaf_searchers)
         with self._lock:
             self._lengths = {key: value for key, value in self._lengths.items() if key[0] in live}
 

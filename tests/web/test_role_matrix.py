@@ -138,6 +138,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/login": {"GET": PUBLIC, "POST": PUBLIC},
     "/logout": {"POST": PUBLIC},
     "/me/contributions": {"GET": SIGNED_IN},
+    "/metrics": {"GET": ("404",) * 6},  # off unless PHOTOID_METRICS=1 (tests/web/test_metrics.py); never public behind nginx
     "/me/notifications": {"GET": SIGNED_IN},
     "/me/notifications/<int:notification_id>/read": {"POST": SIGNED_IN},
     "/me/notifications/read": {"POST": SIGNED_IN},

@@ -79,3 +79,19 @@ def test_staff_making_a_campaign_from_a_search_are_told_it_ran_on_plain_matching
                      title="With an index")
     landing = client.post("/campaigns/new", data=data, follow_redirects=True).get_data(as_text=True)
     assert "Created the campaign “With an index”" in landing and "plain matching" not in landing
+
+
+def test_a_new_sites_empty_index_answers_searches_and_then_finds_the_first_photo(app, client) -> None:
+    """What `photoid db upgrade` leaves on a new site: an index with no documents. Searching it is a
+    normal "nothing found", not a 500, and the first published photo is found once indexed."""
+    assert queue.reindex(app, procs=1) == 0
+    response = client.get("/search?q=harbour")
+    assert response.status_code == 200
+    assert "0 photos found for “harbour”." in _notices(lxml.html.fromstring(response.get_data(as_text=True)))
+    for query in ("q=harbour&sort=date", "q=harbour&sort=identified", "collection=1", "q=harbr"):
+        assert client.get(f"/search?{query}").status_code == 200, query
+    make_photo(collection=make_collection(), title="Harbour at dusk")
+    db.session.commit()
+    queue.drain(app, wait=True)
+    _, page = _page(client, "q=harbour")
+    assert "1 photo found for “harbour”." in _notices(page) and WARNING not in _notices(page)
