@@ -2,16 +2,24 @@
 
 A backup is a folder:
 
-    DEST/manifest.json     written last: time, photoid version, photo count, checksums
-    DEST/photoid.sqlite3   a consistent copy of the SQLite database (SQLite's online backup API)
-    DEST/photoid.dump      PostgreSQL only, when the administrator ran the printed pg_dump command
+    DEST/photoid.sqlite3   SQLite: a consistent copy of the database (SQLite's online backup API)
+    DEST/photoid.dump      PostgreSQL: pg_dump's custom-format archive, which photoid runs itself
     DEST/uploads/photos/…  each photo's folder: the original and its derived images
+    DEST/manifest.json     written last, so it marks a complete backup: time, photoid version, photo
+                           count, the database file (name, size, SHA-256) and each photo folder
+                           (number of files, size, SHA-256 over its files)
 
-On SQLite the database is copied first, from a live connection, in one step: writers carry on
-(WAL), and the copy is the database as it was at one moment. Then only the photo folders that copy
-refers to are copied. Photo folders are put in place whole before a photo's row is committed and
-never change afterwards (they are named by the original's checksum), so copying them after the
-snapshot is consistent. Cached region crops are skipped: the site cuts them again when asked.
+The database is copied first, at one moment, while writers carry on: SQLite copies it from a live
+connection in one step (WAL); on PostgreSQL this connection exports a snapshot and pg_dump reads
+that same snapshot. Then only the photo folders that copy refers to are copied. Photo folders are
+put in place whole before a photo's row is committed and never change afterwards (they are named by
+the original's checksum), so copying them after the snapshot is consistent. Cached region crops are
+skipped: the site cuts them again when asked. Without pg_dump a PostgreSQL backup stops before
+writing anything: a folder without its database must never look complete.
+
+A restore checks everything in the backup against its manifest before it changes anything, then
+puts back, in this order, the database, the photo files and the search index (rebuilt from the
+restored database), and moves the data version on, which ends every kept public page.
 
 The database holds email addresses, password hashes and feed tokens, so its copy in a backup, the
 file a restore puts in place, and the live SQLite file the site creates are all readable and
@@ -31,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import make_url
 
+from photoid import backup_postgres as postgres
 from photoid.db import utcnow
 from photoid.photos.storage import photo_prefix
 
@@ -41,7 +50,9 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "photoid.sqlite3"
 PG_DUMP_FILE = "photoid.dump"
 UPLOADS = "uploads"
-FORMAT = 1
+#: 2: PostgreSQL dumps made by photoid itself and a checksum for every photo folder. 1 is still read.
+FORMAT = 2
+READABLE_FORMATS = frozenset({1, 2})
 #: Owner read and write only: for every database file (see the module's docstring).
 PRIVATE = 0o600
 #: Cached files inside a photo folder that the site makes again on demand.
@@ -106,8 +117,30 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _file_entry(folder: Path, name: str) -> dict[str, Any]:
+    path = folder / name
+    return {"file": name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def _folder_entry(folder: Path) -> dict[str, Any]:
+    """A photo folder's files summed up: their number, total size, and one SHA-256 over each
+    file's path, size and SHA-256 (one line a photo in the manifest, however many tiles it has)."""
+    digest, files, size = hashlib.sha256(), 0, 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{stat.st_size}\0{sha256_file(path)}\n".encode())
+        files, size = files + 1, size + stat.st_size
+    return {"files": files, "bytes": size, "sha256": digest.hexdigest()}
+
+
 def _database_url() -> Any:
     return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def _engine() -> Any:
+    from photoid.extensions import db
+
+    return db.engine
 
 
 def _sqlite_path(url: Any) -> Path:
@@ -126,34 +159,14 @@ def _original(folder: Path) -> Path | None:
     return next(iter(sorted(folder.glob("original.*"))), None)
 
 
-def _copy_photo_folders(checksums: list[str], source_root: Path, target_root: Path, *, verify: bool) -> tuple[int, list[str]]:
-    """Copy each photo's folder; returns the number of files copied and the checksums found missing.
-
-    With ``verify`` each copied original is hashed and must match its folder's name.
-    Raises BackupError when an original does not match (a damaged file).
-    """
-    files, missing = 0, []
-    for checksum in checksums:
-        key = photo_prefix(checksum)
-        source, target = source_root / key, target_root / key
-        if not source.is_dir():
-            missing.append(checksum)
-            continue
-        if target.is_dir():
-            shutil.rmtree(target)
-        shutil.copytree(source, target, ignore=_SKIP)
-        files += sum(1 for p in target.rglob("*") if p.is_file())
-        original = _original(target)
-        if verify and original is not None and sha256_file(original) != checksum:
-            raise BackupError(f"The original image in {source} is damaged: its checksum does not match. "
-                              "Restore that photo from another copy, then run the backup again.")
-    return files, missing
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _prepare_destination(dest: Path, *, allowed: frozenset[str] = frozenset()) -> None:
+def _prepare_destination(dest: Path) -> None:
     if dest.exists() and not dest.is_dir():
         raise BackupError(f"{dest} is a file. Please give a new or empty folder for the backup.")
-    if dest.is_dir() and any(p.name not in allowed for p in dest.iterdir()):
+    if dest.is_dir() and any(dest.iterdir()):
         raise BackupError(f"{dest} is not empty. Please give a new or empty folder, so no older backup is mixed in.")
     dest.mkdir(parents=True, exist_ok=True)
 
@@ -164,59 +177,37 @@ def _write_manifest(dest: Path, manifest: dict[str, Any]) -> None:
     partial.replace(dest / MANIFEST)
 
 
-def postgres_commands(url: Any, folder: Path) -> tuple[str, str]:
-    """The pg_dump and pg_restore commands for this database (password hidden; libpq reads PGPASSWORD or ~/.pgpass)."""
-    plain = URL.create("postgresql", username=url.username, host=url.host, port=url.port, database=url.database,
-                       query=url.query).render_as_string(hide_password=False)
-    dump = f"pg_dump --format=custom --no-owner --file '{folder / PG_DUMP_FILE}' '{plain}'"
-    restore = f"pg_restore --clean --if-exists --no-owner --dbname '{plain}' '{folder / PG_DUMP_FILE}'"
-    return dump, restore
-
-
 # --- backup --------------------------------------------------------------------------------------
 
 def backup(dest: Path, *, echo: Echo = lambda _m: None) -> Outcome:
     """Write a backup of the database and the uploaded photos into the new or empty folder ``dest``.
 
-    SQLite: an online, consistent copy of the database, then the photo folders it refers to, then
-    ``manifest.json``. PostgreSQL: prints the pg_dump command (a ``photoid.dump`` already in
-    ``dest`` is included) and copies every stored photo folder. Changes nothing in the site.
-    Raises BackupError for a non-empty destination, an in-memory database or a damaged original.
+    The database first (SQLite: an online, consistent copy; PostgreSQL: pg_dump of one snapshot),
+    then the photo folders it refers to, then ``manifest.json``. Changes nothing in the site.
+    Raises BackupError, having written no manifest, for a non-empty destination, an in-memory
+    database, pg_dump missing, older than the server or failing, or a damaged original.
     """
     dest = Path(dest)
     url = _database_url()
+    kind = url.get_backend_name()
     upload_root = Path(current_app.config["UPLOAD_DIR"])
     manifest: dict[str, Any] = {"format": FORMAT, "created_at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                "photoid_version": _version(), "database": {"kind": url.get_backend_name()}}
-    if url.get_backend_name() == "sqlite":
+                                "photoid_version": _version(), "database": {"kind": kind}}
+    if kind == "sqlite":
         _prepare_destination(dest)
         photo_count, checksums = _backup_sqlite(_sqlite_path(url), dest / SQLITE_FILE)
-        manifest["database"].update(file=SQLITE_FILE, sha256=sha256_file(dest / SQLITE_FILE),
-                                    bytes=(dest / SQLITE_FILE).stat().st_size)
-        echo(f"Database copied: {photo_count} photo{'' if photo_count == 1 else 's'}.")
+        manifest["database"].update(_file_entry(dest, SQLITE_FILE))
+        echo(f"Database copied: {_plural(photo_count, 'photo')}.")
     else:
-        _prepare_destination(dest, allowed=frozenset({PG_DUMP_FILE}))
-        dump_cmd, _restore_cmd = postgres_commands(url, dest)
-        dump = dest / PG_DUMP_FILE
-        if dump.is_file():
-            manifest["database"].update(file=PG_DUMP_FILE, sha256=sha256_file(dump), bytes=dump.stat().st_size)
-            echo(f"Including the PostgreSQL dump {dump}.")
-        else:
-            echo("PostgreSQL: this command does not copy the database. Take a dump FIRST, then run "
-                 "`photoid backup` again into the same folder:")
-            echo(f"  {dump_cmd}")
-        # Every photo folder in storage: a superset of those the dump (taken earlier) refers to.
-        photos_dir = upload_root / "photos"
-        checksums = sorted(p.name for p in photos_dir.glob("*/*") if p.is_dir()) if photos_dir.is_dir() else []
-        photo_count = len(checksums)
-    files, missing = _copy_photo_folders(checksums, upload_root, dest / UPLOADS, verify=True)
+        photo_count, checksums = _backup_postgresql(dest, manifest["database"], echo=echo)
+    folders, missing = _copy_photo_folders(checksums, upload_root, dest / UPLOADS)
     for checksum in missing:
         echo(f"Warning: the files of the photo with checksum {checksum} are missing from {upload_root}.")
     # Each photo folder is named by the SHA-256 of its original, checked as it was copied.
-    manifest.update(photos=photo_count, files=files, missing_photo_files=missing,
-                    photo_checksums=[c for c in checksums if c not in missing])
+    manifest.update(photos=photo_count, files=sum(f["files"] for f in folders.values()), missing_photo_files=missing,
+                    photo_checksums=sorted(folders), photo_folders=folders)
     _write_manifest(dest, manifest)
-    return Outcome(folder=dest, photos=photo_count, files=files, database=manifest["database"]["kind"])
+    return Outcome(folder=dest, photos=photo_count, files=manifest["files"], database=kind)
 
 
 def _backup_sqlite(source_path: Path, target_path: Path) -> tuple[int, list[str]]:
@@ -239,20 +230,88 @@ def _backup_sqlite(source_path: Path, target_path: Path) -> tuple[int, list[str]
         source.close()
 
 
+def _backup_postgresql(dest: Path, entry: dict[str, Any], *, echo: Echo) -> tuple[int, list[str]]:
+    """pg_dump the database into ``dest`` (checked for first: nothing is written without it) and
+    fill the manifest's database ``entry``; returns the dump's photo count and checksums."""
+    engine = _engine()
+    server = postgres.server_major(engine)
+    try:
+        tool = postgres.find_tool("pg_dump", at_least=server)
+    except postgres.ClientError as error:
+        raise BackupError(f"{error} No backup was written.") from None
+    _prepare_destination(dest)
+    target = dest / PG_DUMP_FILE
+    create_private_file(target)  # pg_dump writes into it and the mode stays
+    try:
+        photo_count, checksums = postgres.dump(engine, target, tool=tool)
+    except postgres.ClientError as error:
+        target.unlink(missing_ok=True)
+        raise BackupError(f"{error} No backup was written.") from None
+    entry.update(_file_entry(dest, PG_DUMP_FILE), **postgres.describe(tool, server))
+    echo(f"Database dumped with {tool.version} (server version {server}): {_plural(photo_count, 'photo')}, "
+         f"{entry['bytes']:,} bytes.")
+    return photo_count, checksums
+
+
+def _copy_photo_folders(checksums: list[str], source_root: Path, target_root: Path) -> tuple[dict[str, Any], list[str]]:
+    """Copy each photo's folder into a backup; returns each copied folder's manifest entry and the
+    checksums whose folders are missing. Raises BackupError when an original does not match its
+    folder's name (a damaged file)."""
+    folders: dict[str, Any] = {}
+    missing = []
+    for checksum in checksums:
+        key = photo_prefix(checksum)
+        source, target = source_root / key, target_root / key
+        if not source.is_dir():
+            missing.append(checksum)
+            continue
+        shutil.copytree(source, target, ignore=_SKIP)
+        original = _original(target)
+        if original is not None and sha256_file(original) != checksum:
+            raise BackupError(f"The original image in {source} is damaged: its checksum does not match. "
+                              "Restore that photo from another copy, then run the backup again.")
+        folders[checksum] = _folder_entry(target)
+    return folders, missing
+
+
 # --- restore -------------------------------------------------------------------------------------
 
 def read_manifest(src: Path) -> dict[str, Any]:
     """The backup's manifest. Raises BackupError when ``src`` is not a complete photoid backup."""
     path = Path(src) / MANIFEST
     if not path.is_file():
-        raise BackupError(f"{src} is not a complete photoid backup: it has no {MANIFEST}.")
+        raise BackupError(f"{src} is not a complete photoid backup: it has no {MANIFEST}. Nothing was restored.")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise BackupError(f"The backup's {MANIFEST} cannot be read: {error}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"The backup's {MANIFEST} cannot be read: {error}. Nothing was restored.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
         raise BackupError(f"The backup in {src} was made by a different version of photoid and cannot be restored here.")
     return manifest
+
+
+def check_backup(src: Path, manifest: dict[str, Any]) -> None:
+    """Compare every file the manifest lists with the backup: the database file and each photo
+    folder (its original's checksum, and for format 2 its files). Reads only. Raises BackupError
+    naming the first file that is missing or differs."""
+    database = manifest["database"]
+    if not database.get("file"):
+        raise BackupError(f"The backup in {src} holds no database (a PostgreSQL backup made before photoid ran "
+                          "pg_dump itself). Nothing was restored.")
+    copied = src / database["file"]
+    if not copied.is_file() or sha256_file(copied) != database.get("sha256"):
+        raise BackupError(f"The database file {copied} is missing or damaged (its checksum does not match the "
+                          "manifest). Nothing was restored.")
+    folders = manifest.get("photo_folders")
+    for checksum in manifest.get("photo_checksums", []):
+        folder = src / UPLOADS / photo_prefix(checksum)
+        original = _original(folder) if folder.is_dir() else None
+        damaged = original is None or sha256_file(original) != checksum
+        if not damaged and folders is not None:
+            damaged = _folder_entry(folder) != folders.get(checksum)
+        if damaged:
+            raise BackupError(f"The files in {folder} are missing or damaged (they do not match the manifest). "
+                              "Nothing was restored.")
 
 
 def _sqlite_has_data(path: Path) -> bool:
@@ -267,34 +326,74 @@ def _sqlite_has_data(path: Path) -> bool:
         connection.close()
 
 
-def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> Outcome:
-    """Bring back a backup made by :func:`backup`: the database (SQLite) and the photo folders.
+def _data_version(engine: Any) -> int | None:
+    """The database's data version (see photoid/page_cache.py), or None before it has one."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("data_version"):
+            return None
+        return conn.scalar(text("SELECT version FROM data_version WHERE id = 1"))
 
-    Stop the site first. Replaces the SQLite database file (and removes its stale WAL files) and
-    copies the photo folders into the upload folder; on PostgreSQL prints the pg_restore command.
-    Raises BackupError when the backup is incomplete or damaged, when its database kind differs,
-    or when the database already holds data and ``force`` is not set.
+
+def _end_kept_pages(engine: Any, before: int | None) -> tuple[int, int] | None:
+    """Move the restored database's data version past both its own and the one the site had
+    before the restore. Kept public pages are keyed by that version, and the restored one may be a
+    version workers (or Redis) already kept pages under, showing the data since replaced. Returns
+    (restored, new) versions, or None when the database has no version yet (an older backup:
+    ``photoid db upgrade`` adds it)."""
+    with engine.begin() as conn:
+        if not inspect(conn).has_table("data_version"):
+            return None
+        restored = conn.scalar(text("SELECT version FROM data_version WHERE id = 1"))
+        if restored is None:
+            return None
+        new = max(restored, before or 0) + 1
+        conn.execute(text("UPDATE data_version SET version = :new WHERE id = 1"), {"new": new})
+    return restored, new
+
+
+def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> Outcome:
+    """Bring back a backup made by :func:`backup`. Stop the site first.
+
+    Checks the whole backup against its manifest, then replaces, in this order and saying so:
+    the database (the SQLite file, removing its stale WAL files, or pg_restore into the configured
+    PostgreSQL database), the photo folders in the upload folder, and the search index (rebuilt
+    from the restored database); it moves the data version on, so no kept public page outlives it.
+    Raises BackupError, having changed nothing, when the backup is incomplete or damaged, its
+    database kind differs, pg_restore is missing or too old, or the database already holds data
+    and ``force`` is not set.
     """
-    from photoid.extensions import db
+    from photoid.search import queue
 
     src = Path(src)
     manifest = read_manifest(src)
     url = _database_url()
     kind = url.get_backend_name()
     if manifest["database"].get("kind") != kind:
-        raise BackupError(f"This backup holds a {manifest['database'].get('kind')} database, but the site uses {kind}.")
-    database = manifest["database"]
-    if database.get("file"):
-        copied = src / database["file"]
-        if not copied.is_file() or sha256_file(copied) != database.get("sha256"):
-            raise BackupError(f"The database file in {src} is missing or damaged (its checksum does not match). Nothing was restored.")
+        raise BackupError(f"This backup holds a {manifest['database'].get('kind')} database, but the site uses {kind}. "
+                          "Nothing was restored.")
+    check_backup(src, manifest)
+    engine = _engine()
     upload_root = Path(current_app.config["UPLOAD_DIR"])
     if kind == "sqlite":
         target = _sqlite_path(url)
-        if _sqlite_has_data(target) and not force:
-            raise BackupError(f"The database {target} already holds data. Nothing was restored. "
-                              "To replace it with the backup, run the command again with --force.")
-        db.engine.dispose()  # let go of the file before replacing it
+        has_data, where = _sqlite_has_data(target), str(target)
+        before = _data_version(engine) if target.is_file() else None
+    else:
+        try:
+            tool = postgres.find_tool("pg_restore", at_least=manifest["database"].get("client_major"))
+        except postgres.ClientError as error:
+            raise BackupError(f"{error} Nothing was restored.") from None
+        has_data, where = postgres.has_data(engine), f"{url.database} on {url.host or 'the local server'}"
+        before = _data_version(engine)
+    if has_data and not force:
+        raise BackupError(f"The database {where} already holds data. Nothing was restored. "
+                          "To replace it with the backup, run the command again with --force.")
+    echo(f"The backup in {src} matches its manifest ({_plural(int(manifest.get('photos', 0)), 'photo')}, "
+         f"made {manifest.get('created_at', 'at an unknown time')}). Restoring 1. the database, 2. the photo files, "
+         "3. the search index.")
+
+    if kind == "sqlite":
+        engine.dispose()  # let go of the file before replacing it
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".restoring")
         create_private_file(partial)
@@ -302,17 +401,35 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         os.replace(partial, target)
-        echo(f"Database restored to {target}.")
     else:
-        _dump, restore_cmd = postgres_commands(url, src)
-        if database.get("file"):
-            echo("PostgreSQL: restore the database with (it replaces what is there):")
-            echo(f"  {restore_cmd}")
-        else:
-            echo("This backup has no PostgreSQL dump; restore the database from the dump you took with pg_dump.")
+        try:
+            postgres.restore(engine, src / PG_DUMP_FILE, tool=tool)
+        except postgres.ClientError as error:
+            raise BackupError(str(error)) from None
+    echo(f"1. Database restored into {where}.")
+    versions = _end_kept_pages(engine, before)
+    if versions is not None:
+        echo(f"   Kept public pages end with the data version, which is now {versions[1]} "
+             f"(it was {before if before is not None else 'unset'} before, {versions[0]} in the backup).")
+
     checksums = sorted(manifest.get("photo_checksums", []))
-    files, missing = _copy_photo_folders(checksums, src / UPLOADS, upload_root, verify=True)
-    if missing:
-        raise BackupError(f"The backup is missing the files of {len(missing)} photo(s); the database was restored, the files are incomplete.")
-    echo(f"Photo files restored: {len(checksums)} folders ({files} files) into {upload_root}.")
-    return Outcome(folder=src, photos=int(manifest.get("photos", len(checksums))), files=files, database=kind)
+    try:
+        for checksum in checksums:
+            key = photo_prefix(checksum)
+            shutil.rmtree(upload_root / key, ignore_errors=True)
+            shutil.copytree(src / UPLOADS / key, upload_root / key)
+    except OSError as error:
+        raise BackupError(f"The database was restored, but copying the photo files into {upload_root} failed: {error}. "
+                          "Fix that, then run the restore again with --force.") from None
+    files = sum(1 for checksum in checksums for p in (upload_root / photo_prefix(checksum)).rglob("*") if p.is_file())
+    echo(f"2. Photo files restored: {_plural(len(checksums), 'folder')} ({_plural(files, 'file')}) into {upload_root}.")
+
+    try:
+        indexed = queue.reindex(current_app._get_current_object(), procs=1)  # type: ignore[attr-defined]
+    except Exception as error:  # whatever the index or its folder raise: the rest is done, say so
+        raise BackupError(f"The database and the photo files were restored, but the search index could not be "
+                          f"rebuilt: {error}. Fix that, then run `photoid reindex`.") from None
+    echo(f"3. Search index rebuilt from the restored database: {_plural(indexed, 'public photo')}.")
+    with engine.connect() as conn:
+        photos = int(conn.scalar(text("SELECT count(*) FROM photo")))
+    return Outcome(folder=src, photos=photos, files=files, database=kind)

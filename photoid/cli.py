@@ -274,7 +274,7 @@ def export_command(format_name: str, output: Path, institution_slug: str | None,
 def backup_command(dest: Path) -> None:
     """Copy the database and the uploaded photos into the new or empty folder DEST, while the site runs.
 
-    On PostgreSQL it prints the pg_dump command to run first, then copies the photos (docs/operations.md).
+    On PostgreSQL it runs pg_dump, which must be installed (docs/operations.md); without it nothing is written.
     """
     from photoid.backup import BackupError, backup
 
@@ -290,18 +290,16 @@ def backup_command(dest: Path) -> None:
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
 @with_appcontext
 def restore_command(src: Path, force: bool) -> None:
-    """Bring back a backup made by `photoid backup SRC`. Stop the site first."""
+    """Bring back a backup made by `photoid backup`: the database, the photo files, then the search index. Stop the site first."""
     from photoid.backup import BackupError, restore
-    from photoid.search.commands import ensure_index
 
     try:
         outcome = restore(src, force=force, echo=click.echo)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    if outcome.database == "sqlite":
-        ensure_index(rebuild=True, echo=click.echo)
-    click.echo(f"Restored {outcome.photos} photos from {src}. If the backup came from an older version, "
-               "run `photoid db upgrade` before starting the site.")
+    # Only now: every step above has finished, and the count is read from the restored database.
+    click.echo(f"Restored {outcome.photos} photo{'' if outcome.photos == 1 else 's'} from {src}. If the backup came "
+               "from an older version, run `photoid db upgrade` before starting the site.")
 
 
 @click.command("impact-refresh")

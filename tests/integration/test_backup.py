@@ -19,7 +19,6 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from photoid.backup import postgres_commands
 from photoid.contributions.models import Identification
 from photoid.extensions import db
 from photoid.photos.service import add_photo
@@ -191,9 +190,15 @@ def test_the_database_and_its_copies_are_readable_by_their_owner_only(live: Flas
     assert _mode(tmp_path / "fresh" / "site.sqlite3") == 0o600
 
 
-def test_postgresql_commands_name_the_database_but_not_the_password(tmp_path: Path) -> None:
-    url = make_url("postgresql+psycopg://photoid:s3cret@db.example.org:5432/photoid")
-    dump, restore = postgres_commands(url, tmp_path)
-    assert dump.startswith("pg_dump --format=custom") and "postgresql://photoid@db.example.org:5432/photoid" in dump
-    assert restore.startswith("pg_restore") and str(tmp_path / "photoid.dump") in restore
-    assert "s3cret" not in dump + restore
+def test_pg_dump_is_given_the_database_but_the_password_only_in_its_environment() -> None:
+    """The command line of pg_dump and pg_restore is visible to every user of the machine (ps)."""
+    from psycopg.conninfo import conninfo_to_dict
+    from sqlalchemy import create_engine
+
+    from photoid.backup_postgres import connection
+
+    engine = create_engine("postgresql+psycopg://photoid:s3cret@db.example.org:5433/photo%3Did?sslmode=require")
+    conninfo, env = connection(engine)
+    assert "s3cret" not in conninfo and env["PGPASSWORD"] == "s3cret"
+    assert conninfo_to_dict(conninfo) == {"host": "db.example.org", "port": "5433", "user": "photoid",
+                                          "dbname": "photo=id", "sslmode": "require"}
