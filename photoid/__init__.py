@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from photoid.db import reading_snapshot, track_flushes
 from photoid.extensions import csrf, db, limiter, login_manager, migrate
+from photoid.links import SiteUrlFlask, refuse_untrusted_hosts
 
 
 def _migrations_dir() -> Path:
@@ -39,7 +40,7 @@ def create_app(config: Any = None) -> Flask:
     """Build the app. ``config`` is a config object (tests pass a TestConfig); default: the environment."""
     from config import Config
 
-    app = Flask(__name__, instance_relative_config=False)
+    app = SiteUrlFlask(__name__, instance_relative_config=False)
     app.url_map.converters["int"] = RecordId
     app.config.from_object(config or Config())
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
@@ -118,6 +119,7 @@ def create_app(config: Any = None) -> Flask:
 
     app.register_blueprint(metrics_bp)
     register_error_handlers(app)
+    refuse_untrusted_hosts(app)
     register_security_headers(app)
     refuse_nul_characters(app)
     keep_new_sqlite_file_private(app)
@@ -128,7 +130,20 @@ def create_app(config: Any = None) -> Flask:
     with app.app_context():
         page_cache.init_app(app)  # it answers kept pages in front of the finished app
         observability.init_app(app)  # the request id, access line and metrics cover kept pages too
+    _trust_proxies(app)  # outermost: kept pages, limits and links all see the visitor's address, scheme and host
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe the X-Forwarded-For/-Proto/-Host/-Port headers of ``PROXIES`` reverse-proxy hops
+    (PHOTOID_PROXIES; 0 believes none). Behind nginx every request comes from nginx's address: without
+    this, every visitor would share one rate limit. Each proxy appends the address it saw, so only the
+    last ``PROXIES`` entries are believed and a visitor's own X-Forwarded-For is never taken at its word."""
+    hops = int(app.config.get("PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = 10000) -> None:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request, url_for
 
+from photoid import links
 from photoid.catalog.oai import Settings, respond
 from photoid.extensions import csrf
 
@@ -15,11 +17,13 @@ HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
 
 
 def _repository_id() -> str:
-    """PHOTOID_OAI_REPOSITORY_ID, else the host name the harvester used (when it looks like one)."""
+    """PHOTOID_OAI_REPOSITORY_ID, else the site's host name (PHOTOID_SITE_URL's, or the one the
+    harvester used), when it looks like one."""
     configured = current_app.config.get("OAI_REPOSITORY_ID")
     if configured:
         return str(configured)
-    host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else ""
+    netloc = urlsplit(links.root()).netloc
+    host = netloc.rsplit(":", 1)[0] if not netloc.startswith("[") else ""
     return host if HOST_NAME.fullmatch(host) else "localhost"
 
 
@@ -27,7 +31,7 @@ def _settings() -> Settings:
     config = current_app.config
     return Settings(
         base_url=url_for("oai.endpoint", _external=True),
-        site_url=request.host_url,
+        site_url=links.root() + "/",
         repository_id=_repository_id(),
         repository_name=config["SITE_NAME"],
         admin_email=config["ADMIN_EMAIL"],

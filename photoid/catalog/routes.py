@@ -8,6 +8,7 @@ from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
+from photoid import links
 from photoid.accounts.models import User
 from photoid.accounts.permissions import require_institution_staff
 from photoid.catalog import export, manifests
@@ -52,8 +53,8 @@ def _json_ld(document: dict[str, object]) -> Response:
 @bp.route("/iiif/3/<int:photo_id>/manifest")
 def photo_manifest(photo_id: int) -> Response:
     visible_photo(photo_id)  # 404 unless the photo and its collection are published
-    record = catalog_records([photo_id], base_url=request.url_root)[0]
-    return _json_ld(manifests.photo_manifest(record, base_url=request.url_root))
+    record = catalog_records([photo_id], base_url=links.base_url())[0]
+    return _json_ld(manifests.photo_manifest(record, base_url=links.base_url()))
 
 
 @bp.route("/iiif/3/collections/<slug>/manifest")
@@ -66,7 +67,7 @@ def collection_manifest(slug: str) -> Response:
     ).all()
     return _json_ld(manifests.collection_manifest(
         slug=collection.slug, title=collection.title, description=collection.description,
-        institution_name=collection.institution.name, base_url=request.url_root, photos=photos,
+        institution_name=collection.institution.name, base_url=links.base_url(), photos=photos,
     ))
 
 
@@ -129,7 +130,7 @@ def exports() -> Response | tuple[str, int]:
         return _page(form, 403, [str(error)])
     except export.ExportError as error:
         return _page(form, 400, [str(error)])
-    body = stream_with_context(export.stream_export(plan, base_url=request.url_root))
+    body = stream_with_context(export.stream_export(plan, base_url=links.base_url()))
     return Response(body, mimetype=plan.format.mimetype, headers={
         "Content-Disposition": f'attachment; filename="{plan.filename}"', "Cache-Control": "no-store",
     })

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import has_request_context, request
+from flask import has_request_context
 from sqlalchemy import func, select, update
 
+from photoid import links
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.notifications.mail import queue_mail
@@ -87,7 +88,7 @@ def _notify(
     )
     db.session.add(notification)
     if user.email:
-        address = request.url_root.rstrip("/") + link if has_request_context() else link
+        address = links.root() + link if has_request_context() or links.uses_site_url() else link
         body = (
             f"Hello {user.display_name},\n\n{message}\n\n"
             f"See the photo: {address}\n\n"

@@ -6,10 +6,11 @@ Pages build these dicts and hand them to the ``social_meta`` macro in
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from flask import current_app, has_request_context, request, url_for
+from flask import url_for
 
+from photoid import links
 from photoid.photos.images import DERIVATIVE_SIZES
 
 #: Open Graph descriptions longer than this are cut (previews show about two lines).
@@ -22,23 +23,20 @@ KIND_QUESTIONS = {
 
 
 def site_root() -> str:
-    """The site's address without a trailing slash: the request's host on a page, else ``SITE_URL``."""
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return str(current_app.config["SITE_URL"]).rstrip("/")
+    """The site's address without a trailing slash: ``SITE_URL`` when set, else the request's host
+    on a page (see photoid/links.py)."""
+    return links.root()
 
 
 def site_hosts() -> set[str]:
-    """Host names (with port) that count as this site: the configured one and the request's."""
-    hosts = {urlsplit(str(current_app.config["SITE_URL"])).netloc.lower()}
-    if has_request_context():
-        hosts.add(request.host.lower())
-    return hosts
+    """Host names (with port) that count as this site: the configured one, and the request's unless
+    ``SITE_URL`` is set."""
+    return links.host_names()
 
 
 def absolute(endpoint: str, **values: Any) -> str:
     """An absolute address for an endpoint, on this site."""
-    return site_root() + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
