@@ -264,7 +264,7 @@ def test_patrons_have_no_queue_feed_section_and_cannot_make_one(client, login_as
 # --- discovery -----------------------------------------------------------------------------------
 
 def test_pages_announce_their_feeds_to_browsers_and_readers(client, app) -> None:  # type: ignore[no-untyped-def]
-    make_collection(slug="streets", title="Streets")
+    make_photo(collection=make_collection(slug="streets", title="Streets"))  # an empty collection is not public
     db.session.commit()
     home = _doc(client.get("/"))
     site_feeds = [link.get("href") for link in home.xpath("//head/link[@rel='alternate'][@type='application/atom+xml']")]
