@@ -13,6 +13,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from photoid.extensions import retry_message
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -36,7 +38,11 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         if code >= 500:
             return _render(code, "Something went wrong on our side. Please try again later.")
-        if code != 429 and error.description and error.description != type(error).description:
+        if code == 429:
+            if error.response is not None:
+                return error.response  # a page of its own (the registration form, with what was typed)
+            return _render(429, retry_message())
+        if error.description and error.description != type(error).description:
             return _render(code, error.description)  # a message written for this case: abort(400, "...")
         return _render(code, MESSAGES.get(code, error.description or "That did not work."))
 

@@ -1,25 +1,29 @@
 """Defences against bots and password guessing, with no third-party captcha (no patron data leaves).
 
 * Registration carries a honeypot field that people never see or fill, and a signed time stamp of
-  when the form was shown: a form sent back within a few seconds, or days later, is refused.
+  when the form was shown: a form sent back within a few seconds, or days later, is refused. The
+  stamp names the browser session it was given to and is taken once: a stamp copied into another
+  session, or sent a second time, is refused (the form comes back with what was typed).
 * Sign-in failures are counted per email address, from whichever address they come. After
   ``LOGIN_LOCKOUT_FAILURES`` failures in ``LOGIN_FAILURE_WINDOW`` seconds the email is locked for
   ``LOGIN_LOCKOUT_SECONDS``, doubling with each further lock up to ``LOGIN_LOCKOUT_MAX_SECONDS``, so
   an attacker can delay a real patron but never lock them out for good. A successful sign-in after
   the lock ends clears everything.
 
-The counters live in the rate limiter's storage (Redis when ``PHOTOID_REDIS_URL`` is set, so every
-worker sees the same counts; otherwise this process's memory).
+The counters and the used stamps live in the rate limiter's storage: Redis when
+``PHOTOID_REDIS_URL`` is set, so every worker and every server sees the same counts; otherwise this
+worker process's memory, so each worker counts on its own. Keys start with ``RATELIMIT_KEY_PREFIX``.
 """
 from __future__ import annotations
 
 import hashlib
 import math
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import current_app
+from flask import current_app, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits.storage import Storage, storage_from_string
 
@@ -30,7 +34,8 @@ STARTED_FIELD = "form_started"
 MAX_FORM_AGE = 24 * 3600
 _SALT = "photoid-register-form"
 _EXTENSION = "photoid_abuse_storage"
-_PREFIX = "photoid-login"
+#: The session's own key, which every stamp given to that session carries.
+_SESSION_KEY = "register_form_key"
 
 
 class RegistrationRefused(ValueError):
@@ -48,17 +53,27 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
+def _session_key() -> str:
+    key = session.get(_SESSION_KEY)
+    if not isinstance(key, str) or not key:
+        key = session[_SESSION_KEY] = secrets.token_urlsafe(16)
+    return key
+
+
 def form_started_token() -> str:
-    """A signed stamp of the time the registration form is shown, to put in a hidden field."""
-    return _serializer().dumps(int(_now()))
+    """A signed stamp for the registration form's hidden field: when it was shown, the session it was
+    shown in, and a random name by which it is taken once. Sets the session's key if it has none."""
+    return _serializer().dumps([int(_now()), _session_key(), secrets.token_urlsafe(12)])
 
 
 def check_registration(*, honeypot: str | None, started: str | None) -> None:
     """Refuse a registration that a person is unlikely to have sent; changes nothing.
 
     Raises RegistrationRefused when the honeypot field is filled in, or when the form's signed time
-    stamp is missing, forged, older than a day, or less than ``REGISTER_MIN_SECONDS`` old. With
-    ``REGISTER_MIN_SECONDS`` set to 0 the time stamp is not required (for tests and tools).
+    stamp is missing, forged, older than a day, given to another session, less than
+    ``REGISTER_MIN_SECONDS`` old, or already used. A stamp that passes every check is marked used
+    (in the limiter storage, for a day). With ``REGISTER_MIN_SECONDS`` set to 0 the time stamp is not
+    required (for tests and tools).
     """
     if (honeypot or "").strip():
         raise RegistrationRefused("We could not create your account because a field meant to stay empty was filled in. "
@@ -72,8 +87,17 @@ def check_registration(*, honeypot: str | None, started: str | None) -> None:
         raise RegistrationRefused("This form was opened more than a day ago. Please fill it in again below.") from None
     except BadSignature:
         raise RegistrationRefused("This form could not be checked. Please fill it in again below.") from None
+    if not (isinstance(shown_at, list) and len(shown_at) == 3 and all(isinstance(part, (int, str)) for part in shown_at)):
+        raise RegistrationRefused("This form could not be checked. Please fill it in again below.")
+    shown_at, session_key, name = shown_at
+    if session_key != session.get(_SESSION_KEY):
+        raise RegistrationRefused("This form was opened in another browser or session, so we could not check it. "
+                                  "Please check your details and press “Create account” again.")
     if not isinstance(shown_at, int) or _now() - shown_at < minimum:
         raise RegistrationRefused("That was quicker than we expect from a person. Please check your details "
+                                  "and press “Create account” again.")
+    if _storage().incr(f"{_prefix()}:stamp:{name}", MAX_FORM_AGE) > 1:
+        raise RegistrationRefused("This form was already sent once. Please check your details "
                                   "and press “Create account” again.")
 
 
@@ -108,10 +132,16 @@ def _storage() -> Storage:
     return storage
 
 
+def _prefix() -> str:
+    """Where this site's keys start: two sites sharing one Redis keep their counts apart."""
+    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX') or 'photoid'}:abuse"
+
+
 def _keys(email: str) -> tuple[str, str, str]:
     # Hashed, so the storage never holds email addresses in clear.
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    return f"{_PREFIX}:fail:{digest}", f"{_PREFIX}:lock:{digest}", f"{_PREFIX}:level:{digest}"
+    prefix = _prefix()
+    return f"{prefix}:fail:{digest}", f"{prefix}:lock:{digest}", f"{prefix}:level:{digest}"
 
 
 def _setting(name: str, default: int) -> int:

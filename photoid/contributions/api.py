@@ -21,6 +21,7 @@ from photoid.contributions.routes import address_limit, identification_limit
 from photoid.contributions.visibility import seen_identification
 from photoid.contributions.workflow import InvalidTransition, NotAllowed
 from photoid.errors import MESSAGES
+from photoid.extensions import retry_message
 from photoid.photos import queries
 from photoid.photos.iiif import image_service_id
 from photoid.photos.routes import visible_photo
@@ -58,6 +59,8 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
     code = error.code or 500
     if code >= 500:
         return _error(code, "Something went wrong on our side. Please try again later.")
+    if code == 429:
+        return _error(code, retry_message())  # when to try again, in words
     return _error(code, MESSAGES.get(code, "That did not work."))
 
 
