@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test install install-test check-python demo clean
+.PHONY: run test install install-test check-python demo wheel clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -42,6 +42,12 @@ run: demo
 test: install-test
 	@echo "==> Running the test suite"
 	@$(BIN)/python -m pytest
+
+wheel: | $(BIN)/python
+	@echo "==> Building the wheel into dist/ (install it with pip; see docs/upgrade.md)"
+	@$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w dist . >build.log 2>&1 || { cat build.log; exit 1; }
+	@rm -f build.log
+	@rm -rf build
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

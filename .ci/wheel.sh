@@ -17,10 +17,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$PYTHON" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$work/dist" "$checkout"
+# setuptools warns at length about the template and static folders (data, not packages): shown on failure only.
+"$PYTHON" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$work/dist" "$checkout" >"$work/build.log" 2>&1 \
+  || { cat "$work/build.log"; exit 1; }
 rm -rf "$checkout/build"  # setuptools' scratch folder, not part of the checkout
 wheel=$(ls "$work"/dist/photoid-*.whl)
-unzip -l "$wheel" | grep -q 'photoid/migrations/env.py' || { echo "the wheel has no migrations"; exit 1; }
+"$PYTHON" - "$wheel" <<'PY'
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+for wanted in ("photoid/migrations/env.py", "photoid/migrations/alembic.ini", "photoid/migrations/script.py.mako",
+               "photoid/wsgi.py", "photoid/static/css/site.css", "photoid/templates/base.html"):
+    assert wanted in names, f"the wheel has no {wanted}"
+assert any(n.startswith("photoid/migrations/versions/") and n.endswith(".py") for n in names), "the wheel has no migrations"
+PY
 
 "$PYTHON" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check --prefer-binary "$wheel"
