@@ -65,3 +65,52 @@ class ProfileVisibilityForm(FlaskForm):
             "Untick and save to make the page private again at any time."
         ),
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Please enter your email address."), Email("Please enter a valid email address."),
+                    Length(max=254)],
+        description="The address you signed up with. We will email it a link to choose a new password.",
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(
+        "New password",
+        validators=[DataRequired("Please choose a new password."), Length(min=10, max=200, message="Use 10 to 200 characters.")],
+        description="At least 10 characters.",
+    )
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired("Please repeat the new password."), EqualTo("new", "The two passwords do not match.")]
+    )
+
+
+class DisplayNameForm(FlaskForm):
+    display_name = StringField(
+        "New display name",
+        validators=[DataRequired("Please choose a display name."), Length(max=60)],
+        description="Shown next to everything you contribute, also what you contributed before.",
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        "New email",
+        validators=[DataRequired("Please enter your new email address."), Email("Please enter a valid email address."),
+                    Length(max=254)],
+        description="We send a link there; your account keeps its current address until you open it.",
+    )
+    password = PasswordField("Your password", validators=[DataRequired("Please enter your password to confirm."), Length(max=200)])
+
+
+class ResendVerificationForm(FlaskForm):
+    """Sends the email confirmation link again (a button with a CSRF token)."""
+
+
+class EmailNotificationsForm(FlaskForm):
+    wants_email = BooleanField(
+        "Email me when an archivist decides on what I sent",
+        description="Notifications always appear on the site under “Notifications”; this only turns the emails on or off.",
+    )

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from photoid.db import Base, one_of, utcnow
@@ -60,6 +61,15 @@ class User(UserMixin, db.Model):
     suspended_at: Mapped[datetime | None]
     #: Set when a patron deletes their account; their contributions stay as "a former contributor".
     deleted_at: Mapped[datetime | None]
+    #: When the owner followed the link emailed to ``email``; until then contributions wait for review
+    #: and ``photoid purge`` removes the account after ``UNVERIFIED_DAYS`` (see accounts/tokens.py).
+    email_verified_at: Mapped[datetime | None]
+    #: A new address asked for on /account, waiting for its owner to follow the link sent there.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    #: Whether decisions on the account's contributions are also emailed (the site notification always appears).
+    wants_email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    #: Counts password reset links sent; a link carries the count, so sending a newer one ends the older.
+    reset_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     institutions: Mapped[list[Institution]] = relationship(
         secondary=staff_membership, order_by="Institution.name"
@@ -71,6 +81,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.suspended_at is None and self.deleted_at is None
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_staff(self) -> bool:

@@ -84,6 +84,10 @@ def export_data(user: User) -> dict[str, Any]:
             "created_at": _when(user.created_at),
             "last_login_at": _when(user.last_login_at),
             "suspended_at": _when(user.suspended_at),
+            "email_verified_at": _when(user.email_verified_at),
+            "pending_email": user.pending_email,
+            "wants_email_notifications": user.wants_email_notifications,
+            "changes": _profile_changes(user),
         },
         "identifications": [_identification(i) for i in identifications],
         "votes": [
@@ -150,6 +154,19 @@ def _other_active_admins(user: User) -> int:
     return len(db.session.scalars(query).all())
 
 
+def _profile_changes(user: User) -> list[dict[str, Any]]:
+    """The account's own display name and email changes, from the audit trail, oldest first."""
+    from photoid.moderation.models import ModerationEvent
+
+    events = db.session.scalars(
+        select(ModerationEvent)
+        .where(ModerationEvent.target_type == "account", ModerationEvent.target_id == user.id,
+               ModerationEvent.action.in_(("display_name_change", "email_change")))
+        .order_by(ModerationEvent.id)
+    )
+    return [{"change": e.action, "before": e.before, "after": e.after, "at": _when(e.created_at)} for e in events]
+
+
 def delete_account(user: User, *, password: str) -> None:
     """Delete the account: scrub its personal data and keep what it contributed, as "a former contributor".
 
@@ -162,8 +179,6 @@ def delete_account(user: User, *, password: str) -> None:
     Raises PrivacyError when the password is wrong, the account is already deleted, or it is the
     last active administrator.
     """
-    from photoid.notifications.models import Notification
-
     if user.deleted_at is not None:
         raise PrivacyError("This account has already been deleted.")
     if not password or not check_password_hash(user.password_hash, password):
@@ -176,7 +191,18 @@ def delete_account(user: User, *, password: str) -> None:
     before = {"role": user.role, "institutions": sorted(i.slug for i in user.institutions)}
     old_email = user.email
     now = utcnow()
+    _scrub(user, now)
+    record_event(actor=user, action="account_delete", target=user, before=before, after={"deleted_at": _when(now)})
+    db.session.commit()
+    _forget_sign_in_failures(old_email)
+
+
+def _scrub(user: User, now: datetime) -> None:
+    """Replace the account's personal data, end its sessions and mark it deleted (flushes nothing)."""
+    from photoid.notifications.models import Notification
+
     user.email = f"deleted-{user.id}@invalid"
+    user.pending_email = None
     user.display_name = FORMER_CONTRIBUTOR
     user.display_name_key = f"deleted account {user.id}"
     user.password_hash = "!deleted$" + secrets.token_hex(16)  # no hash method matches, so no password works
@@ -188,9 +214,6 @@ def delete_account(user: User, *, password: str) -> None:
     user.institutions.clear()
     user.deleted_at = now
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
-    record_event(actor=user, action="account_delete", target=user, before=before, after={"deleted_at": _when(now)})
-    db.session.commit()
-    _forget_sign_in_failures(old_email)
 
 
 def _forget_sign_in_failures(email: str) -> None:
@@ -258,6 +281,7 @@ def purge(*, now: datetime | None = None) -> PurgeReport:
             .values({column_name: None})
         )
         report.removed[f"{table_name}.{column_name}"] = result.rowcount or 0
+    _purge_unverified(report, now=now or utcnow())
     db.session.commit()
     if not columns:
         report.notes.append("The database stores no IP addresses or browser details (user agents), so there was nothing to remove there.")
@@ -269,6 +293,47 @@ def purge(*, now: datetime | None = None) -> PurgeReport:
         f"well inside the {days}-day retention."
     )
     return report
+
+
+def _purge_unverified(report: PurgeReport, *, now: datetime) -> None:
+    """Delete the accounts that did not prove their email within ``UNVERIFIED_DAYS`` of joining, as
+    :func:`delete_account` does, and withdraw what they sent that is still waiting (suggestions,
+    comments) and their votes: nobody ever vouched for them. What an archivist already accepted
+    stays, as "a former contributor". Records a ``purge_unverified`` audit event each. Flushes only.
+    """
+    from photoid.contributions.models import Comment, Confirmation, Identification
+    from photoid.contributions.workflow import COMMENT_OPEN_STATES, PENDING_STATE, move_comment, move_identification
+
+    days = int(current_app.config.get("UNVERIFIED_DAYS", 7))
+    cutoff = now - timedelta(days=max(days, 1))
+    stale = list(db.session.scalars(select(User).where(
+        User.email_verified_at.is_(None), User.deleted_at.is_(None), User.created_at < cutoff)))
+    withdrawn = 0
+    for user in stale:
+        waiting = db.session.scalars(select(Identification).where(
+            Identification.contributor_id == user.id, Identification.state == PENDING_STATE))
+        for identification in waiting:
+            move_identification(identification, "withdrawn", actor=user)
+            withdrawn += 1
+        comments = db.session.scalars(select(Comment).where(
+            Comment.author_id == user.id, Comment.state.in_(COMMENT_OPEN_STATES), Comment.reviewed_at.is_(None)))
+        for comment in comments:
+            move_comment(comment, "withdrawn", actor=user)
+            withdrawn += 1
+        for vote in db.session.scalars(select(Confirmation).where(
+                Confirmation.voter_id == user.id, Confirmation.state == "active")):
+            vote.state, vote.withdrawn_at = "withdrawn", now
+            withdrawn += 1
+        old_email = user.email
+        _scrub(user, now)
+        record_event(actor=None, action="purge_unverified", target=user, before=None,
+                     after={"deleted_at": _when(now), "unconfirmed_days": days})
+        _forget_sign_in_failures(old_email)
+    report.notes.append(
+        f"Accounts that did not confirm their email within {days} day{'s' if days != 1 else ''} are deleted with "
+        f"what they sent that was still waiting ({len(stale)} account{'s' if len(stale) != 1 else ''}, "
+        f"{withdrawn} contribution{'s' if withdrawn != 1 else ''} withdrawn)."
+    )
 
 
 def contribution_counts(user: User) -> dict[str, int]:

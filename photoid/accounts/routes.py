@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -11,10 +11,22 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
-from photoid.accounts import abuse, privacy, service
-from photoid.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileVisibilityForm, RegisterForm
+from photoid.accounts import abuse, privacy, recovery, service, tokens
+from photoid.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DisplayNameForm,
+    EmailNotificationsForm,
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    ProfileVisibilityForm,
+    RegisterForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
+)
 from photoid.accounts.models import User
-from photoid.extensions import db, limiter, login_manager, retry_message
+from photoid.extensions import db, limiter, login_manager
 from photoid.security import is_safe_next
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -30,19 +42,8 @@ def _next_url() -> str:
     return target if is_safe_next(target) else url_for("photos.home")
 
 
-def _registrations_held_back(limit: RequestLimit) -> Response:
-    """The registration form again with what was typed (not the passwords) and, in words, when to try again."""
-    form = RegisterForm()
-    form.form_errors.append(retry_message(limit) + " Your details are kept below.")
-    form.website.data, form.form_started.data = "", abuse.form_started_token()
-    page = render_template("accounts/register.html", form=form, next=request.args.get("next", ""))
-    return current_app.make_response((page, 429))
-
-
 @bp.route("/register", methods=["GET", "POST"])
-# Only registrations that went through count (a refused form answers 4xx): a mistyped form uses up nothing.
-@limiter.limit("5 per hour;20 per day", methods=["POST"], deduct_when=lambda response: response.status_code < 400,
-               on_breach=_registrations_held_back)
+@limiter.limit("5 per hour;20 per day", methods=["POST"])
 def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("photos.home"))
@@ -50,15 +51,16 @@ def register() -> str | Response:
     if form.validate_on_submit():
         try:
             abuse.check_registration(honeypot=form.website.data, started=form.form_started.data)
-            user = service.register(
+            service.register(
                 email=form.email.data or "", display_name=form.display_name.data or "", password=form.password.data or ""
             )
         except (abuse.RegistrationRefused, service.AccountError) as error:
             form.form_errors.append(str(error))
         else:
-            login_user(user)
-            flash(f"Welcome, {user.display_name}! You can now help identify photos.", "success")
-            return redirect(_next_url())
+            # The same page whether the account is new or the email already had one (register returned
+            # None then): no page tells whether an address has an account.
+            target = request.args.get("next")
+            return redirect(url_for("accounts.registered", next=target if is_safe_next(target) else None))
     status = 400 if form.is_submitted() else 200
     form.website.data, form.form_started.data = "", abuse.form_started_token()
     return render_template("accounts/register.html", form=form, next=request.args.get("next", "")), status  # type: ignore[return-value]
@@ -115,9 +117,22 @@ def account() -> str | Response:
             login_user(current_user._get_current_object())  # keep this session; the others end
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
-    status = 400 if form.is_submitted() else 200
-    profile_form = ProfileVisibilityForm(formdata=None, is_public=current_user.is_profile_public)
-    return render_template("accounts/account.html", form=form, profile_form=profile_form), status  # type: ignore[return-value]
+    return _account_page(status=400 if form.is_submitted() else 200, form=form)
+
+
+def _account_page(*, status: int = 200, **forms: FlaskForm) -> tuple[str, int]:
+    """/account with every form on it: ``forms`` are the ones just sent back (with their errors)."""
+    user = current_user
+    shown: dict[str, FlaskForm] = {
+        "form": ChangePasswordForm(formdata=None),
+        "profile_form": ProfileVisibilityForm(formdata=None, is_public=user.is_profile_public),
+        "name_form": DisplayNameForm(formdata=None, display_name=user.display_name),
+        "email_form": ChangeEmailForm(formdata=None),
+        "resend_form": ResendVerificationForm(formdata=None),
+        "notify_form": EmailNotificationsForm(formdata=None, wants_email=user.wants_email_notifications),
+    }
+    shown.update(forms)
+    return render_template("accounts/account.html", **shown), status
 
 
 @bp.route("/account/profile", methods=["POST"])
@@ -135,9 +150,8 @@ def profile_visibility() -> str | Response:
             else:
                 flash("Your contributor page is now private. Nobody else can open it.", "success")
         return redirect(url_for("accounts.account") + "#profile-heading")
-    profile_form = form
-    profile_form.form_errors.append("The setting was not saved. Please try again.")
-    return render_template("accounts/account.html", form=ChangePasswordForm(formdata=None), profile_form=profile_form), 400  # type: ignore[return-value]
+    form.form_errors.append("The setting was not saved. Please try again.")
+    return _account_page(status=400, profile_form=form)
 
 
 # --- privacy: download my data, delete my account, the privacy page (see accounts/privacy.py) ------
@@ -187,3 +201,153 @@ def privacy_page() -> str:
         lockout_failures=config.get("LOGIN_LOCKOUT_FAILURES", 10),
         lockout_max_minutes=config.get("LOGIN_LOCKOUT_MAX_SECONDS", 3600) // 60,
     )
+
+
+# --- emailed proof: a forgotten password, a proven email, a new email (see accounts/recovery.py) --
+
+def _email_key() -> str:
+    """Rate-limit key: the email typed in the form (hashed), so one address cannot be flooded."""
+    typed = service.normalise_email(request.form.get("email", ""))
+    return "email:" + hashlib.sha256(typed.encode()).hexdigest()[:32]
+
+
+def account_or_user() -> str:
+    """Rate-limit key for pages only a signed-in account reaches: the account."""
+    return f"user:{current_user.id}"
+
+
+def _gone(message: str, *, status: int = 410, forgot: bool = False) -> tuple[str, int]:
+    return render_template("accounts/link_gone.html", message=message, forgot=forgot), status
+
+
+@bp.route("/register/sent")
+def registered() -> str:
+    return render_template("accounts/registered.html", next=request.args.get("next", ""))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour;20 per day", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_email_key)
+def forgot_password() -> str | Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        recovery.request_password_reset(form.email.data or "")
+        # Always this page, whatever the address: it never tells whether an address has an account.
+        return render_template("accounts/forgot_sent.html")
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/forgot.html", form=form), status  # type: ignore[return-value]
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    try:
+        owner = tokens.read(token, "reset")
+    except tokens.LinkGone as gone:
+        return _gone(str(gone), forgot=True)
+    abuse.clear_failures(owner.email)  # the owner proved the email: a sign-in pause ends
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = recovery.reset_password(token, new=form.new.data or "")
+        except tokens.LinkGone as gone:
+            return _gone(str(gone), forgot=True)
+        except service.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            abuse.clear_failures(user.email)
+            if current_user.is_authenticated and current_user.id != user.id:
+                logout_user()
+            login_user(user)
+            flash("Your new password is set and you are signed in. Every other device has been signed out.", "success")
+            return redirect(url_for("accounts.account"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/reset.html", form=form, token=token), status  # type: ignore[return-value]
+
+
+@bp.route("/email/verify/<token>")
+def verify_email(token: str) -> Response | tuple[str, int]:
+    try:
+        user = recovery.verify_email(token)
+    except tokens.LinkGone as gone:
+        return _gone(str(gone))
+    flash("Thank you: your email address is confirmed.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("accounts.account"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/verify", methods=["POST"])
+@login_required
+@limiter.limit("5 per hour", methods=["POST"], key_func=account_or_user)
+def resend_verification() -> Response:
+    if ResendVerificationForm().validate_on_submit():
+        if recovery.resend_verification(current_user._get_current_object()):
+            flash("We have sent a new confirmation link to your email address.", "success")
+        else:
+            flash("Your email address is already confirmed.", "info")
+    else:
+        flash("The link was not sent. Please try again.", "error")
+    return redirect(url_for("accounts.account") + "#email-heading")
+
+
+@bp.route("/account/name", methods=["POST"])
+@login_required
+def change_display_name() -> str | Response | tuple[str, int]:
+    form = DisplayNameForm()
+    if form.validate_on_submit():
+        try:
+            changed = service.change_display_name(current_user._get_current_object(), display_name=form.display_name.data or "")
+        except service.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(f"You are now shown as {current_user.display_name}." if changed else "Your display name is unchanged.",
+                  "success")
+            return redirect(url_for("accounts.account") + "#name-heading")
+    return _account_page(status=400, name_form=form)
+
+
+@bp.route("/account/email", methods=["POST"])
+@login_required
+@limiter.limit("5 per hour", methods=["POST"], key_func=account_or_user)
+def change_email() -> str | Response | tuple[str, int]:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            recovery.request_email_change(current_user._get_current_object(), new_email=form.email.data or "",
+                                          password=form.password.data or "")
+        except service.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash("We have sent a link to your new address. Your email changes when you open it; "
+                  "until then your account keeps its current address.", "success")
+            return redirect(url_for("accounts.account") + "#email-heading")
+    return _account_page(status=400, email_form=form)
+
+
+@bp.route("/email/confirm/<token>")
+def confirm_email(token: str) -> Response | tuple[str, int]:
+    try:
+        user = recovery.confirm_email_change(token)
+    except tokens.LinkGone as gone:
+        return _gone(str(gone))
+    except service.AccountError as error:
+        return _gone(str(error), status=409)
+    flash("Your new email address is confirmed. Use it to sign in from now on.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("accounts.account"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/email-notifications", methods=["POST"])
+@login_required
+def email_notifications() -> Response:
+    form = EmailNotificationsForm()
+    if form.validate_on_submit():
+        wanted = bool(form.wants_email.data)
+        service.set_email_notifications(current_user._get_current_object(), wanted=wanted)
+        flash("You will be emailed about decisions on what you send." if wanted
+              else "You will no longer be emailed; notifications still appear on the site.", "success")
+    else:
+        flash("The setting was not saved. Please try again.", "error")
+    return redirect(url_for("accounts.account") + "#email-notifications")

@@ -90,9 +90,34 @@ def _new_user(*, email: str, display_name: str, password: str, role: str = "patr
     return user
 
 
-def register(*, email: str, display_name: str, password: str) -> User:
-    """Create a patron account. Raises AccountError for a taken email or name or a weak password."""
-    user = _new_user(email=email, display_name=display_name, password=password)
+def register(*, email: str, display_name: str, password: str) -> User | None:
+    """Create a patron account whose email is not yet proven, and email it a link to prove it.
+
+    When the email already has an account, nothing is created: that address is sent a note with a
+    sign-in and a reset link instead, and None is returned; the page shown must be the same, so that
+    no page tells whether an address has an account. Both paths hash the password once and send
+    one email (after the commit), so they take the same time. Commits once. Raises AccountError for
+    a bad or taken display name or a weak password (checked before the email, whatever the email).
+    """
+    from photoid.accounts import recovery
+
+    address = normalise_email(email)
+    display_name = clean_display_name(display_name)
+    check_password(password)
+    key = display_name_key(display_name)
+    password_hash = hash_password(password)  # slow on purpose, for every address alike
+    if db.session.scalar(select(User.id).where(User.display_name_key == key)) is not None:
+        raise AccountError("That display name is taken. Please choose another.")
+    existing = db.session.scalar(select(User).where(User.email == address))
+    if existing is not None:
+        recovery.queue_already_registered_note(existing)
+        db.session.commit()
+        return None
+    user = User(email=address, display_name=display_name, display_name_key=key, password_hash=password_hash,
+                role="patron")
+    db.session.add(user)
+    db.session.flush()
+    recovery.queue_verification(user)
     db.session.commit()
     return user
 
@@ -161,6 +186,7 @@ def create_user(
     if role == "archivist" and not institutions:
         raise AccountError("An archivist needs at least one institution (--institution SLUG).")
     user = _new_user(email=email, display_name=display_name, password=password, role=role)
+    user.email_verified_at = utcnow()  # made by an administrator, who vouches for the address
     user.institutions.extend(institutions)
     db.session.flush()
     record_event(
@@ -190,5 +216,38 @@ def set_profile_visibility(user: User, *, is_public: bool) -> bool:
     record_event(
         actor=user, action="profile_visibility", target=user, before=before, after={"is_profile_public": is_public}
     )
+    db.session.commit()
+    return True
+
+
+def change_display_name(user: User, *, display_name: str) -> bool:
+    """Give the account a new display name, checked as at registration (look-alikes of another
+    account's name, reserved names, invisible characters). Records a ``display_name_change`` audit
+    event with the names before and after. Returns whether anything changed. Commits once.
+
+    Raises AccountError for a bad or taken name, or a deleted or suspended account.
+    """
+    if user.deleted_at is not None or user.suspended_at is not None:
+        raise AccountError("This account cannot change its name.")
+    name = clean_display_name(display_name)
+    key = display_name_key(name)
+    if name == user.display_name:
+        return False
+    taken = db.session.scalar(select(User.id).where(User.display_name_key == key, User.id != user.id))
+    if taken is not None:
+        raise AccountError("That display name is taken. Please choose another.")
+    before = {"display_name": user.display_name}
+    user.display_name, user.display_name_key = name, key
+    record_event(actor=user, action="display_name_change", target=user, before=before, after={"display_name": name})
+    db.session.commit()
+    return True
+
+
+def set_email_notifications(user: User, *, wanted: bool) -> bool:
+    """Turn emails about decisions on the account's contributions on or off (the site's own
+    notifications stay). Returns whether anything changed. Commits once. Raises nothing."""
+    if user.wants_email_notifications == wanted:
+        return False
+    user.wants_email_notifications = wanted
     db.session.commit()
     return True

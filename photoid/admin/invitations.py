@@ -296,7 +296,7 @@ def accept_as_new_account(token: str, *, display_name: str, password: str) -> Us
     if db.session.scalar(select(User.id).where(User.display_name_key == key)) is not None:
         raise InvitationError("That display name is taken. Please choose another.", field="display_name")
     user = User(email=invitation.email, display_name=name, display_name_key=key, password_hash=password_hash,
-                role=invitation.role)
+                role=invitation.role, email_verified_at=utcnow())  # the emailed link proved the address
     db.session.add(user)
     user.institutions.extend(institutions_of(invitation) if invitation.role == "archivist" else [])
     db.session.flush()

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from photoid.accounts import recovery
 from photoid.accounts.models import User
+from photoid.accounts.service import AccountError
 from photoid.admin import institutions as institution_service
 from photoid.admin import service
 from photoid.admin.forms import (
@@ -165,6 +168,22 @@ def _suspension(user_id: int, *, suspending: bool) -> Response | tuple[str, int]
               "What they sent that is still waiting is out of the moderation queue until you restore the account.", "success")
     else:
         flash(f"{account.display_name} can sign in again; what they sent that is still waiting is back in the queue.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.route("/users/<int:user_id>/password-reset", methods=["POST"])
+def send_password_reset(user_id: int) -> Response | tuple[str, int]:
+    """Email the account a link to choose a new password; the admin never sees or sets it (audited)."""
+    account, admin = _account(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        recovery.send_reset_by_staff(account, actor=admin)
+    except AccountError as error:
+        db.session.rollback()
+        return _user_page(account, errors=[str(error)], status=409)
+    flash(f"A link to choose a new password is on its way to {account.display_name}'s email address. "
+          "It works once, for a limited time.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 

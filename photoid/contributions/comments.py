@@ -37,8 +37,15 @@ class ThreadEntry:
 
 
 def state_on_arrival(photo: Photo, author: User) -> str:
-    """'published' under the 'post' policy, for trusted patrons and for the institution's staff; else 'pending'."""
-    if photo.institution.comment_policy == "post" or author.is_trusted or author.moderates(photo.institution_id):
+    """'published' under the 'post' policy, for trusted patrons and for the institution's staff; else 'pending'.
+
+    An account whose email is not proven yet always waits for review, whatever the policy.
+    """
+    if author.moderates(photo.institution_id):
+        return PUBLIC_COMMENT_STATE
+    if author.email_verified_at is None:
+        return COMMENT_PENDING_STATE
+    if photo.institution.comment_policy == "post" or author.is_trusted:
         return PUBLIC_COMMENT_STATE
     return COMMENT_PENDING_STATE
 

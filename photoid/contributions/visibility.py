@@ -14,7 +14,7 @@ only the institution's archivists and admins see those). Of a photo they may see
 - the contributor or author sees their own item in every state (as under "My contributions");
 - everyone sees approved identifications and published comments;
 - everyone sees pending identifications when the photo's institution shows them publicly,
-  except those of a suspended account;
+  except those of a suspended account or of one whose email is not proven yet;
 - nothing else: a comment held for review, anything rejected, spam, withdrawn, superseded or
   retracted. Archivists read those in the moderation queue and log, not through these pages.
 """
@@ -53,6 +53,10 @@ def _is_suspended(account: User | None) -> bool:
     return account is not None and account.suspended_at is not None
 
 
+def _is_unproven(account: User | None) -> bool:
+    return account is not None and account.email_verified_at is None
+
+
 def may_see(viewer: Any, item: Item) -> bool:
     """Whether this viewer (a User, Flask-Login's anonymous user, or None) may see the item's text and author.
 
@@ -68,7 +72,7 @@ def may_see(viewer: Any, item: Item) -> bool:
         if item.state == PUBLIC_FACT_STATE:
             return True
         return (item.state == PENDING_STATE and bool(item.photo.institution.show_pending_publicly)
-                and not _is_suspended(item.contributor))
+                and not _is_suspended(item.contributor) and not _is_unproven(item.contributor))
     if me is not None and item.author_id == me:
         return True
     return item.state == PUBLIC_COMMENT_STATE
@@ -84,7 +88,8 @@ def identification_rule(*, shows_pending: bool, signed_in: bool) -> ColumnElemen
     shown: list[ColumnElement[bool]] = [Identification.state == PUBLIC_FACT_STATE]
     if shows_pending:
         shown.append(and_(Identification.state == PENDING_STATE,
-                          ~Identification.contributor.has(User.suspended_at.is_not(None))))
+                          ~Identification.contributor.has(
+                              or_(User.suspended_at.is_not(None), User.email_verified_at.is_(None)))))
     if signed_in:
         shown.append(Identification.contributor_id == bindparam("viewer_id"))
     return or_(*shown)

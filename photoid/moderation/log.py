@@ -59,6 +59,10 @@ ACTION_WORDS = {
     "edit_campaign": "Edited a campaign",
     "refresh_campaign": "Refreshed a campaign's photos from its search",
     "profile_visibility": "Changed whether a contributor page is public",
+    "display_name_change": "Changed a display name",
+    "email_change": "Changed an account's email",
+    "send_password_reset": "Sent a password reset link",
+    "purge_unverified": "Removed an account whose email was never confirmed",
 }
 TARGET_WORDS = {
     "identification": "Identification",

@@ -4,18 +4,27 @@ Services never send mail in the middle of a transaction: ``queue_mail`` keeps th
 the database session and it leaves only after that session commits (a rolled-back decision
 sends nothing). Any mail failure is logged and never reaches the caller.
 
+Every queued message is plain text with an HTML alternative made from it, signed with the site's
+name and address; notification emails carry a ``List-Unsubscribe`` header. Links in emails are
+built by :func:`link` alone, so they all follow the site's address rule (``PHOTOID_SITE_URL``).
+
 Tests (or another transport) replace the sender with ``app.config["MAIL_SENDER"]``, a callable
-``sender(to, subject, body)``.
+``sender(to, subject, body)`` given the plain text; tests/mailbox.py receives the whole message.
 """
 from __future__ import annotations
 
+import html
 import logging
+import re
 import smtplib
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, url_for
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -27,19 +36,82 @@ Sender = Callable[[str, str, str], None]
 _OUTBOX = "photoid_mail_outbox"
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One message: the plain text, its HTML alternative (if any) and extra headers."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """The absolute address of a page for an email: the one place emails build links (on
+    ``PHOTOID_SITE_URL`` when it is set, see photoid/links.py)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    anchor = values.pop("_anchor", None)
+    site = urlsplit(str(current_app.config["SITE_URL"]))
+    adapter = current_app.url_map.bind(site.netloc, script_name=site.path or "/", url_scheme=site.scheme or "http")
+    return adapter.build(endpoint, values, force_external=True) + (f"#{anchor}" if anchor else "")
+
+
+def site_name() -> str:
+    """The site's name (``PHOTOID_SITE_NAME``), which every subject and signature carries."""
+    return str(current_app.config["SITE_NAME"])
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def text_to_html(text: str) -> str:
+    """The HTML alternative of a plain-text message: its paragraphs, with every address a link."""
+    def paragraph(block: str) -> str:
+        parts, last = [], 0
+        for match in _URL.finditer(block):
+            parts.append(html.escape(block[last:match.start()]))
+            url = html.escape(match.group(0))
+            parts.append(f'<a href="{url}">{url}</a>')
+            last = match.end()
+        parts.append(html.escape(block[last:]))
+        return "<p>" + "".join(parts).replace("\n", "<br>\n") + "</p>"
+
+    blocks = [b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
+    body = "\n".join(paragraph(b) for b in blocks)
+    return str(Markup('<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n{}\n</body></html>\n')
+               .format(Markup(body)))
+
+
+def signed(text: str) -> str:
+    """The text with the site's signature: its name and address."""
+    return f"{text.rstrip()}\n\n-- \n{site_name()}\n{link('photos.home')}\n"
+
+
 def log_sender(to: str, subject: str, body: str) -> None:
     """Development transport: write the message to the ``photoid.mail`` log."""
     log.info("Mail to %s\nSubject: %s\n\n%s", to, subject, body)
 
 
-def smtp_sender(to: str, subject: str, body: str) -> None:
+def build_message(mail: Mail) -> EmailMessage:
+    """The MIME message: plain text, plus ``multipart/alternative`` HTML when there is some."""
+    message = EmailMessage()
+    message["From"] = current_app.config["SMTP_FROM"]
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    for name, value in mail.headers:
+        message[name] = value
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+def smtp_sender(to: str, subject: str, body: str, *, mail: Mail | None = None) -> None:
     """Send through the SMTP server in PHOTOID_SMTP_*; raises smtplib/OSError errors on failure."""
     config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["SMTP_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
+    message = build_message(mail or Mail(to=to, subject=subject, text=body))
     with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=30) as smtp:
         if config.get("SMTP_STARTTLS"):
             smtp.starttls()
@@ -57,32 +129,46 @@ def current_sender() -> Sender:
     return smtp_sender if config.get("SMTP_HOST") else log_sender
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one message now through the current sender. Returns False (and logs) when it fails; never raises."""
+def send_mail(to: str, subject: str, body: str, *, mail: Mail | None = None) -> bool:
+    """Send one message now through the current sender. Returns False (and logs) when it fails; never raises.
+
+    ``mail`` is the whole message (HTML and headers) for SMTP; other senders get the plain text.
+    """
     try:
-        current_sender()(to, subject, body)
+        sender = current_sender()
+        if sender is smtp_sender:
+            smtp_sender(to, subject, body, mail=mail)
+        else:
+            sender(to, subject, body)
     except Exception:  # noqa: BLE001 - a mail problem must never break the page or the decision
         log.exception("Could not send mail to %s (%s)", to, subject)
         return False
     return True
 
 
-def queue_mail(to: str, subject: str, body: str) -> None:
-    """Send the message after the current database session commits; drop it if it rolls back."""
+def queue_mail(to: str, subject: str, body: str, *, unsubscribe: str | None = None) -> None:
+    """Send the message after the current database session commits; drop it if it rolls back.
+
+    The body gets the site's signature and an HTML alternative; ``unsubscribe`` (an address where
+    the person turns these emails off) becomes the ``List-Unsubscribe`` header.
+    """
     _install_listeners()
+    text = signed(body)
+    headers = (("List-Unsubscribe", f"<{unsubscribe}>"),) if unsubscribe else ()
+    mail = Mail(to=to, subject=subject, text=text, html=text_to_html(text), headers=headers)
     session = db.session()
-    session.info.setdefault(_OUTBOX, []).append((to, subject, body))
+    session.info.setdefault(_OUTBOX, []).append(mail)
 
 
 def _send_outbox(session: Session) -> None:
-    outbox: list[tuple[str, str, str]] = session.info.pop(_OUTBOX, [])
+    outbox: list[Mail] = session.info.pop(_OUTBOX, [])
     if not outbox:
         return
     if not has_app_context():  # pragma: no cover - sessions are always used inside the app
         log.error("Dropped %d mail(s): no application context at commit", len(outbox))
         return
-    for to, subject, body in outbox:
-        send_mail(to, subject, body)
+    for mail in outbox:
+        send_mail(mail.to, mail.subject, mail.text, mail=mail)
 
 
 def _drop_outbox(session: Session, *_: Any) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import has_request_context
+from flask import has_request_context, request
 from sqlalchemy import func, select, update
 
-from photoid import links
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.notifications.mail import queue_mail
+from photoid.notifications.mail import link as mail_link
+from photoid.notifications.mail import queue_mail, site_name
 from photoid.notifications.models import Notification
 
 if TYPE_CHECKING:
@@ -87,14 +87,16 @@ def _notify(
         comment_id=comment.id if comment is not None else None,
     )
     db.session.add(notification)
-    if user.email:
-        address = links.root() + link if has_request_context() or links.uses_site_url() else link
+    if user.email and user.wants_email_notifications:
+        address = request.url_root.rstrip("/") + link if has_request_context() else link
+        settings = mail_link("accounts.account", _anchor="email-notifications")
         body = (
             f"Hello {user.display_name},\n\n{message}\n\n"
             f"See the photo: {address}\n\n"
-            "Thank you for helping us identify our photographs.\n"
+            "Thank you for helping us identify our photographs.\n\n"
+            f"To stop these emails (notifications still appear on the site): {settings}\n"
         )
-        queue_mail(user.email, subject, body)
+        queue_mail(user.email, f"{subject} · {site_name()}", body, unsubscribe=settings)
     return notification
 
 

@@ -54,7 +54,8 @@ def expected(role: str, item: Identification | Comment, *, shows_pending: bool, 
         return True  # one's own, in every state
     if item.state == PUBLIC_FACT_STATE:
         return True
-    return item.state == PENDING_STATE and shows_pending and item.contributor.suspended_at is None
+    return (item.state == PENDING_STATE and shows_pending and item.contributor.suspended_at is None
+            and item.contributor.email_verified_at is not None)  # an unproven email waits unseen
 
 
 @dataclass
@@ -71,6 +72,7 @@ def scene(app) -> Scene:  # type: ignore[no-untyped-def]
     hiding = make_institution(name="Hides suggestions", show_pending_publicly=False)
     author = make_user(display_name="Author")
     suspended = make_user(display_name="Suspended")
+    unproven = make_user(display_name="Unproven", email_verified_at=None)
     viewers: dict[str, Any] = {
         "anonymous": AnonymousUserMixin(),
         "patron": make_user(display_name="Patron"),
@@ -88,7 +90,8 @@ def scene(app) -> Scene:  # type: ignore[no-untyped-def]
             identifications[photo.id] = [
                 make_identification(photo=photo, contributor=author, state=state, text_value=f"{state} name")
                 for state in IDENTIFICATION_STATES
-            ] + [make_identification(photo=photo, contributor=suspended, state=PENDING_STATE, text_value="suspended name")]
+            ] + [make_identification(photo=photo, contributor=suspended, state=PENDING_STATE, text_value="suspended name"),
+               make_identification(photo=photo, contributor=unproven, state=PENDING_STATE, text_value="unproven name")]
             by_state = {state: make_comment(photo=photo, author=author, state=state) for state in COMMENT_STATES}
             # A reply others wrote under the author's comments, so placeholders are exercised too.
             replies = [make_comment(photo=photo, parent=parent, state=PUBLIC_COMMENT_STATE) for parent in by_state.values()]

@@ -54,6 +54,8 @@ FEED_TOKEN = ("404",) * 6
 PRIVATE_PROFILE = ("404",) * 6
 #: The fixture comment is held for review, so only its author may see it: "not found" for everyone else.
 AUTHOR_ONLY = ("login", "404", "login", "404", "404", "404")
+#: An emailed link (password reset, email proof) with a token that was never issued: "this link no longer works".
+LINK_GONE = ("410",) * 6
 
 # rule -> {method: expectation}. POST/DELETE expectations name who may do it; the matrix checks the
 # others are refused and that nothing in the database changed.
@@ -62,7 +64,11 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/account": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "/account/data.json": {"GET": SIGNED_IN},
     "/account/delete": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "/account/email": {"POST": SIGNED_IN},
+    "/account/email-notifications": {"POST": SIGNED_IN},
+    "/account/name": {"POST": SIGNED_IN},
     "/account/profile": {"POST": SIGNED_IN},
+    "/account/verify": {"POST": SIGNED_IN},
     "/admin/exports": {"GET": STAFF, "POST": STAFF},
     "/admin/impact": {"GET": STAFF},
     "/admin/impact.csv": {"GET": STAFF},
@@ -74,6 +80,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/admin/invitations/<int:invitation_id>/revoke": {"POST": MODERATOR},
     "/admin/users": {"GET": ADMIN},
     "/admin/users/<int:user_id>": {"GET": ADMIN},
+    "/admin/users/<int:user_id>/password-reset": {"POST": ADMIN},
     "/admin/users/<int:user_id>/role": {"POST": ADMIN},
     "/admin/users/<int:user_id>/suspend": {"POST": ADMIN},
     "/admin/users/<int:user_id>/trust": {"POST": ADMIN},
@@ -136,6 +143,10 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/iiif/3/<int:photo_id>/manifest": {"GET": PUBLIC},
     "/iiif/3/collections/<slug>/manifest": {"GET": PUBLIC},
     "/login": {"GET": PUBLIC, "POST": PUBLIC},
+    "/password/forgot": {"GET": PUBLIC, "POST": PUBLIC},
+    "/password/reset/<token>": {"GET": LINK_GONE, "POST": PUBLIC},
+    "/email/verify/<token>": {"GET": LINK_GONE},
+    "/email/confirm/<token>": {"GET": LINK_GONE},
     "/logout": {"POST": PUBLIC},
     "/me/contributions": {"GET": SIGNED_IN},
     "/metrics": {"GET": ("404",) * 6},  # off unless PHOTOID_METRICS=1 (tests/web/test_metrics.py); never public behind nginx
@@ -173,6 +184,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/places/<int:record_id>": {"GET": PUBLIC},
     "/privacy": {"GET": PUBLIC},
     "/register": {"GET": PUBLIC, "POST": PUBLIC},
+    "/register/sent": {"GET": PUBLIC},
     "/robots.txt": {"GET": PUBLIC},
     "/search": {"GET": PUBLIC},
     "/sitemap.xml": {"GET": PUBLIC},

@@ -259,7 +259,7 @@ def test_registration_never_sends_the_newcomer_off_the_site(client, csrf_token, 
         "confirm": "a long enough secret", "csrf_token": csrf_token("/register"),
     })
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/register/sent"  # the "check your email" page, without the target
 
 
 @pytest.mark.parametrize("target", ["/%252F%252Fevil.example", "/%255Cevil.example"])
