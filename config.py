@@ -77,8 +77,16 @@ class Config:
         self.SITE_NAME = env.get("PHOTOID_SITE_NAME", "photoid")
         #: A map tile server's URL template; places link to a map only when one is set.
         self.MAP_TILES = env.get("PHOTOID_MAP_TILES") or None
-        #: The site's public address, for links in exports made from the shell (pages use the request's).
-        self.SITE_URL = env.get("PHOTOID_SITE_URL", "http://localhost:5000").rstrip("/")
+        #: The site's public address. Exports made from the shell always use it; when PHOTOID_SITE_URL is
+        #: set (present and not empty in the environment), every absolute link a page, feed, export or
+        #: email holds uses it too instead of the request's Host header (photoid/links.py).
+        self.SITE_URL = (env.get("PHOTOID_SITE_URL") or "http://localhost:5000").rstrip("/")
+        self.USE_SITE_URL = bool(env.get("PHOTOID_SITE_URL"))
+        #: Host names (comma-separated) this site answers to; any other Host header gets a 400 (Flask's TRUSTED_HOSTS).
+        self.TRUSTED_HOSTS = [h.strip() for h in env.get("PHOTOID_TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+        #: Reverse-proxy hops in front of the site whose X-Forwarded-For/-Proto/-Host/-Port are believed
+        #: (Werkzeug's ProxyFix); 0 (the default) believes none, so nobody can claim an address of their choosing.
+        self.PROXIES = int(env.get("PHOTOID_PROXIES", 0))
         #: Who harvesters write to; OAI-PMH Identify shows it.
         self.ADMIN_EMAIL = env.get("PHOTOID_ADMIN_EMAIL", "admin@example.org")
         #: The middle part of OAI identifiers (``oai:ID:photo/7``); the request's host name when unset.
@@ -98,6 +106,8 @@ class Config:
         self.MAX_IMAGE_BYTES = int(env.get("PHOTOID_MAX_IMAGE_BYTES", 150 * 1024 * 1024))
         self.RATELIMIT_ENABLED = env.get("PHOTOID_RATELIMIT", "1") == "1"
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        #: Starts every key of the limits, sign-in lockouts and registration stamps, so two sites can share one Redis.
+        self.RATELIMIT_KEY_PREFIX = env.get("PHOTOID_RATELIMIT_KEY_PREFIX", "photoid")
         #: Contributions from one address, whatever the account (see contributions/routes.py).
         self.CONTRIBUTION_ADDRESS_LIMIT = env.get("PHOTOID_CONTRIBUTION_ADDRESS_LIMIT", "300 per hour")
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -165,6 +175,7 @@ class TestConfig(Config):
         self.RATELIMIT_ENABLED = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None
+        self.USE_SITE_URL, self.TRUSTED_HOSTS, self.PROXIES = False, None, 0  # whatever the shell says
         self.SMTP_HOST = None  # tests never talk to a real mail server
         self.METRICS = False  # the tests of /metrics switch it on
         self.REGISTER_MIN_SECONDS = 0  # tests that check the fill time set it

@@ -4,6 +4,7 @@ import hashlib
 import json
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from photoid.accounts.forms import (
     ResetPasswordForm,
 )
 from photoid.accounts.models import User
-from photoid.extensions import db, limiter, login_manager
+from photoid.extensions import db, limiter, login_manager, retry_message
 from photoid.security import is_safe_next
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -42,8 +43,19 @@ def _next_url() -> str:
     return target if is_safe_next(target) else url_for("photos.home")
 
 
+def _registrations_held_back(limit: RequestLimit) -> Response:
+    """The registration form again with what was typed (not the passwords) and, in words, when to try again."""
+    form = RegisterForm()
+    form.form_errors.append(retry_message(limit) + " Your details are kept below.")
+    form.website.data, form.form_started.data = "", abuse.form_started_token()
+    page = render_template("accounts/register.html", form=form, next=request.args.get("next", ""))
+    return current_app.make_response((page, 429))
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("5 per hour;20 per day", methods=["POST"])
+# Only registrations that went through count (a refused form answers 4xx): a mistyped form uses up nothing.
+@limiter.limit("5 per hour;20 per day", methods=["POST"], deduct_when=lambda response: response.status_code < 400,
+               on_breach=_registrations_held_back)
 def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("photos.home"))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import has_request_context, request
+from flask import has_request_context
 from sqlalchemy import func, select, update
 
+from photoid import links
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.notifications.mail import link as mail_link
@@ -88,7 +89,7 @@ def _notify(
     )
     db.session.add(notification)
     if user.email and user.wants_email_notifications:
-        address = request.url_root.rstrip("/") + link if has_request_context() else link
+        address = links.root() + link if has_request_context() or links.uses_site_url() else link
         settings = mail_link("accounts.account", _anchor="email-notifications")
         body = (
             f"Hello {user.display_name},\n\n{message}\n\n"
