@@ -95,6 +95,8 @@ PAGES: list[tuple[str, str, Callable[[Page], None]]] = [
     ("help identify", "visitor", _goto("/help")),
     ("register", "visitor", _goto("/register")),
     ("sign in", "visitor", _goto("/login")),
+    ("forgot your password", "visitor", _goto("/password/forgot")),
+    ("your account", "patron", _goto("/account")),
     ("my contributions", "patron", _goto("/me/contributions")),
     ("notifications", "patron", _goto("/me/notifications")),
     ("moderation queue", "archivist", _goto("/moderation")),

@@ -65,7 +65,12 @@ def test_a_newcomer_registers_signs_out_and_signs_back_in(page: Page) -> None:
     page.get_by_label("Repeat password").fill("my grandfather's shop")
     screenshot(page, "register")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("status")).to_contain_text(f"Welcome, Grandson Tom {n}")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()  # a link proves the address
+    page.get_by_role("main").get_by_role("link", name="sign in").click()
+    page.get_by_label("Email").fill(f"tom{n}@example.org")
+    page.get_by_label("Password").fill("my grandfather's shop")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Grandson Tom {n}")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
