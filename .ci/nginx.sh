@@ -17,10 +17,13 @@ fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
 if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # policy-rc.d: the package must not start its own nginx on port 80.
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  # policy-rc.d: the package must not start its own nginx on port 80 (a machine's own policy is kept).
+  made_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
+  fi
   apt-get install -y -qq nginx openssl >/dev/null
-  rm -f /usr/sbin/policy-rc.d
+  if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 nginx -v 2>&1 | sed 's/^/  /'
 
@@ -65,10 +68,10 @@ sed -e "s|listen 443 ssl;|listen 127.0.0.1:$https_port ssl;|" \
     -e "s|/etc/letsencrypt/live/photos.library.example/privkey.pem|$work/key.pem|" \
     -e "s|photos.library.example|$host|g" \
     -e "s|server 127.0.0.1:8000;|server 127.0.0.1:$app_port;|" \
-    -e "s|alias /srv/photoid/static/;|alias $static_dir/;|" \
+    -e "s|alias /opt/photoid/current/lib/python3.11/site-packages/photoid/static/;|alias $static_dir/;|" \
     deploy/nginx.conf >"$work/photoid-site.conf"
 # The sample changed in a way this script does not know: say so rather than test something else.
-for left in "listen 443" "listen 80" "letsencrypt" "127.0.0.1:8000" "/srv/photoid" "library.example"; do
+for left in "listen 443" "listen 80" "letsencrypt" "127.0.0.1:8000" "/opt/photoid" "library.example"; do
   if sed 's/#.*//' "$work/photoid-site.conf" | grep -q "$left"; then fail "deploy/nginx.conf: '$left' was not templated"; fi
 done
 mkdir -p "$work/nginx-temp"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,11 @@ def test_nginx_never_serves_metrics_and_passes_what_photoid_reads() -> None:
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_the_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
     """Checked as written, with the program and environment file pointed at ones that exist here."""
-    photoid = shutil.which("photoid") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "photoid")
     (tmp_path / "photoid.env").write_text(ENV_EXAMPLE)
     names = ["photoid.service", "photoid-daily.service", "photoid-daily.timer"]
     for name in names:
         text = (DEPLOY / name).read_text()
-        text = text.replace("/srv/photoid/.venv/bin/photoid", photoid).replace("/etc/photoid/photoid.env", str(tmp_path / "photoid.env"))
+        text = text.replace("/opt/photoid/current/bin/python", sys.executable).replace("/etc/photoid/photoid.env", str(tmp_path / "photoid.env"))
         (tmp_path / name).write_text(text)
     done = subprocess.run(["systemd-analyze", "verify", *(f"./{name}" for name in names)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
