@@ -212,6 +212,7 @@ def privacy_page() -> str:
         "privacy.html", retention_days=config.get("RETENTION_DAYS", 30),
         lockout_failures=config.get("LOGIN_LOCKOUT_FAILURES", 10),
         lockout_max_minutes=config.get("LOGIN_LOCKOUT_MAX_SECONDS", 3600) // 60,
+        unverified_days=config.get("UNVERIFIED_DAYS", 7),
     )
 
 

@@ -150,6 +150,12 @@ def test_purge_deletes_accounts_never_confirmed_with_what_they_sent_that_waits(a
                                                              ModerationEvent.target_id == stale.id))
 
 
+def test_the_privacy_page_says_unconfirmed_accounts_are_deleted(app, client) -> None:
+    app.config["UNVERIFIED_DAYS"] = 5
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "not confirmed within 5 days is deleted" in " ".join(page.split())
+
+
 def test_accounts_made_before_this_change_count_as_verified(tmp_path) -> None:
     """The migration sets email_verified_at on every existing account, so nobody is purged for a new rule."""
     from flask_migrate import upgrade
