@@ -99,12 +99,22 @@ nginx -t -q -c "$work/nginx.conf" || fail "nginx -t refused the sample configura
 nginx -c "$work/nginx.conf"
 
 say "photoid: a fresh SQLite site, an archivist, a collection"
-export PHOTOID_INSTANCE_DIR="$work/instance"
-export PHOTOID_SECRET_KEY="$(openssl rand -hex 32)"
-export PHOTOID_PROXIES=1 PHOTOID_SECURE_COOKIES=1 PHOTOID_TRUSTED_HOSTS="$host,localhost" PHOTOID_SITE_URL="$site"
-export PHOTOID_LOG_FORMAT=json PHOTOID_METRICS=1 PROMETHEUS_MULTIPROC_DIR="$work/metrics"
+for name in $(env | sed -n 's/^\(PHOTOID_[A-Z_]*\)=.*/\1/p'); do unset "$name"; done
+# The sample environment file as docs/deploy.md installs it (PHOTOID_PROXIES=1, PHOTOID_SECURE_COOKIES=1, …),
+# with this machine's folders, names and ports.
+set -a
+. deploy/photoid.env.example
+PHOTOID_INSTANCE_DIR="$work/instance"
+PHOTOID_SECRET_KEY="$(openssl rand -hex 32)"
+PHOTOID_SITE_URL="$site"
+PHOTOID_TRUSTED_HOSTS="$host,localhost"
+PHOTOID_BIND="127.0.0.1:$app_port"
+PHOTOID_LOG_FORMAT=json
+PHOTOID_METRICS=1
+PROMETHEUS_MULTIPROC_DIR="$work/metrics"
+set +a
+[ "$PHOTOID_PROXIES" = 1 ] && [ "$PHOTOID_SECURE_COOKIES" = 1 ] || fail "deploy/photoid.env.example: PHOTOID_PROXIES and PHOTOID_SECURE_COOKIES"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-for name in $(env | sed -n 's/^\(PHOTOID_\(DATABASE_URL\|REDIS_URL\|UPLOAD_DIR\|INDEX_DIR\)\)=.*/\1/p'); do unset "$name"; done
 cd "$work"  # as a server runs it: nothing read from the checkout's folder by accident
 "$venv/photoid" db upgrade >/dev/null 2>&1 || fail "photoid db upgrade"
 "$venv/photoid" create-institution millbrook --name "Millbrook Library" >/dev/null
@@ -128,7 +138,7 @@ EOF
   --title "Main Street" >/dev/null
 [ "$(stat -c %s "$work/big.png")" -ge 20000000 ] || fail "the test image is under 20 MB"
 
-"$venv/photoid" serve --bind "127.0.0.1:$app_port" --workers 2 >"$work/photoid.log" 2>&1 &
+"$venv/python" -m photoid.cli serve --workers 2 >"$work/photoid.log" 2>&1 &  # as deploy/photoid.service runs it
 app_pid=$!
 
 c() { curl --silent --show-error --cacert "$work/cert.pem" --resolve "$host:$https_port:127.0.0.1" \
