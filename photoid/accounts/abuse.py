@@ -119,7 +119,8 @@ class Lockout:
         minutes = self.minutes_left
         return (f"There have been too many unsuccessful attempts to sign in to this account, so it is paused for a "
                 f"while to keep it safe. Please try again in {minutes} minute{'s' if minutes != 1 else ''} "
-                f"(after {at} UTC). If you have forgotten your password, please contact the library.")
+                f"(after {at} UTC). If you have forgotten your password, choose “Forgot your password?” below: "
+                "the link we email you also ends this pause.")
 
 
 def _storage() -> Storage:

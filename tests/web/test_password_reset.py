@@ -145,6 +145,8 @@ def test_a_valid_link_ends_a_sign_in_pause(app, client, outbox, margaret) -> Non
     for _ in range(app.config["LOGIN_LOCKOUT_FAILURES"]):
         abuse.record_failure("margaret@example.org")
     assert abuse.current_lockout("margaret@example.org") is not None
+    paused = _sign_in(client, DEFAULT_PASSWORD).get_data(as_text=True)
+    assert "choose “Forgot your password?” below" in paused and 'href="/password/forgot"' in paused
     _forgot(client, "margaret@example.org")
     assert client.get(_reset_path(outbox)).status_code == 200
     assert abuse.current_lockout("margaret@example.org") is None
@@ -190,3 +192,18 @@ def test_a_reset_link_for_a_suspended_account_does_not_work(client, outbox, marg
     margaret.suspended_at = margaret.created_at
     db.session.commit()
     assert client.get(path).status_code == 410
+
+
+def test_reset_requests_are_limited_per_email_whatever_the_address(tmp_path, database_url, _schema) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, database_url, RATELIMIT_ENABLED=True, WTF_CSRF_ENABLED=False)
+    app.config["MAIL_SENDER"] = lambda to, subject, body: None
+    client = app.test_client()
+
+    def ask(email: str, address: str):  # type: ignore[no-untyped-def]
+        return client.post("/password/forgot", data={"email": email}, environ_base={"REMOTE_ADDR": address})
+
+    assert [ask("margaret@example.org", f"10.0.0.{n}").status_code for n in range(3)] == [200] * 3
+    assert ask("margaret@example.org", "10.0.0.9").status_code == 429  # a fourth link within the hour
+    assert ask("someone@example.org", "10.0.0.9").status_code == 200  # other addresses carry on
