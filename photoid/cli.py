@@ -315,7 +315,8 @@ def impact_refresh_command() -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Remove technical data kept for abuse handling that is older than PHOTOID_RETENTION_DAYS (default 30)."""
+    """Remove technical data kept for abuse handling that is older than PHOTOID_RETENTION_DAYS (default 30),
+    and accounts that did not confirm their email within PHOTOID_UNVERIFIED_DAYS (default 7)."""
     from photoid.accounts.privacy import PrivacyError, purge
 
     try:

@@ -11,7 +11,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from photoid.accounts.models import User
-from photoid.accounts.privacy import purge
 from photoid.contributions.models import Comment, Identification
 from photoid.db import utcnow
 from photoid.extensions import db
@@ -141,11 +140,13 @@ def test_purge_deletes_accounts_never_confirmed_with_what_they_sent_that_waits(a
     waiting = make_identification(photo=photo, contributor=stale, state="pending", text_value="Bot text")
     kept = make_identification(photo=photo, contributor=proven, state="pending", text_value="Real text")
     db.session.commit()
-    report = purge()
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert stale.deleted_at is not None and stale.email.endswith("@invalid") and waiting.state == "withdrawn"
     assert recent.deleted_at is None and proven.deleted_at is None and kept.state == "pending"
-    assert any("did not confirm their email" in note and "1 account," in note for note in report.notes)
+    assert "did not confirm their email within 7 days" in result.output and "(1 account, 1 contribution withdrawn)" in result.output
+    assert "PHOTOID_UNVERIFIED_DAYS" in app.test_cli_runner().invoke(args=["purge", "--help"]).output
     assert db.session.scalar(select(ModerationEvent.id).where(ModerationEvent.action == "purge_unverified",
                                                              ModerationEvent.target_id == stale.id))
 
