@@ -107,7 +107,8 @@ class Config:
         self.RATELIMIT_ENABLED = env.get("PHOTOID_RATELIMIT", "1") == "1"
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         #: Starts every key of the limits, sign-in lockouts and registration stamps, so two sites can share one Redis.
-        self.RATELIMIT_KEY_PREFIX = env.get("PHOTOID_RATELIMIT_KEY_PREFIX", "photoid")
+        #: Empty by default: Flask-Limiter keeps the first app's non-empty prefix for every later app in the process.
+        self.RATELIMIT_KEY_PREFIX = env.get("PHOTOID_RATELIMIT_KEY_PREFIX", "")
         #: Contributions from one address, whatever the account (see contributions/routes.py).
         self.CONTRIBUTION_ADDRESS_LIMIT = env.get("PHOTOID_CONTRIBUTION_ADDRESS_LIMIT", "300 per hour")
         self.RATELIMIT_HEADERS_ENABLED = True
