@@ -8,7 +8,10 @@
   ``LOGIN_LOCKOUT_FAILURES`` failures in ``LOGIN_FAILURE_WINDOW`` seconds the email is locked for
   ``LOGIN_LOCKOUT_SECONDS``, doubling with each further lock up to ``LOGIN_LOCKOUT_MAX_SECONDS``, so
   an attacker can delay a real patron but never lock them out for good. A successful sign-in after
-  the lock ends clears everything.
+  the lock ends clears everything, and so does a password reset from the emailed link: the owner,
+  proving the email, gets in at once (``clear_failures``). The pause follows the email, not the
+  address, so guesses spread over many addresses are slowed too; the per-address limits on /login
+  (behind a proxy, per visitor: PHOTOID_PROXIES) slow one address guessing many emails.
 
 The counters and the used stamps live in the rate limiter's storage: Redis when
 ``PHOTOID_REDIS_URL`` is set, so every worker and every server sees the same counts; otherwise this
