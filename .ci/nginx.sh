@@ -14,7 +14,7 @@ printf '\n==> %s\n' "docs/deploy.md for real: the sample nginx configuration in 
 say() { printf '  %s\n' "$*"; }
 fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
 
-if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # policy-rc.d: the package must not start its own nginx on port 80 (a machine's own policy is kept).
@@ -22,7 +22,7 @@ if ! command -v nginx >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; t
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
   fi
-  apt-get install -y -qq nginx openssl >/dev/null
+  apt-get install -y -qq nginx openssl curl >/dev/null
   if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 nginx -v 2>&1 | sed 's/^/  /'
