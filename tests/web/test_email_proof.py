@@ -11,12 +11,20 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from photoid.accounts.models import User
-from photoid.contributions.models import Comment, Identification
+from photoid.contributions.models import Comment
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
 from tests.conftest import CSRF_PATTERN
-from tests.factories import DEFAULT_PASSWORD, make_identification, make_institution, make_collection, make_photo, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_collection,
+    make_identification,
+    make_institution,
+    make_photo,
+    make_user,
+    make_vote,
+)
 
 
 @pytest.fixture
@@ -105,6 +113,8 @@ def test_an_unverified_account_contributes_but_everything_waits_marked_in_the_qu
     comment = db.session.scalar(select(Comment).where(Comment.author_id == patron.id))
     assert comment is not None and comment.state == "pending"  # even where comments appear at once
     make_identification(photo=photo, contributor=patron, state="pending", text_value="Ada Lovelace")
+    other = make_identification(photo=photo, state="pending", text_value="Charles Babbage")
+    make_vote(identification=other, voter=patron)
     db.session.commit()
     anonymous = client.application.test_client()
     public = anonymous.get(f"/photos/{photo.id}").get_data(as_text=True)
@@ -115,7 +125,7 @@ def test_an_unverified_account_contributes_but_everything_waits_marked_in_the_qu
     with client.session_transaction() as session:
         session["_user_id"] = archivist.login_id
     queue = client.get("/moderation").get_data(as_text=True)
-    assert queue.count("mail not verified") == 2  # the suggestion and the comment
+    assert queue.count("mail not verified") == 3  # the suggestion, the vote on another one and the comment
 
     patron.email_verified_at = utcnow()
     db.session.commit()
