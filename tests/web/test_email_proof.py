@@ -258,3 +258,20 @@ def test_email_notifications_can_be_turned_off(client, login_as) -> None:
     client.post("/account/email-notifications", data={"wants_email": "y", "csrf_token": _token(client, "/account")})
     db.session.expire_all()
     assert me.wants_email_notifications is True
+
+
+def test_with_emails_turned_off_a_decision_is_a_site_notification_only(app, outbox) -> None:
+    from photoid.contributions.workflow import move_identification
+    from photoid.notifications.models import Notification
+    from photoid.notifications.service import notify_identification_decided
+
+    quiet = make_user(email="quiet@example.org", wants_email_notifications=False)
+    identification = make_identification(contributor=quiet, state="pending", text_value="Ada Lovelace")
+    admin = make_user(role="admin")
+    db.session.commit()
+    with app.test_request_context("/"):
+        move_identification(identification, "approved", actor=admin)
+        notify_identification_decided(identification)
+        db.session.commit()
+    assert db.session.scalar(select(Notification.id).where(Notification.user_id == quiet.id)) is not None
+    assert outbox == []
