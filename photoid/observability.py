@@ -120,21 +120,6 @@ def configure_logging(app: Flask) -> None:
     handler.addFilter(RequestFields())
     logger.addHandler(handler)
 
-    @app.teardown_request
-    def _note_for_the_access_line(_error: BaseException | None) -> None:
-        # Flask's context ends before the last byte is sent: keep what the access line needs.
-        environ = request.environ
-        environ[ENDPOINT_KEY] = request.endpoint
-        user = g.get("_login_user")  # only when the request looked: never a query of its own
-        if user is not None and getattr(user, "is_authenticated", False):
-            environ[USER_ID_KEY] = user.id
-        secrets = [value for name, value in (request.view_args or {}).items() if "token" in name and isinstance(value, str)]
-        if secrets:  # an invitation link is a password: never in a log
-            path = request.path
-            for secret in secrets:
-                path = path.replace(secret, "…")
-            environ[LOGGED_PATH_KEY] = path
-
 
 StartResponse = Callable[..., Any]
 
@@ -217,5 +202,22 @@ class _Finishing:
 
 
 def init_app(app: Flask) -> None:
-    """Put ``RequestLog`` in front of everything (call it last in create_app)."""
+    """Note what the access line needs as each request ends, and put ``RequestLog`` in front of
+    everything (call it last in create_app)."""
+
+    @app.teardown_request
+    def _note_for_the_access_line(_error: BaseException | None) -> None:
+        # Flask's context ends before the last byte is sent: keep what the access line needs.
+        environ = request.environ
+        environ[ENDPOINT_KEY] = request.endpoint
+        user = g.get("_login_user")  # only when the request looked: never a query of its own
+        if user is not None and getattr(user, "is_authenticated", False):
+            environ[USER_ID_KEY] = user.id
+        secrets = [value for name, value in (request.view_args or {}).items() if "token" in name and isinstance(value, str)]
+        if secrets:  # an invitation link is a password: never in a log
+            path = request.path
+            for secret in secrets:
+                path = path.replace(secret, "…")
+            environ[LOGGED_PATH_KEY] = path
+
     app.wsgi_app = RequestLog(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -22,6 +22,19 @@ from tests.factories import make_user
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture
+def log_settings(app: Flask):  # type: ignore[no-untyped-def]
+    """Change the app's log settings for one test; photoid's logger is set back afterwards."""
+
+    def change(**settings: str) -> None:
+        app.config.update(settings)
+        observability.configure_logging(app)
+
+    yield change
+    app.config.update(LOG_LEVEL="INFO", LOG_FORMAT="text")
+    observability.configure_logging(app)
+
+
 def access_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [record for record in caplog.records if record.name == "photoid.access"]
 
@@ -59,9 +72,8 @@ def test_a_kept_public_page_is_logged_and_carries_an_id(app: Flask, client, capl
     assert [r.request_id for r in access_lines(caplog)][-1] == "second"
 
 
-def test_json_lines_name_the_request_and_the_signed_in_account(app: Flask, client, login_as, capsys) -> None:  # type: ignore[no-untyped-def]
-    app.config["LOG_FORMAT"] = "json"
-    observability.configure_logging(app)
+def test_json_lines_name_the_request_and_the_signed_in_account(client, login_as, capsys, log_settings) -> None:  # type: ignore[no-untyped-def]
+    log_settings(LOG_FORMAT="json")
     user = login_as("patron")
     capsys.readouterr()
     with client.get("/account", headers={"X-Request-ID": "abc"}) as response:
@@ -74,9 +86,8 @@ def test_json_lines_name_the_request_and_the_signed_in_account(app: Flask, clien
     assert access["message"].startswith("GET /account 200")
 
 
-def test_a_warning_written_during_a_request_carries_its_id(app: Flask, client, capsys) -> None:  # type: ignore[no-untyped-def]
-    app.config["LOG_FORMAT"] = "json"
-    observability.configure_logging(app)
+def test_a_warning_written_during_a_request_carries_its_id(app: Flask, client, capsys, log_settings) -> None:  # type: ignore[no-untyped-def]
+    log_settings(LOG_FORMAT="json")
 
     @app.get("/__test_warning")
     def _warn() -> str:
@@ -98,9 +109,8 @@ def test_an_invitation_token_never_reaches_the_log(app: Flask, client, caplog) -
     assert "s3cr3t" not in caplog.text
 
 
-def test_the_log_level_setting_quiets_the_access_lines(app: Flask, client, capsys) -> None:  # type: ignore[no-untyped-def]
-    app.config["LOG_LEVEL"] = "WARNING"
-    observability.configure_logging(app)
+def test_the_log_level_setting_quiets_the_access_lines(client, capsys, log_settings) -> None:  # type: ignore[no-untyped-def]
+    log_settings(LOG_LEVEL="WARNING")
     capsys.readouterr()
     client.get("/healthz").close()
     assert "photoid.access" not in capsys.readouterr().err
