@@ -96,14 +96,20 @@ def _queue_no_account_note(address: str) -> None:
 def request_password_reset(email: str) -> None:
     """Email a reset link to the address's account, or a note that no account uses it.
 
-    Sending a link ends every earlier link of the account (``reset_count``). Deleted and suspended
-    accounts get the note (they cannot sign in). Commits once; raises nothing: the page is the same
-    in every case.
+    Sending a link ends every earlier link of the account (``reset_count``). A suspended account is
+    told it cannot sign in; a deleted one no longer has the address. Commits once; raises nothing:
+    the page is the same in every case.
     """
     address = normalise_email(email)
     user = db.session.scalar(select(User).where(User.email == address)) if address else None
     if user is not None and user.is_active:
         _queue_reset(user)
+    elif user is not None and user.deleted_at is None:  # suspended: a new password would not let them in
+        queue_mail(user.email, f"Password reset on {site_name()}", (
+            f"Hello {user.display_name},\n\nSomeone, perhaps you, asked to reset the password of your account on "
+            f"{site_name()}. The account is suspended, so it cannot sign in and no link was sent. "
+            "Please contact the library if you think this is a mistake.\n"
+        ))
     elif address and len(address) <= MAX_EMAIL:
         _queue_no_account_note(address)
     db.session.commit()

@@ -207,3 +207,11 @@ def test_reset_requests_are_limited_per_email_whatever_the_address(tmp_path, dat
     assert [ask("margaret@example.org", f"10.0.0.{n}").status_code for n in range(3)] == [200] * 3
     assert ask("margaret@example.org", "10.0.0.9").status_code == 429  # a fourth link within the hour
     assert ask("someone@example.org", "10.0.0.9").status_code == 200  # other addresses carry on
+
+
+def test_a_suspended_account_is_told_instead_of_sent_a_link(client, outbox, margaret) -> None:
+    margaret.suspended_at = margaret.created_at
+    db.session.commit()
+    assert _forgot(client, "margaret@example.org").status_code == 200
+    [(to, _subject, body)] = outbox
+    assert to == "margaret@example.org" and "suspended" in body and "/password/reset/" not in body
