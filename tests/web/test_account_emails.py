@@ -87,3 +87,12 @@ def test_notification_emails_carry_a_list_unsubscribe_header(app, mailbox) -> No
     unsubscribe = str(message["List-Unsubscribe"])
     assert unsubscribe.startswith("<http") and "/account#email-notifications" in unsubscribe
     assert message.get_body(preferencelist=("html",)) is not None
+
+
+def test_links_in_emails_made_outside_a_request_use_the_site_address(app) -> None:
+    from photoid.notifications import mail
+
+    app.config["SITE_URL"] = "https://photos.millbrook.example/archive"
+    assert mail.link("accounts.account", _anchor="email-notifications") == \
+        "https://photos.millbrook.example/archive/account#email-notifications"
+    assert mail.link("accounts.reset_password", token="abc") == "https://photos.millbrook.example/archive/password/reset/abc"
