@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.mailbox import Mailbox
+
 CHROMIUM = os.environ.get("PHOTOID_CHROMIUM", "/usr/bin/chromium")
 # Without these, Chromium tries to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = [
@@ -90,11 +92,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     abandons) never surfaces inside the test process.
     """
     tmp = tmp_path_factory.mktemp("live")
-    env = server_env(tmp)
+    mailbox = Mailbox().start()  # newcomers confirm their email from the message it receives
+    env = server_env(tmp, **mailbox.settings())
     subprocess.run([*PHOTOID, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*PHOTOID, "demo", "--if-empty"], env=env, check=True, capture_output=True)
-    with serving(tmp, env) as url:
-        yield url
+    try:
+        with serving(tmp, env) as url:
+            _live_mailboxes.append(mailbox)
+            yield url
+    finally:
+        mailbox.stop()
+
+
+_live_mailboxes: list[Mailbox] = []
+
+
+def confirm_email(page, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the confirmation link the live server emailed to ``email``, as its owner would."""
+    page.goto(_live_mailboxes[-1].link_to(email, "/email/verify/"))
 
 
 @pytest.fixture(scope="session")

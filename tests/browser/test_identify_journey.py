@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import confirm_email, screenshot
 
 _names = itertools.count(1)
 
@@ -24,13 +24,20 @@ def watch_for_errors(page: Page) -> list[str]:
 
 def register(page: Page, name: str) -> None:
     n = next(_names)
+    email = f"journey{n}-{name.split()[0].lower()}@example.org"
     page.goto("/register")
     page.get_by_label("Display name").fill(name)
-    page.get_by_label("Email").fill(f"journey{n}-{name.split()[0].lower()}@example.org")
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill("the old shop on the corner")
     page.get_by_label("Repeat password").fill("the old shop on the corner")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("status")).to_contain_text(f"Welcome, {name}")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    confirm_email(page, email)  # the link leads to the sign-in page
+    expect(page.get_by_role("status")).to_contain_text("your email address is confirmed")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("the old shop on the corner")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(name)
 
 
 def open_photo(page: Page, query: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import confirm_email, screenshot
 from tests.browser.test_identify_journey import watch_for_errors
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -81,7 +81,12 @@ def test_a_newcomer_identifies_a_person_with_a_finger_on_a_phone(phone: Page) ->
     create = page.get_by_role("button", name="Create account")
     assert_easy_to_tap(create, "The Create account button")
     create.tap()
-    expect(page.get_by_role("status")).to_contain_text("Welcome, Phone Fiona")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    confirm_email(page, "phone-fiona@example.org")
+    page.get_by_label("Email").fill("phone-fiona@example.org")
+    page.get_by_label("Password").fill("the old shop on the corner")
+    page.get_by_role("button", name="Sign in").tap()
+    expect(page.get_by_role("status")).to_contain_text("Signed in as Phone Fiona")
 
     page.goto("/search?q=Town+Hall+steps")
     page.get_by_role("list", name="Results").get_by_role("link", name="Town Hall steps, summer 1952").tap()
