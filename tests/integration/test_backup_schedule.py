@@ -24,7 +24,7 @@ from tests.conftest import make_test_app
 from tests.factories import make_collection
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
-ENV_FILE, PHOTOID, BACKUPS = "/etc/photoid/photoid.env", "/srv/photoid/.venv/bin/photoid", "/var/backups/photoid"
+ENV_FILE, PHOTOID, BACKUPS = "/etc/photoid/photoid.env", "/opt/photoid/current/bin/photoid", "/var/backups/photoid"
 
 
 def _blocks(language: str) -> list[str]:
