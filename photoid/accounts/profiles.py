@@ -20,9 +20,9 @@ from photoid.accounts.models import User
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
+from photoid.pagination import Page
 from photoid.params import page_arg
 from photoid.photos.models import Collection, Photo
-from photoid.photos.queries import Page
 
 bp = Blueprint("profiles", __name__, template_folder="templates")
 

@@ -15,8 +15,8 @@ from photoid.accounts.service import display_name_key
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.audit import record_event
+from photoid.pagination import Page, paginate
 from photoid.photos.models import COMMENT_POLICIES, Institution
-from photoid.photos.queries import Page, paginate
 
 MAX_NOTE = 1000
 MAX_REJECT_REASONS = 20

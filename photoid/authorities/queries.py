@@ -11,8 +11,9 @@ from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
+from photoid.pagination import Page, paginate
 from photoid.photos.models import Institution, Photo
-from photoid.photos.queries import Page, paginate, public_photos
+from photoid.photos.queries import public_photos
 
 #: Identifications that make a record "used" by their photo's institution: on its record or waiting
 #: for its archivists. Declined, withdrawn and replaced ones do not.

@@ -15,8 +15,9 @@ from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.db import utcnow
 from photoid.extensions import db
+from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
-from photoid.photos.queries import Page, paginate, public_photos
+from photoid.photos.queries import public_photos
 
 #: How many identified things the list of finished campaigns names for each.
 FOUND_ON_LIST = 6

@@ -23,9 +23,9 @@ from werkzeug.wrappers import Response
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
+from photoid.pagination import Page, paginate
 from photoid.params import BadNumber, id_arg, page_arg, whole_number
 from photoid.photos.models import Collection, Institution, Photo
-from photoid.photos.queries import Page, paginate
 
 bp = Blueprint("help", __name__, template_folder="templates")
 

@@ -19,8 +19,8 @@ from photoid.accounts.models import User
 from photoid.accounts.service import display_name_key
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent, ModerationEventInstitution
+from photoid.pagination import Page, paginate
 from photoid.photos.models import Institution
-from photoid.photos.queries import Page, paginate
 from photoid.text import neutralise
 
 #: Every action the code records, in words. An unknown action is shown as its name.

@@ -16,8 +16,8 @@ from photoid.contributions.competing import SAME_REGION_OVERLAP, about_the_same
 from photoid.contributions.models import IDENTIFICATION_KINDS, Comment, Confirmation, Identification
 from photoid.db import utcnow
 from photoid.extensions import db
+from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
-from photoid.photos.queries import Page, paginate
 
 SORTS = ("oldest", "support")
 KINDS = (*IDENTIFICATION_KINDS, "comment")

@@ -17,9 +17,10 @@ from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.db import utcnow
 from photoid.edtf import MIN_YEAR, EDTFError, decades, describe, year_range
 from photoid.extensions import db
+from photoid.pagination import Page, paginate
 from photoid.params import page_arg
 from photoid.photos.models import Collection, Institution, Photo
-from photoid.photos.queries import Page, paginate, public_photos, published_collections
+from photoid.photos.queries import public_photos, published_collections
 
 bp = Blueprint("browse", __name__, template_folder="templates")
 

@@ -1,9 +1,7 @@
 """Read-side queries for the public pages: only published photos in published collections."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
-from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -12,25 +10,8 @@ from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.visibility import identification_rule, photo_is_visible, rule_parameters, viewer_id
 from photoid.contributions.workflow import OPEN_STATES, PUBLIC_FACT_STATE
 from photoid.extensions import db
-from photoid.pagination import PageNumbers
+from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
-
-T = TypeVar("T")
-
-
-@dataclass
-class Page(PageNumbers, Generic[T]):
-    items: list[T]
-    page: int
-    per_page: int
-    total: int
-
-
-def paginate(query: Select, *, page: int, per_page: int) -> Page:  # type: ignore[type-arg]
-    page = max(1, page)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def public_photos() -> Select:  # type: ignore[type-arg]
