@@ -1,11 +1,13 @@
-"""The declarative base every model shares (naming convention, UTC timestamps), and the two
-helpers that keep long work away from SQLite's write lock (``end_read_transaction``, ``read_snapshot``)."""
+"""The declarative base every model shares (naming convention, UTC timestamps), the one unit of work
+that owns commit and rollback (``unit_of_work``), and the two helpers that keep long work away from
+SQLite's write lock (``end_read_transaction``, ``read_snapshot``)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, overload
 
 from sqlalchemy import CheckConstraint, DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
@@ -59,6 +61,65 @@ def one_of(column: str, values: tuple[str, ...], *, name: str) -> CheckConstrain
     """A CHECK that a text column holds one of the given values (our portable enum)."""
     quoted = ", ".join(f"'{value}'" for value in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+# --- the unit of work -----------------------------------------------------------------------------
+# Services write; routes never commit or roll back. Each public service function that writes is one
+# unit of work: it commits once at the end, or rolls back and re-raises on any exception (a domain
+# error, or an OperationalError from the commit itself, which photoid/errors.py turns into a 503).
+# Nesting: a unit of work opened inside another (a service calling another service) joins the outer
+# one: it neither commits nor rolls back; the outermost decides for both. Do not catch an inner
+# unit's error and carry on inside the outer one: its partial writes would be committed with it.
+
+_DEPTH = "photoid_unit_of_work_depth"
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@contextmanager
+def _unit_of_work(session: Session | scoped_session[Session] | None) -> Iterator[None]:
+    if session is None:
+        from photoid.extensions import db
+
+        session = db.session
+    info = session.info
+    depth = info.get(_DEPTH, 0)
+    info[_DEPTH] = depth + 1
+    try:
+        yield
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        info[_DEPTH] = depth
+
+
+@overload
+def unit_of_work(func: Callable[_P, _R], /) -> Callable[_P, _R]: ...
+@overload
+def unit_of_work(func: None = None, /, *, session: Session | scoped_session[Session] | None = None) -> Any: ...
+def unit_of_work(func: Callable[_P, _R] | None = None, /, *,
+                 session: Session | scoped_session[Session] | None = None) -> Any:
+    """One use case's transaction: ``@unit_of_work`` on a service function, or ``with unit_of_work():``.
+
+    Commits once when the function (or block) returns; on any exception rolls back (which expires
+    the loaded objects: they reload when next read) and re-raises it, so a caller that catches a
+    domain error finds nothing half-written. A commit that fails (the database busy) is rolled back
+    and its error propagates. Inside another unit of work it joins the outer one (see above).
+    ``session`` defaults to the app's ``db.session``.
+    """
+    if func is None:
+        return _unit_of_work(session)
+
+    @functools.wraps(func)
+    def in_unit_of_work(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _unit_of_work(session):
+            return func(*args, **kwargs)
+
+    return in_unit_of_work
 
 
 # --- transactions and SQLite's write lock ---------------------------------------------------------

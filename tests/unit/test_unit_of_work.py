@@ -1,0 +1,140 @@
+"""The one unit of work (photoid.db.unit_of_work): commits once, rolls back and re-raises, and a
+nested one joins the outer; and no routes module rolls back (routes never own the transaction)."""
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Integer, String, create_engine, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from photoid.db import unit_of_work
+
+PACKAGE = Path(__file__).resolve().parents[2] / "photoid"
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Note(_Base):
+    __tablename__ = "note"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(50))
+
+
+class Refused(ValueError):
+    pass
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    engine = create_engine("sqlite://")
+    _Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+def _texts(session: Session) -> list[str]:
+    with Session(session.get_bind()) as other:  # what another connection sees: committed rows only
+        return list(other.scalars(select(Note.text).order_by(Note.id)))
+
+
+def _count_commits(session: Session) -> list[int]:
+    commits: list[int] = []
+    event.listen(session, "after_commit", lambda _session: commits.append(1))
+    return commits
+
+
+def test_a_block_commits_once_at_its_end(session: Session) -> None:
+    commits = _count_commits(session)
+    with unit_of_work(session=session):
+        session.add(Note(text="one"))
+        session.flush()
+        session.add(Note(text="two"))
+        assert commits == []
+    assert len(commits) == 1
+    assert _texts(session) == ["one", "two"]
+
+
+def test_a_decorated_function_commits_once_and_returns_its_result(session: Session) -> None:
+    commits = _count_commits(session)
+
+    @unit_of_work(session=session)
+    def add(text: str) -> str:
+        session.add(Note(text=text))
+        return text.upper()
+
+    assert add("kept") == "KEPT"
+    assert len(commits) == 1
+    assert _texts(session) == ["kept"]
+
+
+def test_an_error_rolls_back_everything_and_is_raised_again(session: Session) -> None:
+    commits = _count_commits(session)
+    with pytest.raises(Refused, match="no"):
+        with unit_of_work(session=session):
+            session.add(Note(text="half written"))
+            session.flush()
+            raise Refused("no")
+    assert commits == []
+    assert not session.in_transaction()
+    assert _texts(session) == []
+    assert list(session.scalars(select(Note))) == []
+
+
+def test_a_nested_unit_joins_the_outer_one_and_commits_nothing_early(session: Session) -> None:
+    commits = _count_commits(session)
+
+    @unit_of_work(session=session)
+    def inner(text: str) -> None:
+        session.add(Note(text=text))
+
+    with unit_of_work(session=session):
+        inner("first")
+        inner("second")
+        assert commits == []
+        assert _texts(session) == []
+    assert len(commits) == 1
+    assert _texts(session) == ["first", "second"]
+
+
+def test_an_error_after_a_nested_unit_rolls_back_the_nested_work_too(session: Session) -> None:
+    @unit_of_work(session=session)
+    def inner() -> None:
+        session.add(Note(text="inner"))
+
+    with pytest.raises(Refused):
+        with unit_of_work(session=session):
+            inner()
+            raise Refused("outer refuses")
+    assert _texts(session) == []
+    with unit_of_work(session=session):  # the depth is back to the outermost
+        session.add(Note(text="after"))
+    assert _texts(session) == ["after"]
+
+
+def test_a_failing_commit_is_rolled_back_and_its_error_propagates(session: Session) -> None:
+    def refuse(_session: Session) -> None:
+        raise RuntimeError("database is locked")
+
+    event.listen(session, "before_commit", refuse)
+    with pytest.raises(RuntimeError, match="locked"):
+        with unit_of_work(session=session):
+            session.add(Note(text="lost"))
+    event.remove(session, "before_commit", refuse)
+    assert not session.in_transaction()
+    assert _texts(session) == []
+
+
+def test_the_default_session_is_the_apps(app: object) -> None:
+    from photoid.extensions import db
+
+    commits = _count_commits(db.session())
+    with unit_of_work():
+        db.session.execute(select(1))
+    assert len(commits) == 1
+
