@@ -7,10 +7,11 @@ SECRET_KEY (itsdangerous), so a harvester cannot forge or edit one, and it expir
 """
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 SALT = "photoid.oai.resumption"
 VERSION = 1
@@ -40,8 +41,18 @@ class ListQuery:
         return replace(self, after=last, cursor=self.cursor + sent, total=total)
 
 
+def now() -> float:
+    """The clock tokens are stamped and aged by, in seconds since the epoch (tests move it on)."""
+    return time.time()
+
+
+class _Signer(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(now())
+
+
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=SALT)
+    return URLSafeTimedSerializer(secret_key, salt=SALT, signer=_Signer)
 
 
 def _iso(value: datetime | None) -> str | None:
