@@ -19,9 +19,9 @@ from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash
 
 from photoid.accounts.models import User, new_login_id
+from photoid.audit import record_event
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 
 FORMER_CONTRIBUTOR = "a former contributor"
 #: Column names that would hold a network address or browser details. The database has none today;

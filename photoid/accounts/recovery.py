@@ -17,9 +17,9 @@ from werkzeug.security import check_password_hash
 from photoid.accounts import tokens
 from photoid.accounts.models import User, new_login_id
 from photoid.accounts.service import AccountError, check_password, hash_password, normalise_email
+from photoid.audit import record_event
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.notifications.mail import link, queue_mail, site_name
 
 MAX_EMAIL = 254

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from photoid.accounts.models import ROLES, User, new_login_id
+from photoid.audit import record_event
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.photos.models import Institution
 
 #: Pinned explicitly so a library upgrade never silently changes how passwords are stored.

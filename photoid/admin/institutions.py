@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from photoid.accounts.models import User
 from photoid.admin.logo import LogoRejected, logo_key, make_logo
+from photoid.audit import record_event
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.photos.models import Institution, Photo
 from photoid.photos.service import storage
 

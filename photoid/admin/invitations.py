@@ -30,9 +30,9 @@ from photoid.accounts.service import (
     normalise_email,
 )
 from photoid.admin.models import INVITED_ROLES, Invitation
+from photoid.audit import record_event
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.notifications.mail import queue_mail
 from photoid.photos.models import Institution
 

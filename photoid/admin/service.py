@@ -12,9 +12,9 @@ from sqlalchemy import Select, func, or_, select
 
 from photoid.accounts.models import ROLES, User, new_login_id
 from photoid.accounts.service import display_name_key
+from photoid.audit import record_event
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.pagination import Page, paginate
 from photoid.photos.models import COMMENT_POLICIES, Institution
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 
 from photoid.accounts.models import User
+from photoid.audit import record_event
 from photoid.authorities import queries
 from photoid.authorities.models import AuthorityRecord, fold
 from photoid.contributions.models import Identification
@@ -23,7 +24,6 @@ from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.db import utcnow
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.moderation.models import ModerationEvent
 from photoid.photos.models import Photo
 

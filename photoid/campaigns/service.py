@@ -16,11 +16,11 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from photoid.accounts.models import User
+from photoid.audit import record_event
 from photoid.campaigns.models import SOURCES, Campaign, CampaignPhoto
 from photoid.contributions.service import ContributionError, clean_text
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos, search_photos
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import secrets
 
 from photoid.accounts.models import User
+from photoid.audit import record_event
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 
 
 class FeedTokenRefused(Exception):

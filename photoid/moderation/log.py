@@ -1,7 +1,7 @@
 """The audit log, read side: who changed what, filtered and scoped to what the reader may see, and as CSV.
 
 Archivists see the events of the institutions they moderate; admins see every event. Nothing
-here writes; :func:`photoid.moderation.audit.record_event` writes the rows.
+here writes; :func:`photoid.audit.record_event` writes the rows.
 """
 from __future__ import annotations
 

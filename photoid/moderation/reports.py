@@ -14,13 +14,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from photoid.accounts.models import User
+from photoid.audit import record_event
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, clean_text
-from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden, WorkflowError
-from photoid.db import utcnow
+from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.moderation import service
-from photoid.moderation.audit import record_event
 from photoid.moderation.models import Report
 from photoid.moderation.queries import moderated_institution_ids
 from photoid.notifications.service import notify_report_handled
@@ -104,6 +104,7 @@ def _open_reports_on(item: Item) -> list[Report]:
 
 # --- patrons -------------------------------------------------------------------------------------
 
+@unit_of_work
 def create_report(*, reporter: User, item: Item, reason: str | None, details: str | None = None) -> Report:
     """Record a patron's report on an identification or a comment; commits once.
 
@@ -135,7 +136,6 @@ def create_report(*, reporter: User, item: Item, reason: str | None, details: st
     else:
         report.comment_id = item.id
     db.session.add(report)
-    db.session.commit()
     return report
 
 
@@ -175,13 +175,15 @@ def _close(item: Item, *, moderator: User, state: str, action: str) -> list[Repo
     return closed
 
 
+@unit_of_work
 def resolve_report(report: Report, *, moderator: User, action: str = "none", reason: str | None = None) -> list[Report]:
     """Resolve a report, optionally acting on the item; returns the reports closed.
 
     ``action`` is one of :func:`actions_for` the item: "retract" an approved identification,
     "reject" or "spam" a waiting identification or a published comment (through the moderation
-    services, which audit, notify the contributor and commit), or "none". Then every open report on
-    the item is resolved, audited and its reporter notified, and that is committed. Raises
+    services, which audit and notify the contributor, joining this unit of work), or "none". Then
+    every open report on the item is resolved, audited and its reporter notified; all of it is
+    committed once. Raises
     NotAllowed, SelfReviewForbidden, InvalidTransition (already handled, or the item changed) and
     ModerationError (an action that does not fit, a missing reason); nothing is saved then.
     """
@@ -200,22 +202,15 @@ def resolve_report(report: Report, *, moderator: User, action: str = "none", rea
             service.mark_spam(item, moderator=moderator)
         else:
             service.mark_comment_spam(item, moderator=moderator)
-    try:
-        closed = _close(item, moderator=moderator, state="resolved", action=action)
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return closed
+    return _close(item, moderator=moderator, state="resolved", action=action)
 
 
+@unit_of_work
 def dismiss_report(report: Report, *, moderator: User) -> list[Report]:
     """Dismiss a report (nothing was wrong): closes every open report on the item, each audited and
     its reporter notified; commits once. Raises the errors of :func:`resolve_report` except ModerationError."""
     item = _check_staff(report, moderator)
-    closed = _close(item, moderator=moderator, state="dismissed", action="none")
-    db.session.commit()
-    return closed
+    return _close(item, moderator=moderator, state="dismissed", action="none")
 
 
 # --- the queue -----------------------------------------------------------------------------------

@@ -14,15 +14,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from photoid.accounts.models import User
+from photoid.audit import record_event
 from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord, fold
 from photoid.authorities.service import AuthorityError, check_authority_uri, check_coordinates
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region, check_region, clean_text
 from photoid.contributions.workflow import InvalidTransition, NotAllowed, WorkflowError, move_comment, move_identification
-from photoid.db import utcnow
+from photoid.db import unit_of_work, utcnow
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.notifications.service import notify_comment_decided, notify_identification_decided
 
 MAX_REASON = 1000
@@ -112,13 +112,8 @@ def _decide_identification(
 def _commit_decision(
     identification: Identification, target: str, *, moderator: User, note: str | None, action: str
 ) -> Identification:
-    """Decide and commit once; a workflow refusal rolls back (undoing the row claim) and is re-raised."""
-    try:
-        _decide_identification(identification, target, moderator=moderator, note=note, action=action)
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    """Decide in the caller's unit of work: a workflow refusal rolls it back (undoing the row claim)."""
+    _decide_identification(identification, target, moderator=moderator, note=note, action=action)
     return identification
 
 
@@ -128,6 +123,7 @@ def _reraise_as_moderation_error(error: ContributionError) -> ModerationError:
 
 # --- identifications -----------------------------------------------------------------------------
 
+@unit_of_work
 def approve(identification: Identification, *, moderator: User, note: str | None = None) -> Identification:
     """Approve a pending identification: it joins the photo's public record, with provenance.
 
@@ -143,6 +139,7 @@ def approve(identification: Identification, *, moderator: User, note: str | None
     return _commit_decision(identification, "approved", moderator=moderator, note=text, action="approve")
 
 
+@unit_of_work
 def reject(identification: Identification, *, moderator: User, reason: str | None) -> Identification:
     """Reject a pending identification with a reason the patron sees; the row stays on record.
 
@@ -159,6 +156,7 @@ def reject(identification: Identification, *, moderator: User, reason: str | Non
     return _commit_decision(identification, "rejected", moderator=moderator, note=text, action="reject")
 
 
+@unit_of_work
 def mark_spam(identification: Identification, *, moderator: User, note: str | None = None) -> Identification:
     """Mark a pending identification as spam (abuse); it leaves the queue and stays on record.
 
@@ -255,6 +253,7 @@ def _corrected_copy(
     return corrected
 
 
+@unit_of_work
 def approve_with_changes(
     identification: Identification, *, moderator: User, authority_id: int | None = None, new_heading: str | None = None,
     date_text: str | None = None, region: Region | None = None, note: str | None = None,
@@ -289,12 +288,7 @@ def approve_with_changes(
                      institution_id=identification.photo.institution_id, note=text or "")
         notify_identification_decided(identification)
     except ContributionError as error:
-        db.session.rollback()
         raise ModerationError(str(error)) from error
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
     return corrected
 
 
@@ -303,21 +297,17 @@ def approve_with_changes(
 def _decide_comment(comment: Comment, target: str, *, moderator: User, note: str | None, action: str) -> Comment:
     if not moderator.moderates(comment.photo.institution_id):
         raise NotAllowed("Only an archivist of this photo's institution can decide on it.")
-    try:
-        _claim(Comment, comment.id, ("pending",) if target == "published" else ("pending", "published"))
-        db.session.refresh(comment)
-        before = {"state": comment.state}
-        move_comment(comment, target, actor=moderator, note=note)
-        record_event(actor=moderator, action=action, target=comment, before=before,
-                     after={"state": comment.state}, institution_id=comment.photo.institution_id, note=note or "")
-        notify_comment_decided(comment)
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    _claim(Comment, comment.id, ("pending",) if target == "published" else ("pending", "published"))
+    db.session.refresh(comment)
+    before = {"state": comment.state}
+    move_comment(comment, target, actor=moderator, note=note)
+    record_event(actor=moderator, action=action, target=comment, before=before,
+                 after={"state": comment.state}, institution_id=comment.photo.institution_id, note=note or "")
+    notify_comment_decided(comment)
     return comment
 
 
+@unit_of_work
 def approve_comment(comment: Comment, *, moderator: User) -> Comment:
     """Publish a comment held for review; adds an audit event and a notification.
 
@@ -326,6 +316,7 @@ def approve_comment(comment: Comment, *, moderator: User) -> Comment:
     return _decide_comment(comment, "published", moderator=moderator, note=None, action="approve_comment")
 
 
+@unit_of_work
 def reject_comment(comment: Comment, *, moderator: User, reason: str | None) -> Comment:
     """Hide a pending or published comment with a reason the author sees; the row stays on record.
 
@@ -340,6 +331,7 @@ def reject_comment(comment: Comment, *, moderator: User, reason: str | None) -> 
     return _decide_comment(comment, "rejected", moderator=moderator, note=text, action="reject_comment")
 
 
+@unit_of_work
 def mark_comment_spam(comment: Comment, *, moderator: User) -> Comment:
     """Hide a comment as spam; same changes and errors as :func:`approve_comment`."""
     return _decide_comment(comment, "spam", moderator=moderator, note=None, action="spam_comment")
@@ -347,6 +339,7 @@ def mark_comment_spam(comment: Comment, *, moderator: User) -> Comment:
 
 # --- bulk ----------------------------------------------------------------------------------------
 
+@unit_of_work
 def bulk_decide(ids: list[int], action: str, *, moderator: User, reason: str | None = None) -> BulkOutcome:
     """Approve or reject many pending identifications at once; each one is decided or refused whole.
 
@@ -386,12 +379,12 @@ def bulk_decide(ids: list[int], action: str, *, moderator: User, reason: str | N
             outcome.refused.append((item_id, str(error)))
         else:
             outcome.done.append(item_id)
-    db.session.commit()
     return outcome
 
 
 # --- retraction ----------------------------------------------------------------------------------
 
+@unit_of_work
 def retract(identification: Identification, *, moderator: User, reason: str | None) -> Identification:
     """Withdraw an approved fact from the photo's public record, with a reason the contributor sees.
 
@@ -407,18 +400,13 @@ def retract(identification: Identification, *, moderator: User, reason: str | No
         text = _reason(reason)
     except ContributionError as error:
         raise ModerationError(str(error)) from error
-    try:
-        _check_can_decide(identification, moderator)
-        _claim(Identification, identification.id, ("approved",))
-        db.session.refresh(identification)
-        before = _snapshot(identification)
-        move_identification(identification, "retracted", actor=moderator, note=text)
-        identification.photo.modified_at = identification.reviewed_at or utcnow()
-        record_event(actor=moderator, action="retract", target=identification, before=before,
-                     after=_snapshot(identification), institution_id=identification.photo.institution_id, note=text)
-        notify_identification_decided(identification)
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    _check_can_decide(identification, moderator)
+    _claim(Identification, identification.id, ("approved",))
+    db.session.refresh(identification)
+    before = _snapshot(identification)
+    move_identification(identification, "retracted", actor=moderator, note=text)
+    identification.photo.modified_at = identification.reviewed_at or utcnow()
+    record_event(actor=moderator, action="retract", target=identification, before=before,
+                 after=_snapshot(identification), institution_id=identification.photo.institution_id, note=text)
+    notify_identification_decided(identification)
     return identification

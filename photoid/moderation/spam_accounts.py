@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from photoid.accounts.models import User, new_login_id
+from photoid.audit import record_event
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError
-from photoid.contributions.workflow import NotAllowed, WorkflowError, move_comment, move_identification
-from photoid.db import utcnow
+from photoid.contributions.workflow import NotAllowed, move_comment, move_identification
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.moderation.service import AlreadyDecided, ModerationError, _claim, _note, _snapshot
 
 
@@ -32,6 +32,7 @@ class SpamOutcome:
         return len(self.identifications) + len(self.comments)
 
 
+@unit_of_work
 def mark_account_as_spam(account: User, *, moderator: User, note: str | None = None) -> SpamOutcome:
     """Mark everything an account sent that is still waiting (and its published comments) as spam, and suspend it.
 
@@ -63,37 +64,32 @@ def mark_account_as_spam(account: User, *, moderator: User, note: str | None = N
     outcome.left_to_others = len(identifications) + len(comments) - len(in_scope)
     if not in_scope and not moderator.is_admin:
         raise NotAllowed("This account has nothing in your institutions, so only an administrator can mark it as spam.")
-    try:
-        for item in in_scope:
-            if isinstance(item, Identification):
-                try:
-                    _claim(Identification, item.id, ("pending",))
-                except AlreadyDecided:
-                    continue  # decided by another archivist a moment ago: leave their decision
-                db.session.refresh(item)
-                before = _snapshot(item)
-                move_identification(item, "spam", actor=moderator, note=text)
-                record_event(actor=moderator, action="spam", target=item, before=before, after=_snapshot(item),
-                             institution_id=item.photo.institution_id, note=text or "")
-                outcome.identifications.append(item.id)
-            else:
-                try:
-                    _claim(Comment, item.id, ("pending", "published"))
-                except AlreadyDecided:
-                    continue
-                db.session.refresh(item)
-                before = {"state": item.state}
-                move_comment(item, "spam", actor=moderator, note=text)
-                record_event(actor=moderator, action="spam_comment", target=item, before=before,
-                             after={"state": item.state}, institution_id=item.photo.institution_id, note=text or "")
-                outcome.comments.append(item.id)
-        was_suspended = account.suspended_at is not None
-        account.suspended_at = account.suspended_at or utcnow()
-        account.login_id = new_login_id()
-        record_event(actor=moderator, action="suspend_account", target=account, before={"suspended": was_suspended},
-                     after={"suspended": True, "why": "spam", "items_hidden": outcome.hidden}, note=text or "")
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    for item in in_scope:
+        if isinstance(item, Identification):
+            try:
+                _claim(Identification, item.id, ("pending",))
+            except AlreadyDecided:
+                continue  # decided by another archivist a moment ago: leave their decision
+            db.session.refresh(item)
+            before = _snapshot(item)
+            move_identification(item, "spam", actor=moderator, note=text)
+            record_event(actor=moderator, action="spam", target=item, before=before, after=_snapshot(item),
+                         institution_id=item.photo.institution_id, note=text or "")
+            outcome.identifications.append(item.id)
+        else:
+            try:
+                _claim(Comment, item.id, ("pending", "published"))
+            except AlreadyDecided:
+                continue
+            db.session.refresh(item)
+            before = {"state": item.state}
+            move_comment(item, "spam", actor=moderator, note=text)
+            record_event(actor=moderator, action="spam_comment", target=item, before=before,
+                         after={"state": item.state}, institution_id=item.photo.institution_id, note=text or "")
+            outcome.comments.append(item.id)
+    was_suspended = account.suspended_at is not None
+    account.suspended_at = account.suspended_at or utcnow()
+    account.login_id = new_login_id()
+    record_event(actor=moderator, action="suspend_account", target=account, before={"suspended": was_suspended},
+                 after={"suspended": True, "why": "spam", "items_hidden": outcome.hidden}, note=text or "")
     return outcome

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from photoid.audit import record_event
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.service import PhotoError, commit
 

@@ -9,9 +9,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from photoid.audit import record_event
 from photoid.db import end_read_transaction, utcnow
 from photoid.extensions import db
-from photoid.moderation.audit import record_event
 from photoid.photos.images import ImageRejected
 from photoid.photos.ingest import StagedImage, discard, place, stage_file, unplace
 from photoid.photos.models import Collection, Photo
