@@ -88,7 +88,9 @@ class ResetPasswordForm(FlaskForm):
 
 
 class DisplayNameForm(FlaskForm):
-    display_name = StringField(
+    # Named apart from the registration form's fields, so a page that resends a form (photoid/busy.py)
+    # labels each field as its own form does.
+    new_display_name = StringField(
         "New display name",
         validators=[DataRequired("Please choose a display name."), Length(max=60)],
         description="Shown next to everything you contribute, also what you contributed before.",
@@ -96,7 +98,7 @@ class DisplayNameForm(FlaskForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    email = EmailField(
+    new_email = EmailField(
         "New email",
         validators=[DataRequired("Please enter your new email address."), Email("Please enter a valid email address."),
                     Length(max=254)],

@@ -138,7 +138,7 @@ def _account_page(*, status: int = 200, **forms: FlaskForm) -> tuple[str, int]:
     shown: dict[str, FlaskForm] = {
         "form": ChangePasswordForm(formdata=None),
         "profile_form": ProfileVisibilityForm(formdata=None, is_public=user.is_profile_public),
-        "name_form": DisplayNameForm(formdata=None, display_name=user.display_name),
+        "name_form": DisplayNameForm(formdata=None, new_display_name=user.display_name),
         "email_form": ChangeEmailForm(formdata=None),
         "resend_form": ResendVerificationForm(formdata=None),
         "notify_form": EmailNotificationsForm(formdata=None, wants_email=user.wants_email_notifications),
@@ -310,7 +310,7 @@ def change_display_name() -> str | Response | tuple[str, int]:
     form = DisplayNameForm()
     if form.validate_on_submit():
         try:
-            changed = service.change_display_name(current_user._get_current_object(), display_name=form.display_name.data or "")
+            changed = service.change_display_name(current_user._get_current_object(), display_name=form.new_display_name.data or "")
         except service.AccountError as error:
             form.form_errors.append(str(error))
         else:
@@ -327,7 +327,7 @@ def change_email() -> str | Response | tuple[str, int]:
     form = ChangeEmailForm()
     if form.validate_on_submit():
         try:
-            recovery.request_email_change(current_user._get_current_object(), new_email=form.email.data or "",
+            recovery.request_email_change(current_user._get_current_object(), new_email=form.new_email.data or "",
                                           password=form.password.data or "")
         except service.AccountError as error:
             form.form_errors.append(str(error))

@@ -62,7 +62,7 @@ def test_a_forgotten_password_from_the_received_email(client, mailbox) -> None:
 
 def test_a_new_email_confirmed_from_the_received_email(client, login_as, mailbox) -> None:
     me = login_as("patron", email="old@example.org")
-    client.post("/account/email", data={"email": "new@example.org", "password": DEFAULT_PASSWORD,
+    client.post("/account/email", data={"new_email": "new@example.org", "password": DEFAULT_PASSWORD,
                                         "csrf_token": _token(client, "/account")})
     assert "new@example.org" in mailbox.text(mailbox.wait_for("old@example.org"))  # the old address is told
     assert client.get(_path(mailbox.link_to("new@example.org", "/email/confirm/"))).status_code == 302

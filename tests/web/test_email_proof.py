@@ -196,11 +196,11 @@ def test_a_patron_changes_their_display_name_audited_and_in_their_data(client, l
     me = login_as("patron", display_name="Margaret H.")
     make_user(display_name="Jane Doe")
     db.session.commit()
-    refused = client.post("/account/name", data={"display_name": "jane  DOE", "csrf_token": _token(client, "/account")})
+    refused = client.post("/account/name", data={"new_display_name": "jane  DOE", "csrf_token": _token(client, "/account")})
     assert refused.status_code == 400 and "That display name is taken" in refused.get_data(as_text=True)
-    reserved = client.post("/account/name", data={"display_name": "Admin", "csrf_token": _token(client, "/account")})
+    reserved = client.post("/account/name", data={"new_display_name": "Admin", "csrf_token": _token(client, "/account")})
     assert reserved.status_code == 400 and "used by the site itself" in reserved.get_data(as_text=True)
-    done = client.post("/account/name", data={"display_name": "Maggie", "csrf_token": _token(client, "/account")})
+    done = client.post("/account/name", data={"new_display_name": "Maggie", "csrf_token": _token(client, "/account")})
     assert done.status_code == 302
     assert "You are now shown as Maggie" in client.get("/account").get_data(as_text=True)
     [event] = db.session.scalars(select(ModerationEvent).where(ModerationEvent.action == "display_name_change"))
@@ -213,7 +213,7 @@ def test_a_patron_changes_their_display_name_audited_and_in_their_data(client, l
 # --- the email -------------------------------------------------------------------------------------
 
 def _change_email(client: FlaskClient, new: str, password: str = DEFAULT_PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post("/account/email", data={"email": new, "password": password, "csrf_token": _token(client, "/account")})
+    return client.post("/account/email", data={"new_email": new, "password": password, "csrf_token": _token(client, "/account")})
 
 
 def test_a_new_email_is_confirmed_from_a_link_sent_there_and_the_old_address_is_told(client, login_as, outbox) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from photoid.accounts.models import User
 from photoid.contributions.models import Comment, Confirmation, Identification
+from photoid.db import utcnow
 from photoid.extensions import db
 from tests.factories import make_collection, make_comment, make_identification, make_institution, make_photo, make_user, make_vote
 
@@ -169,6 +170,9 @@ def test_a_hostile_display_name_is_refused_or_shown_as_text_everywhere(app, clie
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         return
+    user.email_verified_at = utcnow()  # as if the emailed link were opened, so the name shows everywhere
+    db.session.commit()
+    submit(client, "/login", {"email": email, "password": "the old shop on the corner"})
     submit(client, f"/photos/{photo.id}/identifications", {"kind": "keyword", "name": "bunting"})
     submit(client, f"/photos/{photo.id}/comments", {"body": "I was there."})
     pages = visit(client, "/", "/account", *_pages(photo.id))
