@@ -15,6 +15,7 @@ from photoid.campaigns.models import Campaign
 from photoid.extensions import db
 from photoid.params import page_arg
 from photoid.photos.models import Collection, Institution
+from photoid.search import index
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
 
@@ -23,8 +24,6 @@ STATUS_WORDS = {"draft": "Draft", "upcoming": "Not started yet", "current": "Run
 
 def _warn_if_plain_matching(campaign: Campaign) -> None:
     """Tell staff when a campaign's search ran on the plain-matching fallback (no index yet)."""
-    from photoid.search import index
-
     if campaign.source == "search" and not index.exists(current_app.config["INDEX_DIR"]):
         flash("The search index has not been built yet, so the campaign's photos were chosen by plain matching. "
               "Run `photoid reindex` on the server, then refresh the photos.", "warning")

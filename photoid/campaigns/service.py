@@ -23,6 +23,8 @@ from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos, search_photos
+from photoid.search import index
+from photoid.search.queries import reader
 
 MAX_TITLE = 200
 MAX_SUMMARY = 2000
@@ -106,8 +108,6 @@ def parse_saved_search(value: str | None) -> SavedSearch:
     Changes nothing. Raises CampaignError for an empty or over-long search, or a filter the search
     page does not know.
     """
-    from photoid.search import index
-
     raw = (value or "").strip()
     if not raw:
         raise CampaignError("Please give the search: the words to search for, or the address of a search page.")
@@ -186,9 +186,6 @@ def _collection_photos(collection_id: str | int | None, institution: Institution
 
 def _searched_photos(saved: SavedSearch, institution: Institution) -> list[int]:
     """The institution's published photos the search finds today, best match first."""
-    from photoid.search import index
-    from photoid.search.routes import reader
-
     try:
         results = index.search(reader(current_app), saved.words, filters=saved.filters, page=1,
                                per_page=SEARCH_LIMIT, with_facets=False)

@@ -1,7 +1,7 @@
 """The search page, ``/search``: words, phrases, facets, sorting and pages, without JavaScript."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -12,6 +12,7 @@ from photoid.params import BadNumber, whole_number
 from photoid.photos import queries as photo_queries
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.search import index
+from photoid.search.queries import reader
 
 bp = Blueprint("search", __name__, template_folder="templates")
 
@@ -25,15 +26,6 @@ MAX_PAGE = 1000
 #: Different words (phrase words included) in one search: each adds a posting list to walk, and an
 #: OR of 28 common words took half a second on 20,000 photos.
 MAX_TERMS = 12
-
-
-def reader(app: Flask) -> index.Reader:
-    """The process's reader for the app's index folder (its searcher is kept open)."""
-    readers = app.extensions.setdefault("photoid_search_readers", {})
-    root = str(app.config["INDEX_DIR"])
-    if root not in readers:
-        readers[root] = index.Reader(app.config["INDEX_DIR"])
-    return readers[root]
 
 
 class BadSearch(Exception):

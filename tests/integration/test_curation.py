@@ -15,7 +15,7 @@ from photoid.photos.models import Collection, Photo
 from photoid.photos.service import PhotoError, PhotoFields
 from photoid.photos.storage import photo_prefix
 from photoid.search import index, queue
-from photoid.search.routes import reader
+from photoid.search.queries import reader
 from tests.factories import (
     jpeg_bytes,
     make_collection,

@@ -20,7 +20,7 @@ from photoid.photos.models import Photo
 from photoid.search import index, queue
 from photoid.search.documents import all_documents
 from photoid.search.models import SearchQueueEntry
-from photoid.search.routes import reader
+from photoid.search.queries import reader
 from tests.factories import make_authority, make_collection, make_identification, make_photo, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
