@@ -11,7 +11,7 @@ from photoid.accounts.models import User
 from photoid.accounts.permissions import require_institution_staff
 from photoid.db import utcnow
 from photoid.moderation import log
-from photoid.moderation.routes import bp
+from photoid.moderation.blueprint import bp
 from photoid.params import BadNumber, page_arg, whole_number
 
 
