@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -15,13 +15,13 @@ from photoid.contributions.service import ContributionError, Region
 from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden, WorkflowError
 from photoid.db import utcnow
 from photoid.extensions import db, login_manager
+from photoid.moderation import log_routes  # noqa: F401  (adds the audit log's views to bp)
 from photoid.moderation import queries, service
+from photoid.moderation.blueprint import bp
 from photoid.moderation.forms import ApproveWithChangesForm, BulkForm, DecisionForm, FilterForm, RejectForm
 from photoid.params import BadNumber, page_arg, record_ids, whole_number
 from photoid.photos.crops import read_crop, region_of
 from photoid.photos.service import storage
-
-bp = Blueprint("moderation", __name__, template_folder="templates", url_prefix="/moderation")
 
 KIND_WORDS = {"person": "Person", "place": "Place", "event": "Event", "date": "Date", "keyword": "Keyword"}
 FILTER_KEYS = ("kind", "collection", "contributor", "has_region", "contested", "age", "sort", "page")
@@ -311,6 +311,3 @@ def _moderation_link() -> dict[str, object]:
     if not count:
         return {"moderation_link": "Moderation (nothing waiting)"}
     return {"moderation_link": f"Moderation ({count}, oldest {age_words(oldest)})"}
-
-
-from photoid.moderation import log_routes  # noqa: E402,F401  (the audit log's routes on this blueprint)
