@@ -27,6 +27,14 @@ MESSAGES = {
 }
 
 
+def status_for(error: Exception, default: int = 400) -> int:
+    """The HTTP status a page answers for a domain error: the ``http_status`` its class declares
+    (403 for NotAllowed, 409 for InvalidTransition...), else ``default``. The one mapping; routes
+    never test an error's class to pick a status."""
+    status = getattr(error, "http_status", default)
+    return status if isinstance(status, int) else default
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):  # type: ignore[no-untyped-def]

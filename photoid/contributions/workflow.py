@@ -81,19 +81,24 @@ VOTE_STATES = ("active", "withdrawn")
 
 
 class WorkflowError(Exception):
-    """A state change that the workflow does not allow; the message is shown to the user."""
+    """A state change that the workflow does not allow; the message is shown to the user.
+
+    ``http_status`` is the answer a page gives for it (read by ``photoid.errors.status_for``):
+    400 for a request that is not valid as sent, unless a subclass says otherwise."""
+
+    http_status = 400
 
 
 class InvalidTransition(WorkflowError):
-    pass
+    http_status = 409  # the item is no longer in a state that allows the move (often decided meanwhile)
 
 
 class SelfReviewForbidden(WorkflowError):
-    pass
+    http_status = 403
 
 
 class NotAllowed(WorkflowError):
-    pass
+    http_status = 403
 
 
 def _find_move(moves: tuple[Move, ...], source: str, target: str, what: str) -> Move:

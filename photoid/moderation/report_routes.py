@@ -11,7 +11,8 @@ from photoid.accounts.models import User
 from photoid.accounts.permissions import require_moderator
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.visibility import seen_comment, seen_identification
-from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden, WorkflowError
+from photoid.contributions.workflow import WorkflowError
+from photoid.errors import status_for
 from photoid.extensions import account_or_address, db, limiter, login_manager
 from photoid.moderation import reports, service, spam_accounts
 from photoid.moderation.models import Report
@@ -43,12 +44,6 @@ class RetractForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Dismiss a report, or mark an account as spam: nothing but the CSRF token."""
-
-
-def _status(error: WorkflowError) -> int:
-    if isinstance(error, (NotAllowed, SelfReviewForbidden)):
-        return 403
-    return 409 if isinstance(error, InvalidTransition) else 400
 
 
 def _back_to_queue(anchor: str) -> Response:
@@ -134,8 +129,7 @@ def resolve(report_id: int) -> Response | tuple[str, int]:
     try:
         reports.resolve_report(report, moderator=user, action=form.action.data or "none", reason=form.reason.data)
     except WorkflowError as error:
-        db.session.rollback()
-        return render_queue(errors=[str(error)], status=_status(error))
+        return render_queue(errors=[str(error)], status=status_for(error))
     flash(f"Report resolved: {what}. Whoever reported it has been told.", "success")
     return _back_to_queue("#reports")
 
@@ -149,8 +143,7 @@ def dismiss(report_id: int) -> Response | tuple[str, int]:
     try:
         reports.dismiss_report(report, moderator=user)
     except WorkflowError as error:
-        db.session.rollback()
-        return render_queue(errors=[str(error)], status=_status(error))
+        return render_queue(errors=[str(error)], status=status_for(error))
     flash(f"Report dismissed: {what} stays as it is. Whoever reported it has been told.", "success")
     return _back_to_queue("#reports")
 
@@ -176,9 +169,8 @@ def retract(identification_id: int) -> Response | tuple[str, int]:
     try:
         service.retract(identification, moderator=user, reason=form.reason.data)  # type: ignore[arg-type]
     except WorkflowError as error:
-        db.session.rollback()
         return render_template("moderation/report_refused.html", message=str(error),
-                               photo_id=identification.photo_id), _status(error)
+                               photo_id=identification.photo_id), status_for(error)
     flash(f"Retracted: {what}. It is no longer part of the photo's record; the contributor has been told.", "success")
     return redirect(url_for("photos.photo", photo_id=identification.photo_id) + "#known-heading")
 
@@ -193,8 +185,7 @@ def _spam_account(item: Identification | Comment, user: User) -> Response | tupl
     try:
         outcome = spam_accounts.mark_account_as_spam(account, moderator=user)
     except WorkflowError as error:
-        db.session.rollback()
-        return render_queue(errors=[str(error)], status=_status(error))
+        return render_queue(errors=[str(error)], status=status_for(error))
     hidden = f"{outcome.hidden} item{'s' if outcome.hidden != 1 else ''}"
     elsewhere = (f" {outcome.left_to_others} more in other institutions are left to their archivists."
                  if outcome.left_to_others else "")

@@ -12,8 +12,9 @@ from photoid.accounts.models import User
 from photoid.accounts.permissions import require_moderator, require_institution_staff
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region
-from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden, WorkflowError
+from photoid.contributions.workflow import WorkflowError
 from photoid.db import utcnow
+from photoid.errors import status_for
 from photoid.extensions import db, login_manager
 from photoid.moderation import log_routes  # noqa: F401  (adds the audit log's views to bp)
 from photoid.moderation import queries, service
@@ -105,15 +106,9 @@ def _back() -> Response:
 
 
 def _refused(error: WorkflowError) -> tuple[str, int]:
-    """Show the queue again with why the decision was refused, and a fitting status."""
-    if isinstance(error, (NotAllowed, SelfReviewForbidden)):
-        status = 403
-    elif isinstance(error, InvalidTransition):
-        status = 409
-    else:
-        status = 400
-    db.session.rollback()
-    return render_queue(errors=[str(error)], status=status)
+    """Show the queue again with why the decision was refused, and the status its error class names
+    (the service's unit of work has already rolled the decision back)."""
+    return render_queue(errors=[str(error)], status=status_for(error))
 
 
 def _describe(identification: Identification) -> str:
@@ -210,9 +205,8 @@ def approve_with_changes(identification_id: int) -> Response | tuple[str, int]:
                 region=_changed_region(form), note=form.note.data,
             )
         except WorkflowError as error:
-            db.session.rollback()
             errors.append(str(error))
-            status = 403 if isinstance(error, (NotAllowed, SelfReviewForbidden)) else 409 if isinstance(error, InvalidTransition) else 400
+            status = status_for(error)
         else:
             flash(f"Approved with changes: {_describe(corrected)}. It is now part of the photo's record.", "success")
             return _back()
