@@ -18,7 +18,7 @@ from photoid.accounts import tokens
 from photoid.accounts.models import User, new_login_id
 from photoid.accounts.service import AccountError, check_password, hash_password, normalise_email
 from photoid.audit import record_event
-from photoid.db import utcnow
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.notifications.mail import link, queue_mail, site_name
 
@@ -115,6 +115,7 @@ def request_password_reset(email: str) -> None:
     db.session.commit()
 
 
+@unit_of_work
 def send_reset_by_staff(account: User, *, actor: User) -> None:
     """An administrator sends an account a password reset link; they never see or set the password.
 
@@ -128,7 +129,6 @@ def send_reset_by_staff(account: User, *, actor: User) -> None:
     _queue_reset(account, by_staff=True)
     record_event(actor=actor, action="send_password_reset", target=account, before=None,
                  after={"sent_at": utcnow().isoformat(timespec="seconds")})
-    db.session.commit()
 
 
 def reset_password(token: str, *, new: str) -> User:

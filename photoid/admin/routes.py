@@ -106,7 +106,6 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
         changed = service.change_role(account, role=form.role.data or "", institution_ids=ids, actor=admin,
                                       note=form.role_note.data)
     except service.AdminError as error:
-        db.session.rollback()
         return _user_page(account, role_form=form, errors=[str(error)], status=409)
     if changed:
         flash(f"{account.display_name} is now {_role_words(account)}.", "success")
@@ -131,7 +130,6 @@ def trust(user_id: int) -> Response | tuple[str, int]:
     try:
         changed = service.set_trusted(account, is_trusted=is_trusted, actor=admin)
     except service.AdminError as error:
-        db.session.rollback()
         return _user_page(account, errors=[str(error)], status=409)
     if changed:
         flash(f"{account.display_name} is {'now trusted: their comments appear without review' if is_trusted else 'no longer trusted'}.", "success")
@@ -161,7 +159,6 @@ def _suspension(user_id: int, *, suspending: bool) -> Response | tuple[str, int]
         else:
             service.unsuspend(account, note=form.note.data, actor=admin)
     except service.AdminError as error:
-        db.session.rollback()
         return _user_page(account, suspension_form=form, errors=[str(error)], status=409 if (form.note.data or "").strip() else 400)
     if suspending:
         flash(f"{account.display_name} is suspended and signed out everywhere. "
@@ -180,7 +177,6 @@ def send_password_reset(user_id: int) -> Response | tuple[str, int]:
     try:
         recovery.send_reset_by_staff(account, actor=admin)
     except AccountError as error:
-        db.session.rollback()
         return _user_page(account, errors=[str(error)], status=409)
     flash(f"A link to choose a new password is on its way to {account.display_name}'s email address. "
           "It works once, for a limited time.", "success")
@@ -304,7 +300,6 @@ def institution(slug: str) -> Response | tuple[str, int]:
                 reject_reasons=form.reject_reasons.data or "", verified_by_name=form.verified_by_name.data, actor=admin,
             )
         except service.AdminError as error:
-            db.session.rollback()
             errors.append(str(error))
             status = 400
         else:

@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from photoid.accounts.models import ROLES, User, new_login_id
 from photoid.accounts.service import display_name_key
 from photoid.audit import record_event
-from photoid.db import utcnow
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.photos.models import COMMENT_POLICIES, Institution
@@ -93,16 +93,9 @@ def _keeps_an_admin(account: User, *, what: str) -> None:
         )
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 # --- accounts ------------------------------------------------------------------------------------
 
+@unit_of_work
 def change_role(
     account: User, *, role: str, institution_ids: Iterable[int], actor: User, note: str | None = None,
 ) -> bool:
@@ -141,7 +134,6 @@ def change_role(
         return False
     db.session.flush()
     record_event(actor=actor, action="role_change", target=account, before=before, after=after, note=text)
-    _commit()
     return True
 
 
@@ -149,6 +141,7 @@ def _role_snapshot(account: User) -> dict[str, Any]:
     return {"role": account.role, "institutions": sorted(i.slug for i in account.institutions)}
 
 
+@unit_of_work
 def set_trusted(account: User, *, is_trusted: bool, actor: User) -> bool:
     """Mark the account as trusted (its comments skip the review) or not.
 
@@ -161,10 +154,10 @@ def set_trusted(account: User, *, is_trusted: bool, actor: User) -> bool:
     record_event(actor=actor, action="trust_change", target=account,
                  before={"trusted": account.is_trusted}, after={"trusted": is_trusted})
     account.is_trusted = is_trusted
-    _commit()
     return True
 
 
+@unit_of_work
 def suspend(account: User, *, note: str | None, actor: User) -> None:
     """Suspend the account: it cannot sign in, every session ends at once (new ``login_id``), and
     its pending identifications and comments leave the moderation queue (nothing is deleted).
@@ -186,9 +179,9 @@ def suspend(account: User, *, note: str | None, actor: User) -> None:
     account.login_id = new_login_id()
     record_event(actor=actor, action="suspend", target=account, before={"suspended": False},
                  after={"suspended": True}, note=text)
-    _commit()
 
 
+@unit_of_work
 def unsuspend(account: User, *, note: str | None, actor: User) -> None:
     """Let a suspended account sign in again; its pending items come back to the moderation queue.
 
@@ -202,7 +195,6 @@ def unsuspend(account: User, *, note: str | None, actor: User) -> None:
     account.suspended_at = None
     record_event(actor=actor, action="unsuspend", target=account, before={"suspended": True},
                  after={"suspended": False}, note=text)
-    _commit()
 
 
 # --- institutions --------------------------------------------------------------------------------
@@ -222,6 +214,7 @@ def parse_reject_reasons(text: str) -> list[str]:
     return reasons
 
 
+@unit_of_work
 def update_institution(
     institution: Institution, *, comment_policy: str, show_pending_publicly: bool, reject_reasons: str,
     verified_by_name: str | None, actor: User,
@@ -253,7 +246,6 @@ def update_institution(
         actor=actor, action="institution_settings", target=institution, institution_id=institution.id,
         before={key: before[key] for key in changed}, after={key: wanted[key] for key in changed},
     )
-    _commit()
     return True
 
 
