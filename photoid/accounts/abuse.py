@@ -30,10 +30,6 @@ from flask import current_app, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits.storage import Storage, storage_from_string
 
-#: The honeypot's field name: a plausible one, which form-filling bots like to complete.
-HONEYPOT_FIELD = "website"
-#: The hidden field with the signed time the registration form was shown.
-STARTED_FIELD = "form_started"
 MAX_FORM_AGE = 24 * 3600
 _SALT = "photoid-register-form"
 _EXTENSION = "photoid_abuse_storage"

@@ -81,11 +81,6 @@ def public_profile(user_id: int) -> User | None:
     return db.session.scalar(_public_profiles().where(User.id == user_id))
 
 
-def is_profile_visible(user: User | None) -> bool:
-    """Whether ``user`` has a public page, so their name may link to it."""
-    return bool(user is not None and user.is_profile_public and user.suspended_at is None and user.deleted_at is None)
-
-
 def profile_counts(user: User) -> ProfileCounts:
     """Approved identifications of each kind and published comments, on public photos only. Reads only."""
     public = _public_photo_ids()

@@ -54,11 +54,6 @@ def institution_by_slug(slug: str) -> Institution | None:
     return db.session.scalar(select(Institution).where(Institution.slug == slug))
 
 
-def active_admin_count() -> int:
-    """How many admin accounts can still sign in (not suspended, not deleted)."""
-    return _active_admin_count(lock=False)
-
-
 def _active_admin_count(*, lock: bool) -> int:
     """Counted row by row so PostgreSQL can lock them: two admins demoting each other at once
     then wait for one another instead of both succeeding and leaving the site without an admin."""

@@ -87,9 +87,6 @@ class CatalogRecord:
         times = [f.reviewed_at for f in self.facts if f.reviewed_at is not None]
         return max(times) if times else None
 
-    def image_service_url(self) -> str:
-        return self.page_url.rsplit("/photos/", 1)[0] + f"/iiif/3/{self.photo_id}"
-
 
 _BUCKETS = {"person": "people", "place": "fact_places", "event": "events", "date": "dates", "keyword": "keywords"}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -173,6 +173,3 @@ def read_uploaded_manifest(data: bytes) -> Manifest:
         raise ManifestError(NOT_UTF8) from error
     return parse_manifest(io.StringIO(text, newline=""), None)
 
-
-def iter_ready(manifest: Manifest) -> Iterator[ManifestRow]:
-    return (row for row in manifest.rows if row.problem is None)

@@ -6,7 +6,7 @@ come from and how the best ones are kept.
 - ``CachedBM25F`` reads each document's field length from a list made once per segment (the
   lengths never change while a segment lives) instead of from the length column on disk for every
   scored document, which was a third of a query's time.
-- ``top_scored`` keeps the best ``limit`` documents in a heap, skipping the blocks of postings that
+- ``top_scored_and_matches`` keeps the best ``limit`` documents in a heap, skipping the blocks of postings that
   cannot reach the lowest score kept (block-max), as Whoosh's ``TopCollector`` does, but in one
   loop instead of four nested generator and method calls per document. A single word (the most
   common search, and the one with the most matches) is scored a block of postings at a time,
@@ -72,19 +72,12 @@ class CachedBM25F(scoring.BM25F):
         return scorer
 
 
-def top_scored(searcher, q: query.Query, limit: int,  # type: ignore[no-untyped-def]
-               allowed: frozenset[int] | None = None) -> list[tuple[float, int]]:
-    """The ``limit`` best ``(score, docnum)`` of ``q``, best first; ties go to the lower docnum.
-
-    With ``allowed``, only those documents (top-level numbers) count.
-    """
-    return top_scored_and_matches(searcher, q, limit, allowed)[0]
-
-
 def top_scored_and_matches(searcher, q: query.Query, limit: int,  # type: ignore[no-untyped-def]
                            allowed: frozenset[int] | None = None,
                            collect_limit: int = 0) -> tuple[list[tuple[float, int]], list[int] | None]:
-    """``top_scored``, and the first ``collect_limit`` matching documents read in the same pass.
+    """The ``limit`` best ``(score, docnum)`` of ``q``, best first (ties go to the lower docnum; with
+    ``allowed``, only those top-level documents count), and the first ``collect_limit`` matching
+    documents read in the same pass.
 
     The matches come back only when every segment took the one-word path (else None: use
     ``matching_docnums``); a single word's postings are then decoded once instead of twice.
@@ -124,7 +117,7 @@ def top_scored_and_matches(searcher, q: query.Query, limit: int,  # type: ignore
 def _top_of_one_term(matcher, offset: int, heap: list[tuple[float, int]], limit: int,  # type: ignore[no-untyped-def]
                      minscore: float | None, allowed: frozenset[int] | None,
                      collected: list[int] | None = None, collect_limit: int = 0) -> float | None:
-    """``top_scored`` for one term's postings in one segment, a block at a time. Returns the new minimum.
+    """The best-``limit`` loop for one term's postings in one segment, a block at a time. Returns the new minimum.
 
     While ``collected`` holds fewer than ``collect_limit`` documents, every block is read (none
     skipped) and its matches appended.
