@@ -168,10 +168,8 @@ def edit(record_id: int) -> Response | tuple[str, int]:
     try:
         changed = service.update_record(record, changes, editor=user)
     except service.AuthorityForbidden as error:
-        db.session.rollback()
         abort(403, str(error))
     except service.AuthorityError as error:
-        db.session.rollback()
         return render_edit(record, form, errors=[str(error)], status=409 if record.merged_into_id else 400)
     flash(f"Saved “{record.heading}”." if changed else "Nothing was changed.", "success")
     return redirect(url_for("authorities.edit", record_id=record.id))
@@ -185,10 +183,8 @@ def accept(record_id: int) -> Response | tuple[str, int]:
     try:
         service.accept_record(record, editor=user)
     except service.AuthorityForbidden as error:
-        db.session.rollback()
         abort(403, str(error))
     except service.AuthorityError as error:
-        db.session.rollback()
         return render_edit(record, errors=[str(error)], status=409)
     flash(f"Accepted “{record.heading}”. Patrons can now choose it, and it has a public page.", "success")
     return redirect(url_for("authorities.edit", record_id=record.id))
@@ -229,10 +225,8 @@ def merge(record_id: int) -> Response | tuple[str, int]:
             try:
                 service.merge(loser, survivor, editor=user)
             except service.AuthorityForbidden as error:
-                db.session.rollback()
                 abort(403, str(error))
             except service.AuthorityError as error:
-                db.session.rollback()
                 errors.append(str(error))
             else:
                 flash(f"Merged “{loser.heading}” into “{survivor.heading}”. You can undo it below.", "success")
@@ -261,10 +255,8 @@ def undo_merge(event_id: int) -> Response | tuple[str, int]:
     try:
         restored = service.undo_merge(event, editor=user)
     except service.AuthorityForbidden as error:
-        db.session.rollback()
         abort(403, str(error))
     except service.AuthorityError as error:
-        db.session.rollback()
         record = db.session.get(AuthorityRecord, event.target_id)
         if record is None:
             abort(404)

@@ -21,7 +21,7 @@ from photoid.authorities.models import AuthorityRecord, fold
 from photoid.contributions.models import Identification
 from photoid.contributions.service import ContributionError, clean_text
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
-from photoid.db import utcnow
+from photoid.db import unit_of_work, utcnow
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
@@ -218,6 +218,7 @@ class RecordChanges:
     remove_variant_ids: list[int] = field(default_factory=list)
 
 
+@unit_of_work
 def update_record(record: AuthorityRecord, changes: RecordChanges, *, editor: User) -> bool:
     """Change a record's heading, dates, description, link, coordinates and variants; True if anything changed.
 
@@ -257,10 +258,10 @@ def update_record(record: AuthorityRecord, changes: RecordChanges, *, editor: Us
     touch_photos(authority_id=record.id)
     record_event(actor=editor, action="edit_authority", target=record, before=before, after=after,
                  institution_ids=_concerned(record))
-    db.session.commit()
     return True
 
 
+@unit_of_work
 def accept_record(record: AuthorityRecord, *, editor: User) -> AuthorityRecord:
     """Accept a record a patron proposed: it is offered in suggestions and gets a public page.
 
@@ -275,7 +276,6 @@ def accept_record(record: AuthorityRecord, *, editor: User) -> AuthorityRecord:
     record.status, record.modified_at = "accepted", utcnow()
     record_event(actor=editor, action="accept_authority", target=record, before={"status": "proposed"},
                  after={"status": "accepted"}, institution_ids=_concerned(record))
-    db.session.commit()
     return record
 
 
@@ -289,6 +289,7 @@ def check_merge(loser: AuthorityRecord, survivor: AuthorityRecord) -> None:
     _live(survivor, f"“{survivor.heading}” was itself merged into another record; please choose that one.")
 
 
+@unit_of_work
 def merge(loser: AuthorityRecord, survivor: AuthorityRecord, *, editor: User) -> ModerationEvent:
     """Merge a duplicate into the record that stays; returns the ``merge`` event (undo uses it).
 
@@ -325,7 +326,6 @@ def merge(loser: AuthorityRecord, survivor: AuthorityRecord, *, editor: User) ->
         after={"merged_into_id": survivor.id, "survivor_heading": survivor.heading, "loser_heading": loser.heading},
         institution_ids=concerned,
     )
-    db.session.commit()
     return event
 
 
@@ -350,6 +350,7 @@ def merge_undo_problem(event: ModerationEvent) -> str | None:
     return None
 
 
+@unit_of_work
 def undo_merge(event: ModerationEvent, *, editor: User) -> AuthorityRecord:
     """Undo a merge exactly: the identifications it moved go back, the variants it added are removed
     from the survivor, and the duplicate stands on its own again; returns the restored record.
@@ -392,6 +393,5 @@ def undo_merge(event: ModerationEvent, *, editor: User) -> AuthorityRecord:
         after={"merged_into_id": None, "identification_ids": restored, "variants_removed": [v.name for v in removed]},
         institution_ids=concerned,
     )
-    db.session.commit()
     return loser
 
