@@ -140,7 +140,6 @@ def create() -> Response | tuple[str, int]:
     try:
         campaign = service.create_campaign(institution, _input(form), editor=user)
     except service.CampaignError as error:
-        db.session.rollback()
         return _render_form(form, campaign=None, institutions=institutions, errors=[str(error)], status=400)
     flash(f"Created the campaign “{campaign.title}” with {len(service.member_ids(campaign))} photos."
           + ("" if campaign.is_published else " It is a draft: only staff can see it until you publish it."), "success")
@@ -168,7 +167,6 @@ def edit(campaign_id: int) -> Response | tuple[str, int]:
     try:
         changed = service.update_campaign(campaign, _input(form), editor=user)
     except service.CampaignError as error:
-        db.session.rollback()
         return _render_form(form, campaign=campaign, institutions=institutions, errors=[str(error)], status=400)
     flash(f"Saved “{campaign.title}”." if changed else "Nothing was changed.", "success")
     _warn_if_plain_matching(campaign)
@@ -183,7 +181,6 @@ def refresh(campaign_id: int) -> Response | tuple[str, int]:
     try:
         added, removed = service.refresh_photos(campaign, editor=user)
     except service.CampaignError as error:
-        db.session.rollback()
         form = CampaignForm(formdata=None, obj=campaign)
         return edit_page_with_error(campaign, form, str(error))
     if added or removed:

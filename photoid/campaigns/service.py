@@ -19,7 +19,7 @@ from photoid.accounts.models import User
 from photoid.audit import record_event
 from photoid.campaigns.models import SOURCES, Campaign, CampaignPhoto
 from photoid.contributions.service import ContributionError, clean_text
-from photoid.db import utcnow
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos, search_photos
@@ -271,6 +271,7 @@ def _check_editor(editor: User, institution: Institution) -> None:
 
 # --- use cases -----------------------------------------------------------------------------------
 
+@unit_of_work
 def create_campaign(institution: Institution, data: CampaignInput, *, editor: User) -> Campaign:
     """Create a campaign of ``institution`` with its photos resolved now, and audit it (``create_campaign``).
 
@@ -294,10 +295,10 @@ def create_campaign(institution: Institution, data: CampaignInput, *, editor: Us
     _set_members(campaign, resolved.photo_ids)
     record_event(actor=editor, action="create_campaign", target=campaign, before=None,
                  after=_snapshot(campaign, len(resolved.photo_ids)), institution_id=institution.id)
-    db.session.commit()
     return campaign
 
 
+@unit_of_work
 def update_campaign(campaign: Campaign, data: CampaignInput, *, editor: User) -> bool:
     """Change a campaign's text, dates, cover, publication and photos; True if anything changed.
 
@@ -327,10 +328,10 @@ def update_campaign(campaign: Campaign, data: CampaignInput, *, editor: User) ->
     campaign.updated_by_id, campaign.updated_at = editor.id, utcnow()
     record_event(actor=editor, action="edit_campaign", target=campaign, before=before, after=after,
                  institution_id=institution.id)
-    db.session.commit()
     return True
 
 
+@unit_of_work
 def refresh_photos(campaign: Campaign, *, editor: User) -> tuple[int, int]:
     """Work out the photos of a collection or saved-search campaign again; returns (added, removed).
 
@@ -357,5 +358,4 @@ def refresh_photos(campaign: Campaign, *, editor: User) -> tuple[int, int]:
     campaign.updated_by_id, campaign.updated_at = editor.id, utcnow()
     record_event(actor=editor, action="refresh_campaign", target=campaign, before=before,
                  after=_snapshot(campaign, len(resolved.photo_ids)), institution_id=institution.id)
-    db.session.commit()
     return added, removed
