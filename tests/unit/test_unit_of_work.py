@@ -138,3 +138,18 @@ def test_the_default_session_is_the_apps(app: object) -> None:
         db.session.execute(select(1))
     assert len(commits) == 1
 
+
+
+def _rollbacks_in(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "rollback"]
+
+
+def test_no_routes_module_rolls_back() -> None:
+    """Routes never own the transaction: the service's unit of work rolls back a refused use case, and
+    Flask-SQLAlchemy's teardown ends whatever a failed request left open."""
+    modules = sorted(PACKAGE.rglob("*routes*.py"))
+    assert modules, "no routes modules found"
+    found = {str(path.relative_to(PACKAGE.parent)): lines for path in modules if (lines := _rollbacks_in(path))}
+    assert found == {}
