@@ -82,7 +82,7 @@ def queries(count: int, seed: int = 11) -> dict[str, list[tuple[str, str, int | 
     content = [w for w in WORDS if len(w) > 3]
     out: dict[str, list[tuple[str, str, int | None]]] = {"word": [], "and": [], "phrase": [], "facet": []}
     for _ in range(count):
-        w1, w2 = rng.sample(content, 2)
+        w1 = rng.sample(content, 2)[0]
         surname = rng.choice(SURNAMES)
         out["word"].append((w1, f'"{w1}"', None))
         out["and"].append((f"{w1} {surname}", f'"{w1}" AND "{surname}"', None))

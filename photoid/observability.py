@@ -32,7 +32,6 @@ ENDPOINT_KEY = "photoid.endpoint"
 USER_ID_KEY = "photoid.user_id"
 LOGGED_PATH_KEY = "photoid.logged_path"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("text", "json")
 access_log = logging.getLogger("photoid.access")
 

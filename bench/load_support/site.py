@@ -185,9 +185,5 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def pick(rng: random.Random, items: list[Any]) -> Any:
-    return items[rng.randrange(len(items))]
-
-
 if __name__ == "__main__":  # pragma: no cover
     sys.exit("run bench/load.py")

@@ -36,8 +36,6 @@ from photoid.extensions import db
 from photoid.notifications.mail import queue_mail
 from photoid.photos.models import Institution
 
-#: What an invitation is, in the order the list shows them.
-STATUSES = ("open", "accepted", "revoked", "expired")
 MAX_EMAIL = 254
 MAX_LISTED = 500
 

@@ -19,8 +19,6 @@ from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
 
-SORTS = ("oldest", "support")
-KINDS = (*IDENTIFICATION_KINDS, "comment")
 APPROVED_STATES = ("approved", "approved_with_changes", "superseded", "retracted")
 REJECTED_STATES = ("rejected", "spam")
 

@@ -51,7 +51,6 @@ __all__ = ["Hit", "IndexMissing", "PhotoDocument", "Reader", "Results", "apply",
 CURRENT = "current"
 #: Facets offered on the results page, in the order shown; each is a stored multi-valued field.
 FACETS = ("collection", "institution", "person", "place", "event", "decade", "unidentified")
-SORTS = ("relevance", "date", "identified")
 MAX_QUERY_LENGTH = 200
 #: At most this many matches are collected per query, for the total and the facet counts.
 COUNT_LIMIT = 10_000
