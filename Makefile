@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test install install-test check-python demo wheel clean
+.PHONY: run test lint install install-test check-python demo wheel clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -42,6 +42,9 @@ run: demo
 test: install-test
 	@echo "==> Running the test suite"
 	@$(BIN)/python -m pytest
+
+lint: install-test
+	@BIN=$(BIN) bash .ci/lint.sh
 
 wheel: | $(BIN)/python
 	@echo "==> Building the wheel into dist/ (install it with pip; see docs/upgrade.md)"
