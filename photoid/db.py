@@ -82,19 +82,34 @@ def _unit_of_work(session: Session | scoped_session[Session] | None) -> Iterator
         from photoid.extensions import db
 
         session = db.session
+    if isinstance(session, scoped_session):
+        session = session()
     info = session.info
     depth = info.get(_DEPTH, 0)
+    # A caller already holding uncommitted changes (a script, a test's set-up) keeps them when the use
+    # case is refused: only the unit's own work is undone, through a SAVEPOINT. Success commits all.
+    savepoint = session.begin_nested() if depth == 0 and _holds_changes(session) else None
     info[_DEPTH] = depth + 1
     try:
         yield
         if depth == 0:
+            if savepoint is not None:
+                savepoint.commit()
             session.commit()
     except BaseException:
         if depth == 0:
-            session.rollback()
+            if savepoint is not None and savepoint.is_active:
+                savepoint.rollback()
+            else:
+                session.rollback()
         raise
     finally:
         info[_DEPTH] = depth
+
+
+def _holds_changes(session: Session) -> bool:
+    return bool(session.in_transaction() and (session.new or session.dirty or session.deleted
+                                              or session.info.get(_FLUSHED)))
 
 
 @overload

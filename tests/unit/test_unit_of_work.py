@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Integer, String, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from photoid.db import unit_of_work
+from photoid.db import track_flushes, unit_of_work
 
 PACKAGE = Path(__file__).resolve().parents[2] / "photoid"
 
@@ -128,6 +128,21 @@ def test_a_failing_commit_is_rolled_back_and_its_error_propagates(session: Sessi
     event.remove(session, "before_commit", refuse)
     assert not session.in_transaction()
     assert _texts(session) == []
+
+
+def test_a_refusal_leaves_what_the_caller_had_not_committed_yet(session: Session) -> None:
+    track_flushes()  # as create_app does: how the unit knows the caller has flushed changes
+    session.add(Note(text="set up by the caller"))
+    session.flush()
+    with pytest.raises(Refused):
+        with unit_of_work(session=session):
+            session.add(Note(text="refused"))
+            session.flush()
+            raise Refused("no")
+    assert [n.text for n in session.scalars(select(Note))] == ["set up by the caller"]
+    with unit_of_work(session=session):
+        session.add(Note(text="accepted"))
+    assert _texts(session) == ["set up by the caller", "accepted"]
 
 
 def test_the_default_session_is_the_apps(app: object) -> None:
