@@ -15,8 +15,8 @@ from photoid.catalog import export, manifests
 from photoid.catalog.records import catalog_records
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
+from photoid.photos.public import visible_photo
 from photoid.photos.queries import public_photos
-from photoid.photos.routes import visible_photo
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 

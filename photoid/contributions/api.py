@@ -23,8 +23,7 @@ from photoid.contributions.workflow import InvalidTransition, NotAllowed
 from photoid.errors import MESSAGES
 from photoid.extensions import retry_message
 from photoid.photos import queries
-from photoid.photos.iiif import image_service_id
-from photoid.photos.routes import visible_photo
+from photoid.photos.public import image_service_id, visible_photo
 
 bp = Blueprint("annotations_api", __name__, url_prefix="/api")
 bp.record_once(lambda state: remember_account_at_sign_in(state.app))

@@ -11,7 +11,8 @@ from flask import Blueprint, Response, abort, jsonify, redirect, request, url_fo
 
 from photoid.extensions import limiter
 from photoid.photos import pyramid
-from photoid.photos.routes import send_immutable, visible_photo
+from photoid.photos.public import image_service_id, visible_photo
+from photoid.photos.routes import send_immutable
 from photoid.photos.service import storage
 from photoid.photos.storage import photo_prefix
 
@@ -27,10 +28,6 @@ ROTATION = re.compile(r"^!?\d+(\.\d+)?$")
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
-
-
-def image_service_id(photo_id: int) -> str:
-    return url_for("iiif.base", photo_id=photo_id, _external=True)
 
 
 def info_document(photo: Any) -> dict[str, Any]:

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from photoid.accounts.permissions import require_moderator
@@ -15,6 +13,7 @@ from photoid.params import page_arg
 from photoid.photos import queries
 from photoid.photos.images import DERIVATIVE_SIZES
 from photoid.photos.models import Collection, Photo
+from photoid.photos.public import visible_photo
 from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manifest
 from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, add_photo, storage
 from photoid.photos.storage import derivative_key
@@ -24,25 +23,6 @@ bp = Blueprint("photos", __name__, template_folder="templates")
 ONE_YEAR = 365 * 24 * 3600
 #: The largest catalog CSV sent with an upload (a box of thousands of rows is far smaller).
 MAX_CATALOG_BYTES = 5 * 1024 * 1024
-
-
-@cache
-def _photo_statement() -> Select:  # type: ignore[type-arg]
-    # One query, composed once: image routes run it for every tile a viewer fetches, and the
-    # photo page reads the institution's policies too.
-    return select(Photo).options(joinedload(Photo.collection), joinedload(Photo.institution)).where(
-        Photo.id == bindparam("photo_id")
-    )
-
-
-def visible_photo(photo_id: int) -> Photo:
-    photo = db.session.scalar(_photo_statement(), {"photo_id": photo_id})
-    if photo is None or photo.deleted_at is not None:
-        abort(404)
-    public = photo.is_published and photo.collection.is_published
-    if not public and not (current_user.is_authenticated and current_user.moderates(photo.institution_id)):
-        abort(404)
-    return photo
 
 
 @bp.route("/")
