@@ -52,12 +52,13 @@ class DatabaseCollector:
     def collect(self) -> Iterator[Metric]:
         from photoid.contributions.models import Comment, Identification
         from photoid.moderation.models import Report
+        from photoid.contributions.workflow import PENDING_STATE, ReportState
         from photoid.search.models import SearchQueueEntry
 
         queue = GaugeMetricFamily("photoid_moderation_queue_length", "Items waiting for a moderator, by kind.", labels=["kind"])
         for kind, model in (("identification", Identification), ("comment", Comment)):
-            queue.add_metric([kind], db.session.scalar(select(func.count()).where(model.state == "pending")) or 0)
-        queue.add_metric(["report"], db.session.scalar(select(func.count()).where(Report.state == "open")) or 0)
+            queue.add_metric([kind], db.session.scalar(select(func.count()).where(model.state == PENDING_STATE)) or 0)
+        queue.add_metric(["report"], db.session.scalar(select(func.count()).where(Report.state == ReportState.OPEN)) or 0)
         yield queue
         rows, oldest = db.session.execute(select(func.count(), func.min(SearchQueueEntry.enqueued_at))).one()
         yield GaugeMetricFamily("photoid_search_queue_rows", "Changed photos whose search entry is not refreshed yet.", value=rows)

@@ -302,7 +302,16 @@ def _purge_unverified(report: PurgeReport, *, now: datetime) -> None:
     stays, as "a former contributor". Records a ``purge_unverified`` audit event each. Flushes only.
     """
     from photoid.contributions.models import Comment, Confirmation, Identification
-    from photoid.contributions.workflow import COMMENT_OPEN_STATES, PENDING_STATE, move_comment, move_identification
+    from photoid.contributions.workflow import (
+        COMMENT_OPEN_STATES,
+        PENDING_STATE,
+        CommentState,
+        IdentificationState,
+        VoteState,
+        move_comment,
+        move_identification,
+        withdraw_vote,
+    )
 
     days = int(current_app.config.get("UNVERIFIED_DAYS", 7))
     cutoff = now - timedelta(days=max(days, 1))
@@ -313,16 +322,16 @@ def _purge_unverified(report: PurgeReport, *, now: datetime) -> None:
         waiting = db.session.scalars(select(Identification).where(
             Identification.contributor_id == user.id, Identification.state == PENDING_STATE))
         for identification in waiting:
-            move_identification(identification, "withdrawn", actor=user)
+            move_identification(identification, IdentificationState.WITHDRAWN, actor=user)
             withdrawn += 1
         comments = db.session.scalars(select(Comment).where(
             Comment.author_id == user.id, Comment.state.in_(COMMENT_OPEN_STATES), Comment.reviewed_at.is_(None)))
         for comment in comments:
-            move_comment(comment, "withdrawn", actor=user)
+            move_comment(comment, CommentState.WITHDRAWN, actor=user)
             withdrawn += 1
         for vote in db.session.scalars(select(Confirmation).where(
-                Confirmation.voter_id == user.id, Confirmation.state == "active")):
-            vote.state, vote.withdrawn_at = "withdrawn", now
+                Confirmation.voter_id == user.id, Confirmation.state == VoteState.ACTIVE)):
+            withdraw_vote(vote, now=now)
             withdrawn += 1
         old_email = user.email
         _scrub(user, now)

@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 
 from photoid.accounts.models import User
 from photoid.contributions.models import Comment, Identification
-from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.contributions.workflow import PUBLIC_COMMENT_STATE, PUBLIC_FACT_STATE
 from photoid.extensions import db
 from photoid.pagination import Page
 from photoid.params import page_arg
@@ -34,8 +34,6 @@ KIND_WORDS = {
     "date": ("date", "dates"),
     "keyword": ("keyword", "keywords"),
 }
-#: Comments a reader sees: published ones (trusted patrons' straight away, others after review).
-PUBLIC_COMMENT_STATE = "published"
 RECENT_PHOTOS = 6
 PER_PAGE = 50
 

@@ -13,11 +13,15 @@ from photoid.accounts.service import normalise_email
 from photoid.admin import invitations as service
 from photoid.admin.forms import AcceptInvitationForm, ConfirmForm, InvitationForm
 from photoid.admin.models import Invitation
+from photoid.contributions.workflow import InvitationStatus
 from photoid.extensions import db, limiter
 
 bp = Blueprint("invitations", __name__, template_folder="templates")
 
-STATUS_WORDS = {"open": "Waiting", "accepted": "Accepted", "revoked": "Withdrawn", "expired": "Expired"}
+STATUS_WORDS = {
+    InvitationStatus.OPEN: "Waiting", InvitationStatus.ACCEPTED: "Accepted", InvitationStatus.REVOKED: "Withdrawn",
+    InvitationStatus.EXPIRED: "Expired",
+}
 ROLE_WORDS = {"archivist": "Archivist", "admin": "Administrator"}
 
 
@@ -126,7 +130,7 @@ def accept(token: str) -> Response | tuple[str, int]:
     if invitation is None:
         return _gone("unknown")
     state = service.status(invitation)
-    if state != "open":
+    if state != InvitationStatus.OPEN:
         return _gone(state)
     return _accept_page(invitation, token)
 
@@ -135,7 +139,7 @@ def _accept_as_new_account(token: str) -> Response | tuple[str, int]:
     form = AcceptInvitationForm()
     if not form.validate_on_submit():
         invitation = service.find(token)
-        if invitation is None or service.status(invitation) != "open":
+        if invitation is None or service.status(invitation) != InvitationStatus.OPEN:
             return _gone("unknown" if invitation is None else service.status(invitation))
         return _accept_page(invitation, token, form=form, status=400)
     try:  # the service hashes the password before it reads anything (no lock held meanwhile)
@@ -145,7 +149,7 @@ def _accept_as_new_account(token: str) -> Response | tuple[str, int]:
         return _gone(gone.reason)
     except service.InvitationError as error:
         invitation = service.find(token)
-        if invitation is None or service.status(invitation) != "open":
+        if invitation is None or service.status(invitation) != InvitationStatus.OPEN:
             return _gone("unknown" if invitation is None else service.status(invitation))
         _show(form, error)
         return _accept_page(invitation, token, form=form, status=400 if error.field else 409)
@@ -155,7 +159,7 @@ def _accept_as_new_account(token: str) -> Response | tuple[str, int]:
 
 def _accept_as_account(token: str) -> Response | tuple[str, int]:
     invitation = service.find(token)
-    if invitation is None or service.status(invitation) != "open":
+    if invitation is None or service.status(invitation) != InvitationStatus.OPEN:
         return _gone("unknown" if invitation is None else service.status(invitation))
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form could not be read. Please reload the page and try again.")

@@ -31,6 +31,7 @@ from photoid.accounts.service import (
 )
 from photoid.admin.models import INVITED_ROLES, Invitation
 from photoid.audit import record_event
+from photoid.contributions.workflow import InvitationStatus
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.notifications.mail import queue_mail
@@ -59,9 +60,9 @@ class InvitationGone(InvitationError):
 
 GONE_MESSAGES = {
     "unknown": "This invitation link is not valid. Please check that you copied the whole address from the email.",
-    "expired": "This invitation has expired.",
-    "revoked": "This invitation was withdrawn by the person who sent it, or by an administrator.",
-    "accepted": "This invitation has already been used.",
+    InvitationStatus.EXPIRED: "This invitation has expired.",
+    InvitationStatus.REVOKED: "This invitation was withdrawn by the person who sent it, or by an administrator.",
+    InvitationStatus.ACCEPTED: "This invitation has already been used.",
 }
 
 
@@ -92,12 +93,12 @@ def token_hash(token: str) -> str:
 def status(invitation: Invitation, now: datetime | None = None) -> str:
     """``open``, ``accepted``, ``revoked`` or ``expired``."""
     if invitation.accepted_at is not None:
-        return "accepted"
+        return InvitationStatus.ACCEPTED
     if invitation.revoked_at is not None:
-        return "revoked"
+        return InvitationStatus.REVOKED
     if invitation.expires_at <= (now or utcnow()):
-        return "expired"
-    return "open"
+        return InvitationStatus.EXPIRED
+    return InvitationStatus.OPEN
 
 
 def find(token: str) -> Invitation | None:
@@ -240,12 +241,12 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
     if not actor.is_active or not may_manage(actor, invitation):
         raise InvitationError("You can only withdraw invitations for the institutions you moderate.")
     current = status(invitation)
-    if current != "open":
+    if current != InvitationStatus.OPEN:
         raise InvitationError(f"This invitation is {current} already, so there is nothing to withdraw.")
     invitation.revoked_at = utcnow()
     invitation.revoked_by_id = actor.id
-    record_event(actor=actor, action="revoke_invitation", target=invitation, before={"status": "open"},
-                 after={"status": "revoked"}, institution_id=_one_institution(invitation))
+    record_event(actor=actor, action="revoke_invitation", target=invitation, before={"status": InvitationStatus.OPEN},
+                 after={"status": InvitationStatus.REVOKED}, institution_id=_one_institution(invitation))
     _commit()
 
 
@@ -261,7 +262,7 @@ def _open_invitation(token: str) -> Invitation:
     if invitation is None:
         raise InvitationGone("unknown")
     current = status(invitation)
-    if current != "open":
+    if current != InvitationStatus.OPEN:
         raise InvitationGone(current)
     return invitation
 
@@ -338,8 +339,8 @@ def _use(invitation: Invitation, account: User, *, before: dict[str, object] | N
     invitation.accepted_by_id = account.id
     after = _role_snapshot(account)
     where = _one_institution(invitation)
-    record_event(actor=account, action="accept_invitation", target=invitation, before={"status": "open"},
-                 after={"status": "accepted"}, institution_id=where)
+    record_event(actor=account, action="accept_invitation", target=invitation, before={"status": InvitationStatus.OPEN},
+                 after={"status": InvitationStatus.ACCEPTED}, institution_id=where)
     inviter = invitation.invited_by.display_name if invitation.invited_by else "a former staff member"
     record_event(actor=account, action="role_change", target=account, before=before, after=after,
                  institution_id=where, note=f"Accepted invitation {invitation.id} from {inviter}")

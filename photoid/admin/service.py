@@ -247,9 +247,10 @@ def update_institution(
 def pending_counts(account: User) -> tuple[int, int]:
     """How many identifications and comments of the account wait for review (shown before suspending)."""
     from photoid.contributions.models import Comment, Identification
+    from photoid.contributions.workflow import PENDING_STATE
 
     identifications = db.session.scalar(select(func.count(Identification.id)).where(
-        Identification.contributor_id == account.id, Identification.state == "pending")) or 0
+        Identification.contributor_id == account.id, Identification.state == PENDING_STATE)) or 0
     comments = db.session.scalar(select(func.count(Comment.id)).where(
-        Comment.author_id == account.id, Comment.state == "pending")) or 0
+        Comment.author_id == account.id, Comment.state == PENDING_STATE)) or 0
     return identifications, comments

@@ -7,13 +7,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from photoid.contributions.workflow import AUTHORITY_STATUSES, AuthorityStatus
 from photoid.db import one_of, utcnow
 from photoid.extensions import db
 
 AUTHORITY_KINDS = ("person", "place", "event")
-#: "proposed" records were suggested by a patron and are not yet accepted by an archivist.
-AUTHORITY_STATUSES = ("accepted", "proposed")
-
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so "Müller" and "muller" find each other."""
@@ -49,7 +47,7 @@ class AuthorityRecord(db.Model):
     authority_uri: Mapped[str | None] = mapped_column(String(500))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16), default="accepted")
+    status: Mapped[str] = mapped_column(String(16), default=AuthorityStatus.ACCEPTED)
     #: A merged duplicate points at its survivor; its page redirects there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
 from photoid.contributions.models import Identification
-from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.contributions.workflow import OPEN, PUBLIC_FACT_STATE
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
 from photoid.pagination import Page, paginate
@@ -17,7 +17,7 @@ from photoid.photos.queries import public_photos
 
 #: Identifications that make a record "used" by their photo's institution: on its record or waiting
 #: for its archivists. Declined, withdrawn and replaced ones do not.
-USING_STATES = ("pending", PUBLIC_FACT_STATE)
+USING_STATES = OPEN
 #: Each kind's public address, e.g. /people/12.
 KIND_PATHS = {"person": "people", "place": "places", "event": "events"}
 MAX_CHAIN = 50

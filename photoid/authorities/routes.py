@@ -14,7 +14,7 @@ from photoid.authorities import queries, service
 from photoid.authorities.forms import BrowseForm, ConfirmForm, RecordForm
 from photoid.authorities.models import AuthorityRecord
 from photoid.contributions.models import Identification
-from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.contributions.workflow import PUBLIC_FACT_STATE, AuthorityStatus
 from photoid.extensions import db, limiter
 from photoid.moderation.models import ModerationEvent
 from photoid.params import BadNumber, page_arg, record_ids, whole_number
@@ -51,7 +51,7 @@ def _forbid_unless_may_change(user: User, *records: AuthorityRecord) -> None:
 @bp.app_template_global()
 def authority_url(record: AuthorityRecord | None) -> str | None:
     """The public page of a person, place or event, or None when it has none (yet)."""
-    if record is None or record.kind not in queries.KIND_PATHS or record.status != "accepted":
+    if record is None or record.kind not in queries.KIND_PATHS or record.status != AuthorityStatus.ACCEPTED:
         return None
     return url_for(f"authorities.{record.kind}", record_id=record.id)
 
@@ -73,7 +73,7 @@ def public_page(record_id: int, kind: str) -> Response | str:
         return redirect(url_for(f"authorities.{survivor.kind}", record_id=survivor.id), 301)
     if record.kind != kind:
         return redirect(url_for(f"authorities.{record.kind}", record_id=record.id), 301)
-    if record.status != "accepted" and not _is_staff():
+    if record.status != AuthorityStatus.ACCEPTED and not _is_staff():
         abort(404)
     page = queries.appearances(record, page=page_arg(), per_page=current_app.config["PER_PAGE"])
     return render_template(

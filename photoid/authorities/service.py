@@ -20,7 +20,7 @@ from photoid.authorities import queries
 from photoid.authorities.models import AuthorityRecord, fold
 from photoid.contributions.models import Identification
 from photoid.contributions.service import ContributionError, clean_text
-from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.contributions.workflow import PUBLIC_FACT_STATE, AuthorityStatus
 from photoid.db import unit_of_work, utcnow
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.extensions import db
@@ -271,11 +271,11 @@ def accept_record(record: AuthorityRecord, *, editor: User) -> AuthorityRecord:
     """
     check_may_change(editor, record)
     _live(record, "This record was merged into another one, so it cannot be accepted.")
-    if record.status == "accepted":
+    if record.status == AuthorityStatus.ACCEPTED:
         raise AuthorityError("This record is already accepted.")
-    record.status, record.modified_at = "accepted", utcnow()
-    record_event(actor=editor, action="accept_authority", target=record, before={"status": "proposed"},
-                 after={"status": "accepted"}, institution_ids=_concerned(record))
+    record.status, record.modified_at = AuthorityStatus.ACCEPTED, utcnow()
+    record_event(actor=editor, action="accept_authority", target=record, before={"status": AuthorityStatus.PROPOSED},
+                 after={"status": AuthorityStatus.ACCEPTED}, institution_ids=_concerned(record))
     return record
 
 

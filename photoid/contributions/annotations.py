@@ -16,6 +16,7 @@ from typing import Any
 
 from photoid.contributions.models import IDENTIFICATION_KINDS, Identification
 from photoid.contributions.service import ContributionError, Region
+from photoid.contributions.workflow import VoteStance
 from photoid.edtf import EDTFError, describe
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -107,7 +108,7 @@ def to_annotation(
             "photo_id": identification.photo_id,
             "authority_id": identification.authority_id,
             "edtf": identification.date_edtf,
-            "votes": {"agree": int(votes.get("agree", 0)), "disagree": int(votes.get("disagree", 0))},
+            "votes": {stance: int(votes.get(stance, 0)) for stance in VoteStance},
         },
     }
 

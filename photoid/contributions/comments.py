@@ -16,7 +16,13 @@ from photoid.accounts.models import User
 from photoid.contributions.models import Comment
 from photoid.contributions.service import ContributionError, clean_text
 from photoid.contributions.visibility import comment_rule, photo_is_visible, rule_parameters, viewer_id
-from photoid.contributions.workflow import COMMENT_OPEN_STATES, COMMENT_PENDING_STATE, PUBLIC_COMMENT_STATE, move_comment
+from photoid.contributions.workflow import (
+    COMMENT_OPEN_STATES,
+    COMMENT_PENDING_STATE,
+    PUBLIC_COMMENT_STATE,
+    CommentState,
+    move_comment,
+)
 from photoid.extensions import db
 from photoid.photos.models import Photo
 
@@ -88,7 +94,7 @@ def withdraw_comment(*, comment: Comment, actor: User) -> None:
     Raises NotAllowed when it is not the actor's comment and InvalidTransition when it is
     already withdrawn or was removed by an archivist.
     """
-    move_comment(comment, "withdrawn", actor=actor)
+    move_comment(comment, CommentState.WITHDRAWN, actor=actor)
     db.session.commit()
 
 

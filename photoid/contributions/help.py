@@ -21,7 +21,7 @@ from sqlalchemy.orm import Bundle, aliased
 from werkzeug.wrappers import Response
 
 from photoid.contributions.models import Confirmation, Identification
-from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.contributions.workflow import PENDING_STATE, PUBLIC_FACT_STATE, VoteStance, VoteState
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.params import BadNumber, id_arg, page_arg, whole_number
@@ -100,7 +100,7 @@ def _in_campaign(campaign_id: int | None) -> list[Any]:
 
 def _ranking(campaign_id: int | None = None) -> Any:
     """A subquery: every public photo (of the campaign, if given) with its help group and the counts behind it."""
-    pending = Identification.state == "pending"
+    pending = Identification.state == PENDING_STATE
     facts = (
         select(
             Identification.photo_id,
@@ -114,7 +114,7 @@ def _ranking(campaign_id: int | None = None) -> Any:
     disagreements = (
         select(Identification.photo_id, func.count(distinct(Confirmation.voter_id)).label("disagreeing"))
         .join(Confirmation, Confirmation.identification_id == Identification.id)
-        .where(pending, Confirmation.stance == "disagree", Confirmation.state == "active")
+        .where(pending, Confirmation.stance == VoteStance.DISAGREE, Confirmation.state == VoteState.ACTIVE)
         .group_by(Identification.photo_id)
         .subquery()
     )
@@ -122,12 +122,12 @@ def _ranking(campaign_id: int | None = None) -> Any:
     rivals = (
         select(one.photo_id, func.count(distinct(one.id)).label("rival_suggestions"))
         .join(other, and_(
-            other.photo_id == one.photo_id, other.id != one.id, other.state == "pending", other.kind == one.kind,
+            other.photo_id == one.photo_id, other.id != one.id, other.state == PENDING_STATE, other.kind == one.kind,
             other.region_x < one.region_x + one.region_w, one.region_x < other.region_x + other.region_w,
             other.region_y < one.region_y + one.region_h, one.region_y < other.region_y + other.region_h,
             _value_key(other) != _value_key(one),
         ))
-        .where(one.state == "pending", one.region_x.is_not(None))
+        .where(one.state == PENDING_STATE, one.region_x.is_not(None))
         .group_by(one.photo_id)
         .subquery()
     )

@@ -15,6 +15,9 @@ from photoid.contributions.workflow import (
     REVIEWED_STATES,
     VOTE_STANCES,
     VOTE_STATES,
+    CommentState,
+    IdentificationState,
+    VoteState,
 )
 from photoid.db import one_of, utcnow
 from photoid.extensions import db
@@ -75,7 +78,7 @@ class Identification(db.Model):
     #: The patron's reason: "my grandmother's album says 1948".
     evidence: Mapped[str] = mapped_column(Text, default="")
     contributor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
-    state: Mapped[str] = mapped_column(String(24), default="pending")
+    state: Mapped[str] = mapped_column(String(24), default=IdentificationState.PENDING)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     reviewed_at: Mapped[datetime | None]
     #: The archivist's note; the patron sees it with a rejection.
@@ -121,7 +124,7 @@ class Confirmation(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     #: The identification a disagreeing patron proposed instead.
     counter_identification_id: Mapped[int | None] = mapped_column(ForeignKey("identification.id"))
-    state: Mapped[str] = mapped_column(String(16), default="active")
+    state: Mapped[str] = mapped_column(String(16), default=VoteState.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
 
@@ -152,7 +155,7 @@ class Comment(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="published")
+    state: Mapped[str] = mapped_column(String(16), default=CommentState.PUBLISHED)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str | None] = mapped_column(Text)

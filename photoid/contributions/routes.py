@@ -10,7 +10,7 @@ from photoid.contributions import comments, service
 from photoid.contributions.forms import CommentForm, IdentifyForm, VoteForm, WithdrawForm
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.visibility import seen_comment, seen_identification
-from photoid.contributions.workflow import OPEN_STATES, PUBLIC_COMMENT_STATE, WorkflowError
+from photoid.contributions.workflow import OPEN_STATES, PUBLIC_COMMENT_STATE, VoteStance, WorkflowError
 from photoid.edtf import EDTFError, describe, parse_phrase
 from photoid.extensions import account_or_address, db, limiter
 from photoid.params import BadNumber, whole_number
@@ -147,7 +147,7 @@ def vote(identification_id: int) -> Response:
         except service.ContributionError as error:
             flash(str(error), "error")
         else:
-            flash("Thank you for your vote." if stance == "agree" else "Thank you. If you know who or what it is, add your own identification.", "success")
+            flash("Thank you for your vote." if stance == VoteStance.AGREE else "Thank you. If you know who or what it is, add your own identification.", "success")
     return redirect(url_for("photos.photo", photo_id=identification.photo_id))
 
 

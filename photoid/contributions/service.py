@@ -10,7 +10,17 @@ from sqlalchemy import or_, select
 from photoid.accounts.models import User
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
 from photoid.contributions.models import IDENTIFICATION_KINDS, Confirmation, Identification
-from photoid.contributions.workflow import OPEN_STATES, PENDING_STATE, VOTE_STANCES, WorkflowError, move_identification
+from photoid.contributions.workflow import (
+    OPEN_STATES,
+    PENDING_STATE,
+    VOTE_STANCES,
+    AuthorityStatus,
+    IdentificationState,
+    VoteStance,
+    VoteState,
+    WorkflowError,
+    move_identification,
+)
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.extensions import db
 from photoid.photos.models import Photo
@@ -77,7 +87,7 @@ def suggest_authorities(text: str, *, kind: str | None = None, limit: int = 10) 
         select(AuthorityRecord)
         .where(
             AuthorityRecord.merged_into_id.is_(None),
-            AuthorityRecord.status == "accepted",
+            AuthorityRecord.status == AuthorityStatus.ACCEPTED,
             or_(AuthorityRecord.heading_folded.like(pattern), AuthorityRecord.id.in_(variant_match)),
         )
         .order_by(AuthorityRecord.heading_folded.not_like(f"{folded}%"), AuthorityRecord.heading_folded)
@@ -137,7 +147,7 @@ def identify(
     db.session.add(identification)
     if disputes is not None:
         db.session.add(Confirmation(
-            identification=disputes, voter=contributor, stance="disagree", state="active",
+            identification=disputes, voter=contributor, stance=VoteStance.DISAGREE, state=VoteState.ACTIVE,
             counter_identification=identification, note="",
         ))
     db.session.commit()
@@ -165,7 +175,7 @@ def vote(*, identification: Identification, voter: User, stance: str, note: str 
         raise ContributionError("Please choose whether you agree or disagree.")
     _check_can_vote(identification, voter)
     confirmation = Confirmation(
-        identification=identification, voter=voter, stance=stance, state="active",
+        identification=identification, voter=voter, stance=VoteStance(stance), state=VoteState.ACTIVE,
         note=clean_text(note, label="your note", limit=MAX_EVIDENCE),
     )
     db.session.add(confirmation)
@@ -178,5 +188,5 @@ def withdraw(*, identification: Identification, actor: User) -> None:
 
     Raises WorkflowError when it is not pending or not theirs.
     """
-    move_identification(identification, "withdrawn", actor=actor)
+    move_identification(identification, IdentificationState.WITHDRAWN, actor=actor)
     db.session.commit()

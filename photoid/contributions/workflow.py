@@ -1,40 +1,60 @@
-"""Every state a contribution can be in, and every allowed move between them.
+"""Every state a contribution can be in, every named group of states, and every allowed move.
 
-This is the only place that changes ``state`` on an identification, a comment or a vote.
+This is the only place that changes ``state`` on an identification, a comment or a vote, and the
+only place that spells a state: other modules use the ``StrEnum`` members and the named groups
+below (a ``StrEnum`` member compares equal to its word, so ``Identification.state ==
+IdentificationState.APPROVED`` and ``.in_(ACCEPTED)`` work in SQL too).
 The database backs it: CHECK constraints on the tables mirror the states listed here,
 and a reviewed state without a reviewer and a time cannot be stored.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 from photoid.db import utcnow
 
 if TYPE_CHECKING:
     from photoid.accounts.models import User
-    from photoid.contributions.models import Comment, Identification
+    from photoid.contributions.models import Comment, Confirmation, Identification
+
 
 # --- identifications -----------------------------------------------------------------------------
-IDENTIFICATION_STATES = (
-    "pending",  # submitted, waiting for an archivist
-    "approved",  # accepted: part of the photo's published record
-    "approved_with_changes",  # accepted after an archivist's edit; the edited fact supersedes it
-    "rejected",  # declined, with a note the patron sees
-    "spam",  # declined as abuse
-    "withdrawn",  # taken back by its contributor while pending
-    "superseded",  # an approved fact replaced by a later correction
-    "retracted",  # an approved fact later withdrawn by an archivist
-)
+class IdentificationState(StrEnum):
+    PENDING = "pending"  # submitted, waiting for an archivist
+    APPROVED = "approved"  # accepted: part of the photo's published record
+    APPROVED_WITH_CHANGES = "approved_with_changes"  # accepted after an archivist's edit; the edited fact supersedes it
+    REJECTED = "rejected"  # declined, with a note the patron sees
+    SPAM = "spam"  # declined as abuse
+    WITHDRAWN = "withdrawn"  # taken back by its contributor while pending
+    RETRACTED = "retracted"  # an approved fact later withdrawn by an archivist: it was a mistake
+
+
+IDENTIFICATION_STATES = tuple(IdentificationState)
 #: States that record a decision: reviewer and reviewed_at are required in them.
-REVIEWED_STATES = ("approved", "approved_with_changes", "rejected", "spam", "retracted", "superseded")
+REVIEWED = frozenset({
+    IdentificationState.APPROVED, IdentificationState.APPROVED_WITH_CHANGES, IdentificationState.REJECTED,
+    IdentificationState.SPAM, IdentificationState.RETRACTED,
+})
+REVIEWED_STATES = tuple(s for s in IdentificationState if s in REVIEWED)  # ordered, for CHECK constraints
 #: What the public record and the catalog exports are made of.
-PUBLIC_FACT_STATE = "approved"
+PUBLIC_FACT_STATE = IdentificationState.APPROVED
+PUBLIC = frozenset({PUBLIC_FACT_STATE})
 #: Submitted and waiting for an archivist's decision.
-PENDING_STATE = "pending"
+PENDING_STATE = IdentificationState.PENDING
 #: Still open on the photo page: the record and the suggestions waiting for review. Only these
 #: take votes and disputes; the rest are seen by their contributor alone (see visibility.py).
-OPEN_STATES = (PUBLIC_FACT_STATE, PENDING_STATE)
+OPEN = frozenset({IdentificationState.APPROVED, IdentificationState.PENDING})
+OPEN_STATES = OPEN
+#: Staff accepted the patron's claim (as sent or with changes). A retracted fact is not accepted:
+#: the archivist took the approval back as a mistake, so neither the contributor's record in the
+#: moderation queue nor the impact figures count it. The one group both use.
+ACCEPTED = frozenset({IdentificationState.APPROVED, IdentificationState.APPROVED_WITH_CHANGES})
+#: Staff declined the claim.
+DECLINED = frozenset({IdentificationState.REJECTED, IdentificationState.SPAM})
+#: States whose ``reviewed_at`` is the first decision (a retraction moves it later).
+FIRST_DECISION = ACCEPTED | DECLINED
 
 Actor = Literal["contributor", "moderator"]
 
@@ -47,37 +67,99 @@ class Move:
 
 
 IDENTIFICATION_MOVES = (
-    Move("pending", "approved", "moderator"),
-    Move("pending", "approved_with_changes", "moderator"),
-    Move("pending", "rejected", "moderator"),
-    Move("pending", "spam", "moderator"),
-    Move("pending", "withdrawn", "contributor"),
-    Move("approved", "retracted", "moderator"),
-    Move("approved", "superseded", "moderator"),
+    Move(IdentificationState.PENDING, IdentificationState.APPROVED, "moderator"),
+    Move(IdentificationState.PENDING, IdentificationState.APPROVED_WITH_CHANGES, "moderator"),
+    Move(IdentificationState.PENDING, IdentificationState.REJECTED, "moderator"),
+    Move(IdentificationState.PENDING, IdentificationState.SPAM, "moderator"),
+    Move(IdentificationState.PENDING, IdentificationState.WITHDRAWN, "contributor"),
+    Move(IdentificationState.APPROVED, IdentificationState.RETRACTED, "moderator"),
 )
+
 
 # --- comments ------------------------------------------------------------------------------------
-COMMENT_STATES = ("published", "pending", "rejected", "spam", "withdrawn")
+class CommentState(StrEnum):
+    PUBLISHED = "published"  # in the discussion everyone who may see the photo reads
+    PENDING = "pending"  # held for an archivist (the institution reviews comments first)
+    REJECTED = "rejected"
+    SPAM = "spam"
+    WITHDRAWN = "withdrawn"  # taken back by its author
+
+
+COMMENT_STATES = tuple(CommentState)
 #: What everyone who may see the photo reads in its discussion.
-PUBLIC_COMMENT_STATE = "published"
+PUBLIC_COMMENT_STATE = CommentState.PUBLISHED
 #: Held for an archivist (the institution reviews comments first); only its author sees it.
-COMMENT_PENDING_STATE = "pending"
+COMMENT_PENDING_STATE = CommentState.PENDING
 #: In the discussion under the photo; the rest are seen by their author alone (see visibility.py).
-COMMENT_OPEN_STATES = (PUBLIC_COMMENT_STATE, COMMENT_PENDING_STATE)
-COMMENT_REVIEWED_STATES = ("rejected", "spam")
+COMMENT_OPEN = frozenset({CommentState.PUBLISHED, CommentState.PENDING})
+COMMENT_OPEN_STATES = COMMENT_OPEN
+#: Removed by an archivist: reviewer and reviewed_at are required in them.
+COMMENT_REVIEWED = frozenset({CommentState.REJECTED, CommentState.SPAM})
+COMMENT_REVIEWED_STATES = tuple(s for s in CommentState if s in COMMENT_REVIEWED)
+#: States a staff decision on a held comment leads to.
+COMMENT_DECIDED = COMMENT_REVIEWED | {CommentState.PUBLISHED}
 COMMENT_MOVES = (
-    Move("pending", "published", "moderator"),
-    Move("pending", "rejected", "moderator"),
-    Move("pending", "spam", "moderator"),
-    Move("published", "rejected", "moderator"),
-    Move("published", "spam", "moderator"),
-    Move("pending", "withdrawn", "contributor"),
-    Move("published", "withdrawn", "contributor"),
+    Move(CommentState.PENDING, CommentState.PUBLISHED, "moderator"),
+    Move(CommentState.PENDING, CommentState.REJECTED, "moderator"),
+    Move(CommentState.PENDING, CommentState.SPAM, "moderator"),
+    Move(CommentState.PUBLISHED, CommentState.REJECTED, "moderator"),
+    Move(CommentState.PUBLISHED, CommentState.SPAM, "moderator"),
+    Move(CommentState.PENDING, CommentState.WITHDRAWN, "contributor"),
+    Move(CommentState.PUBLISHED, CommentState.WITHDRAWN, "contributor"),
 )
 
+
 # --- confirmations (votes) -----------------------------------------------------------------------
-VOTE_STANCES = ("agree", "disagree")
-VOTE_STATES = ("active", "withdrawn")
+class VoteStance(StrEnum):
+    AGREE = "agree"
+    DISAGREE = "disagree"
+
+
+class VoteState(StrEnum):
+    ACTIVE = "active"  # counted
+    WITHDRAWN = "withdrawn"  # taken back by its voter (``withdrawn_at`` says when); no longer counted
+
+
+VOTE_STANCES = tuple(VoteStance)
+VOTE_STATES = tuple(VoteState)
+
+
+# --- reports -------------------------------------------------------------------------------------
+class ReportState(StrEnum):
+    OPEN = "open"  # waiting for an archivist
+    RESOLVED = "resolved"  # an archivist acted on the reported item
+    DISMISSED = "dismissed"  # an archivist left the item as it is
+
+
+REPORT_STATES = tuple(ReportState)
+
+
+# --- authority records (authorities/models.py) ------------------------------------------------------
+class AuthorityStatus(StrEnum):
+    ACCEPTED = "accepted"  # public, offered to everyone who identifies
+    PROPOSED = "proposed"  # suggested by a patron, seen by staff only until an archivist accepts it
+
+
+AUTHORITY_STATUSES = tuple(AuthorityStatus)
+
+
+# --- staff invitations (admin/invitations.py; worked out from the invitation's times, not stored) ----
+class InvitationStatus(StrEnum):
+    OPEN = "open"  # waiting for the invitee, until it expires
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"  # withdrawn by an administrator
+    EXPIRED = "expired"
+
+
+# --- predicates ----------------------------------------------------------------------------------
+def is_pending(item: Identification | Comment) -> bool:
+    """Waiting for an archivist's decision."""
+    return item.state == IdentificationState.PENDING
+
+
+def is_public_fact(identification: Identification) -> bool:
+    """Part of the photo's published record."""
+    return identification.state in PUBLIC
 
 
 class WorkflowError(Exception):
@@ -149,6 +231,19 @@ def move_identification(
         identification.reviewer_id = actor.id
         identification.reviewed_at = now
         identification.review_note = note
+
+
+def withdraw_vote(vote: Confirmation, *, now=None) -> bool:
+    """Take back an active vote: state becomes withdrawn and ``withdrawn_at`` is set; it no longer counts.
+
+    Returns False (and changes nothing) when the vote was already withdrawn. Raises nothing; the
+    caller checks that the actor is the voter. Only changes the object: the calling service commits.
+    """
+    if vote.state != VoteState.ACTIVE:
+        return False
+    vote.state = VoteState.WITHDRAWN
+    vote.withdrawn_at = now or utcnow()
+    return True
 
 
 def move_comment(comment: Comment, target: str, *, actor: User, note: str | None = None) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from photoid.contributions.workflow import IdentificationState
+
 __all__ = [
     "DemoInstitution", "DemoCollection", "DemoPerson", "DemoPlace", "DemoEvent", "DemoIdentification", "DemoPhoto",
     "INSTITUTIONS", "COLLECTIONS", "PEOPLE", "PLACES", "EVENTS", "PHOTOS",
 ]
 
 IdentificationKind = Literal["person", "place", "event", "date", "keyword"]
-IdentificationState = Literal["approved", "pending"]
 
 NO_COPYRIGHT_US = "http://rightsstatements.org/vocab/NoC-US/1.0/"
 IN_COPYRIGHT = "http://rightsstatements.org/vocab/InC/1.0/"
@@ -71,7 +72,7 @@ class DemoEvent:
 class DemoIdentification:
     kind: IdentificationKind
     heading: str | None = None  # a PEOPLE, PLACES or EVENTS heading, or the keyword itself; None for a date
-    state: IdentificationState = "approved"
+    state: IdentificationState = IdentificationState.APPROVED
     edtf: str | None = None  # only for kind "date"
     figure: int | None = None  # person only: index into figure_boxes(scene, seed=seed, size=size); None = no region
 
@@ -91,23 +92,23 @@ class DemoPhoto:
     identifications: tuple[DemoIdentification, ...] = ()
 
 
-def _person(heading: str, figure: int | None = None, state: IdentificationState = "approved") -> DemoIdentification:
+def _person(heading: str, figure: int | None = None, state: IdentificationState = IdentificationState.APPROVED) -> DemoIdentification:
     return DemoIdentification("person", heading, state, figure=figure)
 
 
-def _place(heading: str, state: IdentificationState = "approved") -> DemoIdentification:
+def _place(heading: str, state: IdentificationState = IdentificationState.APPROVED) -> DemoIdentification:
     return DemoIdentification("place", heading, state)
 
 
-def _event(heading: str, state: IdentificationState = "approved") -> DemoIdentification:
+def _event(heading: str, state: IdentificationState = IdentificationState.APPROVED) -> DemoIdentification:
     return DemoIdentification("event", heading, state)
 
 
-def _keyword(word: str, state: IdentificationState = "approved") -> DemoIdentification:
+def _keyword(word: str, state: IdentificationState = IdentificationState.APPROVED) -> DemoIdentification:
     return DemoIdentification("keyword", word, state)
 
 
-def _date(edtf: str, state: IdentificationState = "pending") -> DemoIdentification:
+def _date(edtf: str, state: IdentificationState = IdentificationState.PENDING) -> DemoIdentification:
     return DemoIdentification("date", None, state, edtf=edtf)
 
 
@@ -212,14 +213,14 @@ PHOTOS: tuple[DemoPhoto, ...] = (
               "Marchers in uniform proceed up Main Street between crowds lining both sidewalks. "
               "A banner is strung across the street.",
               "1925-07-04", _LINDQVIST, NO_COPYRIGHT_US, "parade", 21, (2400, 800),
-              (_event("Millbrook Centennial Parade, 1925"), _person("Pratt, Ezra, 1870-1941", figure=45, state="pending"))),
+              (_event("Millbrook Centennial Parade, 1925"), _person("Pratt, Ezra, 1870-1941", figure=45, state=IdentificationState.PENDING))),
     DemoPhoto("MPL-1925-002", _MAIN, "Centennial Parade, crowd on Main Street",
               "Spectators along the curb watch the parade pass. Photographed from an upper window.",
               "1925-07-04", _LINDQVIST, NO_COPYRIGHT_US, "parade", 22, (1600, 1200)),
     DemoPhoto("MPL-1936-011", _MAIN, "Lower Main Street after the flood",
               "Storefronts on lower Main Street, said by the donor to have been taken just after the flood waters receded.",
               "1936", _UNKNOWN, COPYRIGHT_NOT_EVALUATED, "street", 12, (1600, 1200),
-              (_event("Flood of 1936", state="pending"),)),
+              (_event("Flood of 1936", state=IdentificationState.PENDING),)),
     DemoPhoto("MPL-1948-003", _MAIN, "Millbrook Town Hall",
               "Front of the Town Hall with its columned portico and dome, seen across the green.",
               "194X", _UNKNOWN, COPYRIGHT_NOT_EVALUATED, "building", 31, (1200, 1200),
@@ -228,9 +229,9 @@ PHOTOS: tuple[DemoPhoto, ...] = (
               "People gathered in front of the Town Hall. Large-format negative.",
               "1952-22", "Valley Camera Shop", IN_COPYRIGHT, "building", 32, (3000, 2000),
               (_place("Millbrook Town Hall (Millbrook)"),
-               _person("Beaulieu, Marie-Louise, 1895-1979", figure=1, state="pending"),
+               _person("Beaulieu, Marie-Louise, 1895-1979", figure=1, state=IdentificationState.PENDING),
                # a rival name for the same figure: the page shows both side by side
-               _person("Lambert, Marguerite", figure=1, state="pending"))),
+               _person("Lambert, Marguerite", figure=1, state=IdentificationState.PENDING))),
     DemoPhoto("MPL-1931-009", _MAIN, "Main Street, west side",
               "The west side of Main Street with shop signs; pedestrians on the sidewalk.",
               "1935/1938", _LINDQVIST, COPYRIGHT_NOT_EVALUATED, "street", 13, (1200, 1200)),
@@ -248,7 +249,7 @@ PHOTOS: tuple[DemoPhoto, ...] = (
     DemoPhoto("MPL-1946-021", _SCHOOL, "Millbrook High School, class of 1946",
               "Graduating class posed in three rows before the school's brick wall. A slate in front gives the class year.",
               "1946-06-14", "Valley Camera Shop", IN_COPYRIGHT, "group", 200, (1600, 1200),
-              (_person("Hale, Dorothy, 1928-2015", figure=15), _person("Müller, Anna, 1902-1988", figure=17, state="pending"))),
+              (_person("Hale, Dorothy, 1928-2015", figure=15), _person("Müller, Anna, 1902-1988", figure=17, state=IdentificationState.PENDING))),
     DemoPhoto("MPL-1935-002", _SCHOOL, "Classroom with pupils at their desks",
               "Pupils seated in rows of desks facing the blackboard; the teacher stands at the front of the room.",
               "1935/1938", _UNKNOWN, COPYRIGHT_NOT_EVALUATED, "interior", 300, (1600, 1200),
@@ -295,7 +296,7 @@ PHOTOS: tuple[DemoPhoto, ...] = (
     DemoPhoto("AHS-1981-004", _HARBOUR, "Portrait of a man in a jacket and tie",
               "Head-and-shoulders portrait, said by the donor to show the harbour master.",
               "194X", "Ashford Photo Service", IN_COPYRIGHT, "portrait", 104, (900, 1300),
-              (_person("Okafor, Samuel, 1919-2001", figure=0, state="pending"),)),
+              (_person("Okafor, Samuel, 1919-2001", figure=0, state=IdentificationState.PENDING),)),
     DemoPhoto("AHS-1981-009", _HARBOUR, "Water Street, Ashford",
               "The waterfront business street of Ashford, looking towards the harbour.",
               "1952-22", "Ashford Photo Service", IN_COPYRIGHT, "street", 15, (1600, 1200)),

@@ -17,7 +17,7 @@ from photoid.accounts.service import create_user
 from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord
 from photoid.contributions.competing import about_the_same
 from photoid.contributions.models import Comment, Confirmation, Identification
-from photoid.contributions.workflow import move_identification
+from photoid.contributions.workflow import CommentState, IdentificationState, VoteStance, VoteState, move_identification
 from photoid.demo import catalog
 from photoid.demo.scenes import figure_boxes, render_scene
 from photoid.extensions import db
@@ -105,7 +105,7 @@ def _identify(photo: Photo, spec: catalog.DemoPhoto, records: dict[str, Authorit
     patrons = [users["patron@example.org"], users["neighbour@example.org"]]
     made: list[Identification] = []
     for i, claim in enumerate(spec.identifications):
-        identification = Identification(photo=photo, kind=claim.kind, contributor=patrons[(n + i) % 2], state="pending")
+        identification = Identification(photo=photo, kind=claim.kind, contributor=patrons[(n + i) % 2], state=IdentificationState.PENDING)
         if claim.kind == "date":
             identification.date_edtf = claim.edtf
         elif claim.kind == "keyword" or claim.heading not in records:
@@ -117,12 +117,12 @@ def _identify(photo: Photo, spec: catalog.DemoPhoto, records: dict[str, Authorit
             identification.region_x, identification.region_y, identification.region_w, identification.region_h = box
         db.session.add(identification)
         db.session.flush()
-        if claim.state == "approved":
-            move_identification(identification, "approved", actor=archivist)
-        rival = next((earlier for earlier in made if earlier.state == "pending" and about_the_same(earlier, identification)), None)
+        if claim.state == IdentificationState.APPROVED:
+            move_identification(identification, IdentificationState.APPROVED, actor=archivist)
+        rival = next((earlier for earlier in made if earlier.state == IdentificationState.PENDING and about_the_same(earlier, identification)), None)
         if rival is not None:  # the rival's author disagrees with the earlier name, offering theirs
-            db.session.add(Confirmation(identification=rival, voter=identification.contributor, stance="disagree",
-                                        state="active", counter_identification=identification))
+            db.session.add(Confirmation(identification=rival, voter=identification.contributor, stance=VoteStance.DISAGREE,
+                                        state=VoteState.ACTIVE, counter_identification=identification))
         made.append(identification)
     db.session.commit()
 
@@ -134,7 +134,7 @@ def _discuss(photo: Photo, users: dict[str, User]) -> None:
         if spec.photo != photo.identifier:
             continue
         parent = posted.get(spec.reply_to) if spec.reply_to is not None else None
-        comment = Comment(photo=photo, author=users[spec.author], body=spec.body, parent=parent, state="published")
+        comment = Comment(photo=photo, author=users[spec.author], body=spec.body, parent=parent, state=CommentState.PUBLISHED)
         db.session.add(comment)
         posted[index] = comment
     db.session.commit()

@@ -10,8 +10,8 @@ What is counted:
 * photos published: photos that are published and not withdrawn, by the week they were added;
 * photos identified: photos with an approved identification now, by the week of the first approval;
 * identifications received: patrons' submissions (not the corrected copies staff make when they
-  approve with changes), by week submitted; approved: those approved (also with changes, or
-  later superseded by a correction), by week of decision;
+  approve with changes), by week submitted; approved: those accepted (``workflow.ACCEPTED``: as sent or
+  with changes; not those retracted later), by week of decision;
 * comments received, by week written; approved: those published now;
 * contributors: distinct people who sent an identification or a comment that week (a count only);
 * catalog records exported: the ``record_count`` of finished catalog exports, by week started;
@@ -30,17 +30,14 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 
 from photoid.catalog.models import ExportRun
 from photoid.contributions.models import Comment, Identification
+from photoid.contributions.workflow import (
+    ACCEPTED, COMMENT_DECIDED, COMMENT_PENDING_STATE, FIRST_DECISION, PENDING_STATE, PUBLIC_COMMENT_STATE, PUBLIC_FACT_STATE,
+)
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.queries import waiting_in
 from photoid.photos.models import Collection, Institution, Photo
 
-#: Identification states that mean staff accepted the patron's claim.
-ACCEPTED_STATES = ("approved", "approved_with_changes", "superseded")
-#: States whose ``reviewed_at`` is the first decision (a retraction or supersession moves it later).
-FIRST_DECISION_STATES = ("approved", "approved_with_changes", "rejected", "spam")
-#: Comment states a staff decision leads to (a comment published on posting has no ``reviewed_at``).
-COMMENT_DECISION_STATES = ("published", "rejected", "spam")
 
 #: The date ranges offered: key -> (label, number of weeks or None for everything).
 PERIODS: dict[str, tuple[str, int | None]] = {
@@ -172,13 +169,13 @@ def photos_identified(scope: Scope, when: Period) -> dict[date, float]:
     approved = Identification.__table__.alias("approved")
     earlier = Identification.__table__.alias("earlier")
     before = select(earlier.c.id).where(
-        earlier.c.photo_id == approved.c.photo_id, earlier.c.state == "approved",
+        earlier.c.photo_id == approved.c.photo_id, earlier.c.state == PUBLIC_FACT_STATE,
         or_(earlier.c.reviewed_at < approved.c.reviewed_at,
             and_(earlier.c.reviewed_at == approved.c.reviewed_at, earlier.c.id < approved.c.id)),
     )
     # ``state || ''`` keeps SQLite reading the period's approvals by their time (the reviewed_at
     # index), not every approval ever made through the (state, created_at) index.
-    query = select(approved.c.id).where(approved.c.state.concat("") == "approved", ~before.exists())
+    query = select(approved.c.id).where(approved.c.state.concat("") == PUBLIC_FACT_STATE, ~before.exists())
     query = _since(_in_scope(query, scope, approved.c.photo_id), approved.c.reviewed_at, when)
     return _weekly(_grouped(week_of(approved.c.reviewed_at), func.count(), query))
 
@@ -193,7 +190,7 @@ def identifications_received(scope: Scope, when: Period) -> dict[date, float]:
 
 
 def identifications_approved(scope: Scope, when: Period) -> dict[date, float]:
-    query = _in_scope(_submissions().where(Identification.state.in_(ACCEPTED_STATES)), scope, Identification.photo_id)
+    query = _in_scope(_submissions().where(Identification.state.in_(ACCEPTED)), scope, Identification.photo_id)
     query = _since(query, Identification.reviewed_at, when)
     return _weekly(_grouped(week_of(Identification.reviewed_at), func.count(), query))
 
@@ -201,7 +198,7 @@ def identifications_approved(scope: Scope, when: Period) -> dict[date, float]:
 def comments_received(scope: Scope, when: Period, *, published_only: bool = False) -> dict[date, float]:
     query = select(Comment.id)
     if published_only:
-        query = query.where(Comment.state == "published")
+        query = query.where(Comment.state == PUBLIC_COMMENT_STATE)
     query = _since(_in_scope(query, scope, Comment.photo_id), Comment.created_at, when)
     return _weekly(_grouped(week_of(Comment.created_at), func.count(), query))
 
@@ -246,14 +243,14 @@ def _decisions(scope: Scope, when: Period) -> Any:
     ids = _in_scope(
         select(Identification.reviewed_at.label("decided_at"),
                seconds_between(Identification.reviewed_at, Identification.created_at).label("seconds"))
-        .where(Identification.supersedes_id.is_(None), Identification.state.in_(FIRST_DECISION_STATES),
+        .where(Identification.supersedes_id.is_(None), Identification.state.in_(FIRST_DECISION),
                Identification.reviewed_at.is_not(None)),
         scope, Identification.photo_id,
     )
     comments = _in_scope(
         select(Comment.reviewed_at.label("decided_at"),
                seconds_between(Comment.reviewed_at, Comment.created_at).label("seconds"))
-        .where(Comment.state.in_(COMMENT_DECISION_STATES), Comment.reviewed_at.is_not(None)),
+        .where(Comment.state.in_(COMMENT_DECIDED), Comment.reviewed_at.is_not(None)),
         scope, Comment.photo_id,
     )
     return union_all(_since(ids, Identification.reviewed_at, when), _since(comments, Comment.reviewed_at, when)).subquery()
@@ -278,9 +275,9 @@ def nearest_rank(ordered: list[float], share: float) -> float:
 
 
 def _pending(scope: Scope) -> Any:
-    ids = _in_scope(select(Identification.created_at.label("at")).where(Identification.state == "pending"),
+    ids = _in_scope(select(Identification.created_at.label("at")).where(Identification.state == PENDING_STATE),
                     scope, Identification.photo_id)
-    comments = _in_scope(select(Comment.created_at.label("at")).where(Comment.state == "pending"), scope, Comment.photo_id)
+    comments = _in_scope(select(Comment.created_at.label("at")).where(Comment.state == COMMENT_PENDING_STATE), scope, Comment.photo_id)
     return union_all(ids, comments).subquery()
 
 

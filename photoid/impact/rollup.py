@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from photoid.contributions.models import Comment, Identification
+from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.db import Base, utcnow
 from photoid.extensions import db
 from photoid.impact import queries
@@ -76,7 +77,7 @@ def _forget_touched_weeks(session: Session, _context: Any) -> None:
     if decided_on:  # a photo's first approval can move to the week of any other approval of it
         for photo_id, reviewed_at in connection.execute(
             select(Identification.photo_id, Identification.reviewed_at).where(
-                Identification.photo_id.in_(decided_on), Identification.state == "approved")
+                Identification.photo_id.in_(decided_on), Identification.state == PUBLIC_FACT_STATE)
         ):
             if reviewed_at is not None:
                 by_photo[photo_id].add(_to_week(reviewed_at))

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from photoid.accounts.models import User
+from photoid.contributions.workflow import REPORT_STATES, ReportState
 from photoid.db import one_of, utcnow
 from photoid.extensions import db
 
-REPORT_STATES = ("open", "resolved", "dismissed")
 
 
 class ModerationEvent(db.Model):
@@ -70,7 +70,7 @@ class Report(db.Model):
     identification_id: Mapped[int | None] = mapped_column(ForeignKey("identification.id"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(String(16), default=ReportState.OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     resolved_at: Mapped[datetime | None]

@@ -14,13 +14,13 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from photoid.accounts.models import User
 from photoid.contributions.competing import SAME_REGION_OVERLAP, about_the_same
 from photoid.contributions.models import IDENTIFICATION_KINDS, Comment, Confirmation, Identification
+from photoid.contributions.workflow import (
+    ACCEPTED, DECLINED, OPEN, PENDING_STATE, AuthorityStatus, CommentState, IdentificationState, VoteStance, VoteState,
+)
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
-
-APPROVED_STATES = ("approved", "approved_with_changes", "superseded", "retracted")
-REJECTED_STATES = ("rejected", "spam")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class QueueFilters:
 
 @dataclass
 class ContributorRecord:
+    """The contributor's earlier identifications: accepted (``workflow.ACCEPTED``) and declined.
+
+    A retracted fact counts in neither: its approval was taken back as a mistake (see workflow.ACCEPTED).
+    """
+
     approved: int = 0
     rejected: int = 0
 
@@ -108,8 +113,8 @@ def _same_region(a: type[Identification], b: type[Identification]):  # type: ign
 
 def _support_column():  # type: ignore[no-untyped-def]
     return (
-        select(func.coalesce(func.sum(case((Confirmation.stance == "agree", 1), else_=-1)), 0))
-        .where(Confirmation.identification_id == Identification.id, Confirmation.state == "active")
+        select(func.coalesce(func.sum(case((Confirmation.stance == VoteStance.AGREE, 1), else_=-1)), 0))
+        .where(Confirmation.identification_id == Identification.id, Confirmation.state == VoteState.ACTIVE)
         .correlate(Identification)
         .scalar_subquery()
     )
@@ -118,7 +123,7 @@ def _support_column():  # type: ignore[no-untyped-def]
 def pending_identifications_query(institution_ids: list[int] | None, filters: QueueFilters) -> Select:  # type: ignore[type-arg]
     """Pending identifications in scope, filtered and sorted as asked (no paging)."""
     query = _in_scope(
-        select(Identification).join(Photo, Photo.id == Identification.photo_id).where(Identification.state == "pending")
+        select(Identification).join(Photo, Photo.id == Identification.photo_id).where(Identification.state == IdentificationState.PENDING)
         .where(_from_active_account(Identification.contributor_id)),
         institution_ids,
     )
@@ -135,11 +140,11 @@ def pending_identifications_query(institution_ids: list[int] | None, filters: Qu
     if filters.contested:
         other = aliased(Identification)
         disagreed = exists().where(
-            Confirmation.identification_id == Identification.id, Confirmation.state == "active",
-            Confirmation.stance == "disagree",
+            Confirmation.identification_id == Identification.id, Confirmation.state == VoteState.ACTIVE,
+            Confirmation.stance == VoteStance.DISAGREE,
         )
         competing = exists().where(
-            other.photo_id == Identification.photo_id, other.id != Identification.id, other.state == "pending",
+            other.photo_id == Identification.photo_id, other.id != Identification.id, other.state == IdentificationState.PENDING,
             other.kind == Identification.kind, Identification.kind != "keyword",
             or_(Identification.kind == "date", _same_region(other, Identification)),  # type: ignore[arg-type]
         )
@@ -156,7 +161,7 @@ def _details(items: list[QueueItem]) -> None:
     by_id = {item.identification.id: item for item in items}
     votes = db.session.scalars(
         select(Confirmation)
-        .where(Confirmation.identification_id.in_(by_id), Confirmation.state == "active")
+        .where(Confirmation.identification_id.in_(by_id), Confirmation.state == VoteState.ACTIVE)
         .options(selectinload(Confirmation.voter))
         .order_by(Confirmation.created_at)
     )
@@ -164,7 +169,7 @@ def _details(items: list[QueueItem]) -> None:
     for vote in votes:
         item = by_id[vote.identification_id]
         item.votes.append(vote)
-        if vote.stance == "agree":
+        if vote.stance == VoteStance.AGREE:
             item.agree += 1
         else:
             item.disagree += 1
@@ -180,7 +185,7 @@ def _details(items: list[QueueItem]) -> None:
     for other in db.session.scalars(
         select(Identification)
         .where(
-            Identification.photo_id.in_(photo_ids), Identification.state.in_(("pending", "approved")),
+            Identification.photo_id.in_(photo_ids), Identification.state.in_(OPEN),
             or_(
                 and_(Identification.kind.in_(kinds), or_(Identification.region_x.is_not(None), Identification.kind == "date")),
                 Identification.id.in_(countered),
@@ -203,8 +208,8 @@ def _details(items: list[QueueItem]) -> None:
         rows = db.session.execute(
             select(
                 Identification.contributor_id,
-                func.sum(case((Identification.state.in_(APPROVED_STATES), 1), else_=0)),
-                func.sum(case((Identification.state.in_(REJECTED_STATES), 1), else_=0)),
+                func.sum(case((Identification.state.in_(ACCEPTED), 1), else_=0)),
+                func.sum(case((Identification.state.in_(DECLINED), 1), else_=0)),
             )
             .where(Identification.contributor_id.in_(contributor_ids))
             .group_by(Identification.contributor_id)
@@ -215,7 +220,7 @@ def _details(items: list[QueueItem]) -> None:
 
 
 def pending_comments_query(institution_ids: list[int] | None, filters: QueueFilters) -> Select:  # type: ignore[type-arg]
-    query = _in_scope(select(Comment).join(Photo, Photo.id == Comment.photo_id).where(Comment.state == "pending")
+    query = _in_scope(select(Comment).join(Photo, Photo.id == Comment.photo_id).where(Comment.state == CommentState.PENDING)
                       .where(_from_active_account(Comment.author_id)), institution_ids)
     if filters.collection_id is not None:
         query = query.where(Photo.collection_id == filters.collection_id)
@@ -262,7 +267,7 @@ def waiting_in(model: type[Identification] | type[Comment], institution_ids: lis
     key = ("waiting_in", model.__name__, None if institution_ids is None else tuple(sorted(institution_ids)))
     memo = g.setdefault("_moderation_memo", {}) if has_request_context() else {}
     if key not in memo:
-        query = select(func.count(), func.min(model.created_at)).where(model.state == "pending")
+        query = select(func.count(), func.min(model.created_at)).where(model.state == PENDING_STATE)
         if institution_ids is None:
             query = query.select_from(model)
         else:
@@ -289,12 +294,12 @@ def summary(user: User) -> tuple[int, datetime | None]:
     for model, author in ((Identification, Identification.contributor_id), (Comment, Comment.author_id)):
         # From the few suspended accounts into the contributor index, not from every waiting item.
         suspended = select(func.count()).select_from(model).where(
-            model.state == "pending", author.in_(select(User.id).where(User.suspended_at.is_not(None))))
+            model.state == PENDING_STATE, author.in_(select(User.id).where(User.suspended_at.is_not(None))))
         if institution_ids is not None:
             suspended = suspended.join(Photo, Photo.id == model.photo_id).where(Photo.institution_id.in_(institution_ids))
         total += waiting_in(model, institution_ids)[0] - (db.session.scalar(suspended) or 0)
         first_query = _in_scope(
-            select(model.created_at).where(model.state == "pending", _from_active_account(author))
+            select(model.created_at).where(model.state == PENDING_STATE, _from_active_account(author))
             .join(Photo, Photo.id == model.photo_id).order_by(model.created_at).limit(1),
             institution_ids,
         )
@@ -342,7 +347,7 @@ def authority_candidates(text: str, kind: str, *, limit: int = 10) -> list:  # t
     )
     return list(db.session.scalars(
         select(AuthorityRecord)
-        .where(AuthorityRecord.kind == kind, AuthorityRecord.status == "accepted", AuthorityRecord.merged_into_id.is_(None),
+        .where(AuthorityRecord.kind == kind, AuthorityRecord.status == AuthorityStatus.ACCEPTED, AuthorityRecord.merged_into_id.is_(None),
                or_(heading_match, AuthorityRecord.id.in_(variant_match)))
         .order_by(AuthorityRecord.heading_folded)
         .limit(limit)

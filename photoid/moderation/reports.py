@@ -17,7 +17,14 @@ from photoid.accounts.models import User
 from photoid.audit import record_event
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, clean_text
-from photoid.contributions.workflow import InvalidTransition, NotAllowed, SelfReviewForbidden
+from photoid.contributions.workflow import (
+    CommentState,
+    IdentificationState,
+    InvalidTransition,
+    NotAllowed,
+    ReportState,
+    SelfReviewForbidden,
+)
 from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.moderation import service
@@ -30,9 +37,9 @@ REPORT_REASONS = ("This is wrong", "This is offensive or abusive", "This is spam
 MAX_DETAILS = 1000
 #: What an archivist may do to the item when resolving, by the item's kind and state.
 ACTIONS = {
-    ("identification", "approved"): ("none", "retract"),
-    ("identification", "pending"): ("none", "reject", "spam"),
-    ("comment", "published"): ("none", "reject", "spam"),
+    ("identification", IdentificationState.APPROVED): ("none", "retract"),
+    ("identification", IdentificationState.PENDING): ("none", "reject", "spam"),
+    ("comment", CommentState.PUBLISHED): ("none", "reject", "spam"),
 }
 ACTION_WORDS = {
     "none": "Leave it as it is",
@@ -99,7 +106,7 @@ def item_of(report: Report) -> Item | None:
 
 def _open_reports_on(item: Item) -> list[Report]:
     column = Report.identification_id if isinstance(item, Identification) else Report.comment_id
-    return list(db.session.scalars(select(Report).where(column == item.id, Report.state == "open").order_by(Report.id)))
+    return list(db.session.scalars(select(Report).where(column == item.id, Report.state == ReportState.OPEN).order_by(Report.id)))
 
 
 # --- patrons -------------------------------------------------------------------------------------
@@ -119,7 +126,7 @@ def create_report(*, reporter: User, item: Item, reason: str | None, details: st
     if _author_id(item) == reporter.id:
         raise ReportError("You cannot report what you sent yourself. You can withdraw it instead.")
     if (_kind(item), item.state) not in ACTIONS or (
-        isinstance(item, Identification) and item.state == "pending" and not photo.institution.show_pending_publicly
+        isinstance(item, Identification) and item.state == IdentificationState.PENDING and not photo.institution.show_pending_publicly
     ):
         raise ReportError("This can no longer be reported: an archivist has already dealt with it.")
     if reason not in REPORT_REASONS:
@@ -130,7 +137,7 @@ def create_report(*, reporter: User, item: Item, reason: str | None, details: st
         raise ReportError(str(error)) from error
     if any(report.reporter_id == reporter.id for report in _open_reports_on(item)):
         raise ReportError("You have already reported this. Thank you; an archivist will look at it soon.")
-    report = Report(reporter_id=reporter.id, reason=f"{reason}: {text}" if text else reason, state="open")
+    report = Report(reporter_id=reporter.id, reason=f"{reason}: {text}" if text else reason, state=ReportState.OPEN)
     if isinstance(item, Identification):
         report.identification_id = item.id
     else:
@@ -149,7 +156,7 @@ def _check_staff(report: Report, moderator: User) -> Item:
         raise NotAllowed("Only an archivist of this photo's institution can handle reports on it.")
     if _author_id(item) == moderator.id:
         raise SelfReviewForbidden("This report is about something you sent; another archivist must handle it.")
-    if report.state != "open":
+    if report.state != ReportState.OPEN:
         raise InvalidTransition("This report has already been handled, perhaps by another archivist a moment ago.")
     return item
 
@@ -160,15 +167,15 @@ def _close(item: Item, *, moderator: User, state: str, action: str) -> list[Repo
     closed: list[Report] = []
     for report in _open_reports_on(item):
         result = db.session.execute(
-            update(Report).where(Report.id == report.id, Report.state == "open")
+            update(Report).where(Report.id == report.id, Report.state == ReportState.OPEN)
             .values(state=state, resolved_by_id=moderator.id, resolved_at=now)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             continue
         db.session.refresh(report)
-        record_event(actor=moderator, action="resolve_report" if state == "resolved" else "dismiss_report",
-                     target=report, before={"state": "open"}, after={"state": state, "action": action},
+        record_event(actor=moderator, action="resolve_report" if state == ReportState.RESOLVED else "dismiss_report",
+                     target=report, before={"state": ReportState.OPEN}, after={"state": state, "action": action},
                      institution_id=item.photo.institution_id, note=report.reason)
         notify_report_handled(report, action_taken=action != "none")
         closed.append(report)
@@ -202,7 +209,7 @@ def resolve_report(report: Report, *, moderator: User, action: str = "none", rea
             service.mark_spam(item, moderator=moderator)
         else:
             service.mark_comment_spam(item, moderator=moderator)
-    return _close(item, moderator=moderator, state="resolved", action=action)
+    return _close(item, moderator=moderator, state=ReportState.RESOLVED, action=action)
 
 
 @unit_of_work
@@ -210,7 +217,7 @@ def dismiss_report(report: Report, *, moderator: User) -> list[Report]:
     """Dismiss a report (nothing was wrong): closes every open report on the item, each audited and
     its reporter notified; commits once. Raises the errors of :func:`resolve_report` except ModerationError."""
     item = _check_staff(report, moderator)
-    return _close(item, moderator=moderator, state="dismissed", action="none")
+    return _close(item, moderator=moderator, state=ReportState.DISMISSED, action="none")
 
 
 # --- the queue -----------------------------------------------------------------------------------
@@ -222,7 +229,7 @@ def _open_in_scope(user: User):  # type: ignore[no-untyped-def]
         .outerjoin(identification, identification.id == Report.identification_id)
         .outerjoin(comment, comment.id == Report.comment_id)
         .join(Photo, Photo.id == func.coalesce(identification.photo_id, comment.photo_id))
-        .where(Report.state == "open")
+        .where(Report.state == ReportState.OPEN)
     )
     institution_ids = moderated_institution_ids(user)
     if institution_ids is not None:

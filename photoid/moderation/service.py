@@ -19,7 +19,17 @@ from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord, fold
 from photoid.authorities.service import AuthorityError, check_authority_uri, check_coordinates
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region, check_region, clean_text
-from photoid.contributions.workflow import InvalidTransition, NotAllowed, WorkflowError, move_comment, move_identification
+from photoid.contributions.workflow import (
+    COMMENT_OPEN,
+    AuthorityStatus,
+    CommentState,
+    IdentificationState,
+    InvalidTransition,
+    NotAllowed,
+    WorkflowError,
+    move_comment,
+    move_identification,
+)
 from photoid.db import unit_of_work, utcnow
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.extensions import db
@@ -96,11 +106,11 @@ def _decide_identification(
 ) -> None:
     """Claim, move through the workflow, audit and notify; flushes nothing and commits nothing."""
     _check_can_decide(identification, moderator)
-    _claim(Identification, identification.id, ("pending",))
+    _claim(Identification, identification.id, (IdentificationState.PENDING,))
     db.session.refresh(identification)
     before = _snapshot(identification)
     move_identification(identification, target, actor=moderator, note=note)
-    if target == "approved":
+    if target == IdentificationState.APPROVED:
         identification.photo.modified_at = identification.reviewed_at or utcnow()
     record_event(
         actor=moderator, action=action, target=identification, before=before, after=_snapshot(identification),
@@ -136,7 +146,7 @@ def approve(identification: Identification, *, moderator: User, note: str | None
         text = _note(note)
     except ContributionError as error:
         raise _reraise_as_moderation_error(error) from error
-    return _commit_decision(identification, "approved", moderator=moderator, note=text, action="approve")
+    return _commit_decision(identification, IdentificationState.APPROVED, moderator=moderator, note=text, action="approve")
 
 
 @unit_of_work
@@ -153,7 +163,7 @@ def reject(identification: Identification, *, moderator: User, reason: str | Non
         text = _reason(reason)
     except ContributionError as error:
         raise _reraise_as_moderation_error(error) from error
-    return _commit_decision(identification, "rejected", moderator=moderator, note=text, action="reject")
+    return _commit_decision(identification, IdentificationState.REJECTED, moderator=moderator, note=text, action="reject")
 
 
 @unit_of_work
@@ -166,7 +176,7 @@ def mark_spam(identification: Identification, *, moderator: User, note: str | No
         text = _note(note)
     except ContributionError as error:
         raise _reraise_as_moderation_error(error) from error
-    return _commit_decision(identification, "spam", moderator=moderator, note=text, action="spam")
+    return _commit_decision(identification, IdentificationState.SPAM, moderator=moderator, note=text, action="spam")
 
 
 def _new_record_details(kind: str, authority_uri: str | None, latitude: str | float | None,
@@ -198,7 +208,7 @@ def _find_or_create_authority(kind: str, heading: str, moderator: User, details:
             raise ModerationError(f"We already have “{existing.heading}” in our records. Leave the link and coordinates "
                                   "empty here to use it; you can change them on that record's own page.")
         return existing
-    record = AUTHORITY_CLASSES[kind](status="accepted", created_by_id=moderator.id, **(details or {}))
+    record = AUTHORITY_CLASSES[kind](status=AuthorityStatus.ACCEPTED, created_by_id=moderator.id, **(details or {}))
     record.set_heading(heading)
     db.session.add(record)
     db.session.flush()
@@ -216,7 +226,7 @@ def _corrected_copy(
         raise ModerationError("An authority link and coordinates are only used for a new record: please type its "
                               "heading too, or leave them empty.")
     corrected = Identification(
-        photo=original.photo, kind=original.kind, contributor_id=original.contributor_id, state="pending",
+        photo=original.photo, kind=original.kind, contributor_id=original.contributor_id, state=IdentificationState.PENDING,
         evidence=original.evidence, authority_id=original.authority_id, text_value=original.text_value,
         date_edtf=original.date_edtf, region_x=original.region_x, region_y=original.region_y,
         region_w=original.region_w, region_h=original.region_h, supersedes=original,
@@ -273,14 +283,14 @@ def approve_with_changes(
         text = _note(note)
         details = _new_record_details(identification.kind, authority_uri, latitude, longitude)
         _check_can_decide(identification, moderator)
-        _claim(Identification, identification.id, ("pending",))
+        _claim(Identification, identification.id, (IdentificationState.PENDING,))
         db.session.refresh(identification)
         before = _snapshot(identification)
-        move_identification(identification, "approved_with_changes", actor=moderator, note=text)
+        move_identification(identification, IdentificationState.APPROVED_WITH_CHANGES, actor=moderator, note=text)
         corrected = _corrected_copy(identification, moderator=moderator, authority_id=authority_id,
                                     new_heading=new_heading, date_text=date_text, region=region, details=details)
         db.session.add(corrected)
-        move_identification(corrected, "approved", actor=moderator, note=text)
+        move_identification(corrected, IdentificationState.APPROVED, actor=moderator, note=text)
         db.session.flush()
         identification.photo.modified_at = corrected.reviewed_at or utcnow()
         record_event(actor=moderator, action="approve_with_changes", target=identification, before=before,
@@ -297,7 +307,7 @@ def approve_with_changes(
 def _decide_comment(comment: Comment, target: str, *, moderator: User, note: str | None, action: str) -> Comment:
     if not moderator.moderates(comment.photo.institution_id):
         raise NotAllowed("Only an archivist of this photo's institution can decide on it.")
-    _claim(Comment, comment.id, ("pending",) if target == "published" else ("pending", "published"))
+    _claim(Comment, comment.id, (CommentState.PENDING,) if target == CommentState.PUBLISHED else tuple(COMMENT_OPEN))
     db.session.refresh(comment)
     before = {"state": comment.state}
     move_comment(comment, target, actor=moderator, note=note)
@@ -313,7 +323,7 @@ def approve_comment(comment: Comment, *, moderator: User) -> Comment:
 
     Raises NotAllowed, SelfReviewForbidden and InvalidTransition/AlreadyDecided; nothing is saved then.
     """
-    return _decide_comment(comment, "published", moderator=moderator, note=None, action="approve_comment")
+    return _decide_comment(comment, CommentState.PUBLISHED, moderator=moderator, note=None, action="approve_comment")
 
 
 @unit_of_work
@@ -328,13 +338,13 @@ def reject_comment(comment: Comment, *, moderator: User, reason: str | None) -> 
         text = _reason(reason)
     except ContributionError as error:
         raise ModerationError(str(error)) from error
-    return _decide_comment(comment, "rejected", moderator=moderator, note=text, action="reject_comment")
+    return _decide_comment(comment, CommentState.REJECTED, moderator=moderator, note=text, action="reject_comment")
 
 
 @unit_of_work
 def mark_comment_spam(comment: Comment, *, moderator: User) -> Comment:
     """Hide a comment as spam; same changes and errors as :func:`approve_comment`."""
-    return _decide_comment(comment, "spam", moderator=moderator, note=None, action="spam_comment")
+    return _decide_comment(comment, CommentState.SPAM, moderator=moderator, note=None, action="spam_comment")
 
 
 # --- bulk ----------------------------------------------------------------------------------------
@@ -373,7 +383,7 @@ def bulk_decide(ids: list[int], action: str, *, moderator: User, reason: str | N
             outcome.refused.append((item_id, "This item no longer exists."))
             continue
         try:  # the workflow checks everything before it changes anything, so a refusal leaves no trace
-            _decide_identification(identification, "approved" if action == "approve" else "rejected",
+            _decide_identification(identification, IdentificationState.APPROVED if action == "approve" else IdentificationState.REJECTED,
                                    moderator=moderator, note=note, action=action)
         except WorkflowError as error:
             outcome.refused.append((item_id, str(error)))
@@ -401,10 +411,10 @@ def retract(identification: Identification, *, moderator: User, reason: str | No
     except ContributionError as error:
         raise ModerationError(str(error)) from error
     _check_can_decide(identification, moderator)
-    _claim(Identification, identification.id, ("approved",))
+    _claim(Identification, identification.id, (IdentificationState.APPROVED,))
     db.session.refresh(identification)
     before = _snapshot(identification)
-    move_identification(identification, "retracted", actor=moderator, note=text)
+    move_identification(identification, IdentificationState.RETRACTED, actor=moderator, note=text)
     identification.photo.modified_at = identification.reviewed_at or utcnow()
     record_event(actor=moderator, action="retract", target=identification, before=before,
                  after=_snapshot(identification), institution_id=identification.photo.institution_id, note=text)

@@ -13,7 +13,14 @@ from photoid.accounts.models import User, new_login_id
 from photoid.audit import record_event
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError
-from photoid.contributions.workflow import NotAllowed, move_comment, move_identification
+from photoid.contributions.workflow import (
+    COMMENT_OPEN,
+    CommentState,
+    IdentificationState,
+    NotAllowed,
+    move_comment,
+    move_identification,
+)
 from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.moderation.service import AlreadyDecided, ModerationError, _claim, _note, _snapshot
@@ -52,11 +59,11 @@ def mark_account_as_spam(account: User, *, moderator: User, note: str | None = N
     except ContributionError as error:
         raise ModerationError(str(error)) from error
     identifications = list(db.session.scalars(
-        select(Identification).where(Identification.contributor_id == account.id, Identification.state == "pending")
+        select(Identification).where(Identification.contributor_id == account.id, Identification.state == IdentificationState.PENDING)
         .options(selectinload(Identification.photo)).order_by(Identification.id)
     ))
     comments = list(db.session.scalars(
-        select(Comment).where(Comment.author_id == account.id, Comment.state.in_(("pending", "published")))
+        select(Comment).where(Comment.author_id == account.id, Comment.state.in_(COMMENT_OPEN))
         .options(selectinload(Comment.photo)).order_by(Comment.id)
     ))
     outcome = SpamOutcome()
@@ -67,23 +74,23 @@ def mark_account_as_spam(account: User, *, moderator: User, note: str | None = N
     for item in in_scope:
         if isinstance(item, Identification):
             try:
-                _claim(Identification, item.id, ("pending",))
+                _claim(Identification, item.id, (IdentificationState.PENDING,))
             except AlreadyDecided:
                 continue  # decided by another archivist a moment ago: leave their decision
             db.session.refresh(item)
             before = _snapshot(item)
-            move_identification(item, "spam", actor=moderator, note=text)
+            move_identification(item, IdentificationState.SPAM, actor=moderator, note=text)
             record_event(actor=moderator, action="spam", target=item, before=before, after=_snapshot(item),
                          institution_id=item.photo.institution_id, note=text or "")
             outcome.identifications.append(item.id)
         else:
             try:
-                _claim(Comment, item.id, ("pending", "published"))
+                _claim(Comment, item.id, tuple(COMMENT_OPEN))
             except AlreadyDecided:
                 continue
             db.session.refresh(item)
             before = {"state": item.state}
-            move_comment(item, "spam", actor=moderator, note=text)
+            move_comment(item, CommentState.SPAM, actor=moderator, note=text)
             record_event(actor=moderator, action="spam_comment", target=item, before=before,
                          after={"state": item.state}, institution_id=item.photo.institution_id, note=text or "")
             outcome.comments.append(item.id)

@@ -13,6 +13,7 @@ from flask import has_request_context
 from sqlalchemy import func, select, update
 
 from photoid import links
+from photoid.contributions.workflow import CommentState, IdentificationState
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.notifications.mail import link as mail_link
@@ -116,16 +117,16 @@ def notify_identification_decided(identification: Identification) -> Notificatio
     title = _shorten(identification.photo.title, 150)
     what = _what(identification)
     state = identification.state
-    if state == "approved":
+    if state == IdentificationState.APPROVED:
         message = f"{what} in '{title}' was approved."
         subject = "Your identification was approved"
-    elif state == "approved_with_changes":
+    elif state == IdentificationState.APPROVED_WITH_CHANGES:
         message = f"{what} in '{title}' was approved with a correction by an archivist.{_correction(identification)}"
         subject = "Your identification was approved with a correction"
-    elif state == "rejected":
+    elif state == IdentificationState.REJECTED:
         message = f"{what} in '{title}' was not accepted.{_note_sentence(identification.review_note)}"
         subject = "Your identification was not accepted"
-    elif state == "retracted":
+    elif state == IdentificationState.RETRACTED:
         message = f"{what} in '{title}' was approved earlier but has now been withdrawn by an archivist.{_note_sentence(identification.review_note)}"
         subject = "Your identification was withdrawn by an archivist"
     else:
@@ -145,10 +146,10 @@ def notify_comment_decided(comment: Comment) -> Notification | None:
         return None
     assert user is not None
     title = _shorten(comment.photo.title, 150)
-    if comment.state == "published":
+    if comment.state == CommentState.PUBLISHED:
         message = f"Your comment on '{title}' was reviewed and is now published."
         subject = "Your comment is published"
-    elif comment.state == "rejected":
+    elif comment.state == CommentState.REJECTED:
         message = f"Your comment on '{title}' was not accepted.{_note_sentence(comment.review_note)}"
         subject = "Your comment was not accepted"
     else:

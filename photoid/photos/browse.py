@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from photoid.contributions.models import Comment, Confirmation, Identification
-from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.contributions.workflow import PENDING_STATE, PUBLIC_COMMENT_STATE, PUBLIC_FACT_STATE, VoteState
 from photoid.db import utcnow
 from photoid.edtf import MIN_YEAR, EDTFError, decades, describe, year_range
 from photoid.extensions import db
@@ -200,9 +200,9 @@ def _activity(since: datetime | None):  # type: ignore[no-untyped-def]
     public can see (approved, or pending where the institution shows them) and active votes on those."""
     shown = or_(
         Identification.state == PUBLIC_FACT_STATE,
-        and_(Identification.state == "pending", Institution.show_pending_publicly.is_(True)),
+        and_(Identification.state == PENDING_STATE, Institution.show_pending_publicly.is_(True)),
     )
-    comments = select(Comment.photo_id.label("photo_id"), literal("comments").label("kind")).where(Comment.state == "published")
+    comments = select(Comment.photo_id.label("photo_id"), literal("comments").label("kind")).where(Comment.state == PUBLIC_COMMENT_STATE)
     facts = (
         select(Identification.photo_id.label("photo_id"), literal("identifications").label("kind"))
         .join(Photo, Photo.id == Identification.photo_id)
@@ -215,7 +215,7 @@ def _activity(since: datetime | None):  # type: ignore[no-untyped-def]
         .join(Identification, Identification.id == Confirmation.identification_id)
         .join(Photo, Photo.id == Identification.photo_id)
         .join(Institution, Institution.id == Photo.institution_id)
-        .where(Confirmation.state == "active", shown)
+        .where(Confirmation.state == VoteState.ACTIVE, shown)
     )
     if since is not None:
         comments = comments.where(Comment.created_at >= since)

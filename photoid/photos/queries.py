@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.visibility import identification_rule, photo_is_visible, rule_parameters, viewer_id
-from photoid.contributions.workflow import OPEN_STATES, PUBLIC_FACT_STATE
+from photoid.contributions.workflow import OPEN_STATES, PUBLIC_FACT_STATE, VoteStance, VoteState
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
@@ -137,14 +137,14 @@ def visible_facts(photo: Photo, viewer: object) -> list[Identification]:
 def _vote_count_statement() -> Select:  # type: ignore[type-arg]
     return (
         select(Confirmation.identification_id, Confirmation.stance, func.count(Confirmation.id))
-        .where(Confirmation.identification_id.in_(bindparam("ids", expanding=True)), Confirmation.state == "active")
+        .where(Confirmation.identification_id.in_(bindparam("ids", expanding=True)), Confirmation.state == VoteState.ACTIVE)
         .group_by(Confirmation.identification_id, Confirmation.stance)
     )
 
 
 def vote_counts(identification_ids: list[int]) -> dict[int, dict[str, int]]:
     """Active agree and disagree votes per identification, from distinct patrons."""
-    counts: dict[int, dict[str, int]] = {i: {"agree": 0, "disagree": 0} for i in identification_ids}
+    counts: dict[int, dict[str, int]] = {i: dict.fromkeys(VoteStance, 0) for i in identification_ids}
     if not identification_ids:
         return counts
     for identification_id, stance, count in db.session.execute(_vote_count_statement(), {"ids": identification_ids}):

@@ -53,14 +53,15 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
     from photoid.contributions.competing import competing_groups
     from photoid.contributions.comments import photo_thread
     from photoid.contributions.forms import CommentForm, VoteForm, WithdrawForm
+    from photoid.contributions.workflow import is_pending, is_public_fact
 
     facts = queries.visible_facts(photo, current_user)
-    pending = [f for f in facts if f.state == "pending"]
+    pending = [f for f in facts if is_pending(f)]
     signed_in = current_user.is_authenticated
     return render_template(
         "photos/photo.html",
         photo=photo,
-        approved=[f for f in facts if f.state == "approved"],
+        approved=[f for f in facts if is_public_fact(f)],
         pending_groups=competing_groups(pending),
         regions=[f for f in facts if f.has_region],
         # Votes show on suggestions only: a photo with none asks nothing more.

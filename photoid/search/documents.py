@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from photoid.authorities.models import AuthorityRecord
 from photoid.contributions.models import Identification
-from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.contributions.workflow import PENDING_STATE, PUBLIC_FACT_STATE
 from photoid.edtf import decades, sort_key
 from photoid.photos.models import Collection, Photo
 from photoid.search.index import PhotoDocument
@@ -42,7 +42,7 @@ def documents_for(session: Session, photo_ids: Iterable[int]) -> dict[int, Photo
         facts[fact.photo_id].append(fact)
     open_boxes = set(session.scalars(
         select(Identification.photo_id).where(
-            Identification.photo_id.in_(public_ids), Identification.state == "pending",
+            Identification.photo_id.in_(public_ids), Identification.state == PENDING_STATE,
             Identification.region_x.is_not(None),
         )
     ))

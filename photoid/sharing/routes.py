@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
+from photoid.contributions.workflow import is_public_fact
 from photoid.extensions import limiter
 from photoid.photos import queries as photo_queries
 from photoid.sharing import jsonld, meta, oembed, sitemap
@@ -87,7 +88,7 @@ def embed_css() -> Response:
 def photo_sharing(photo: Any, approved: list[Any], regions: Sequence[Any] = ()) -> dict[str, Any]:
     """Everything the photo page needs to be shared: preview tags, JSON-LD, share links, oEmbed and embed
     snippet. ``regions`` are the boxes shown on the photo; one not yet approved makes the preview ask."""
-    open_boxes = any(f.state != "approved" and f.kind == "person" for f in regions)
+    open_boxes = any(not is_public_fact(f) and f.kind == "person" for f in regions)
     tags = meta.photo_meta(photo, approved, open_boxes=open_boxes)
     public = photo.is_published and photo.collection.is_published
     embed_url = meta.absolute("sharing.embed_photo", photo_id=photo.id)

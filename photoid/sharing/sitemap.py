@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from photoid.authorities.models import AuthorityRecord
 from photoid.authorities.queries import KIND_PATHS
+from photoid.contributions.workflow import AuthorityStatus
 from photoid.extensions import db
 from photoid.photos.models import Collection, Photo
 from photoid.photos.queries import listed_collection, public_photos
@@ -73,7 +74,7 @@ def _photos(offset: int, limit: int) -> list[Entry]:
 
 def _public_records():  # type: ignore[no-untyped-def]
     return select(AuthorityRecord.id, AuthorityRecord.kind, AuthorityRecord.modified_at).where(
-        AuthorityRecord.status == "accepted", AuthorityRecord.merged_into_id.is_(None),
+        AuthorityRecord.status == AuthorityStatus.ACCEPTED, AuthorityRecord.merged_into_id.is_(None),
         AuthorityRecord.kind.in_(list(KIND_PATHS)),
     )
 

@@ -68,3 +68,25 @@ def test_only_approved_facts_of_ones_institutions_and_not_ones_own_can_be_retrac
     service.retract(identification, moderator=archivist, reason="wrong")
     with pytest.raises(InvalidTransition):  # twice: the second archivist is told it is done
         service.retract(db.session.get(Identification, identification.id), moderator=archivist, reason="again")
+
+
+def test_a_retracted_fact_counts_neither_in_the_queue_record_nor_in_the_impact_figures(fact) -> None:  # type: ignore[no-untyped-def]
+    """One group (workflow.ACCEPTED) for both: a retracted approval was taken back as a mistake."""
+    from photoid.impact import queries as impact
+    from photoid.moderation import queries
+
+    identification, archivist = fact
+    patron, institution_id = identification.contributor, identification.photo.institution_id
+    make_identification(photo=identification.photo, contributor=patron, text_value="Mabel Whitcomb")  # waiting
+    db.session.commit()
+
+    def record_and_figure() -> tuple[tuple[int, int], int]:
+        item = queries.queue(archivist, queries.QueueFilters(), page=1, per_page=10).identifications.items[0]
+        figures, _ = impact.figures(impact.Scope("Mill", (institution_id,)), impact.period("12"))
+        approved = next(f for f in figures if f.key == "identifications_approved")
+        return (item.record.approved, item.record.rejected), approved.total
+
+    assert record_and_figure() == ((1, 0), 1)
+    service.retract(identification, moderator=archivist, reason="The donor corrected the caption.")
+    db.session.expire_all()
+    assert record_and_figure() == ((0, 0), 0)

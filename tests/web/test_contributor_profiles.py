@@ -68,7 +68,7 @@ def _world() -> dict[str, Any]:
     # Not counted: waiting, declined, replaced, or on photos the public cannot see; someone else's.
     make_identification(photo=mill, kind="person", contributor=patron, state="pending")
     make_identification(photo=mill, kind="date", contributor=patron, state="rejected", review_note="No")
-    make_identification(photo=parade, kind="place", contributor=patron, state="superseded")
+    make_identification(photo=parade, kind="place", contributor=patron, state="approved_with_changes", review_note="Corrected")
     make_identification(photo=unpublished, kind="person", **approved)
     make_identification(photo=in_hidden, kind="date", **approved)
     make_identification(photo=mill, kind="date", contributor=other, state="approved")
