@@ -93,7 +93,7 @@ def _unit_of_work(session: Session | scoped_session[Session] | None) -> Iterator
     try:
         yield
         if depth == 0:
-            if savepoint is not None:
+            if savepoint is not None and savepoint.is_active:  # (a service may have rolled back itself)
                 savepoint.commit()
             session.commit()
     except BaseException:
