@@ -17,7 +17,7 @@ from photoid.contributions.models import Comment, Identification
 from photoid.extensions import db
 from photoid.feeds.atom import Entry, Feed, Link, latest
 from photoid.moderation.queries import QueueFilters, moderated_institution_ids, pending_comments_query, pending_identifications_query
-from photoid.photos.browse import fact_text, latest_identified, provenance
+from photoid.photos.identified import fact_text, latest_identified, provenance
 from photoid.photos.models import Collection, Photo
 from photoid.photos.queries import public_photos
 from photoid.templating import describe_date

@@ -1,0 +1,124 @@
+"""Recently identified photos and how their facts are worded: the browse pages (browse.py) and
+the Atom feeds (photoid/feeds) both read them. Only published photos in published collections."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from photoid.contributions.models import Identification
+from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.edtf import EDTFError, describe, year_range
+from photoid.extensions import db
+from photoid.pagination import Page, paginate
+from photoid.photos.models import Collection, Photo
+from photoid.photos.queries import public_photos
+
+#: How the facts of each kind are introduced, in the order they are listed.
+KIND_HEADINGS = {
+    "person": "People identified", "place": "Places identified", "event": "Events identified",
+    "date": "Date identified", "keyword": "Keywords",
+}
+
+# --- how facts are worded ------------------------------------------------------------------------
+
+def fact_text(fact: Identification) -> str:
+    """What an approved identification says, in words: "John Smith (1890–1962)", "about 1945"."""
+    if fact.kind == "date" and fact.date_edtf:
+        return _date_words(fact.date_edtf)
+    record = fact.authority
+    if record is None:
+        return fact.text_value or ""
+    if not record.dates_edtf:
+        return record.heading
+    span = year_range(record.dates_edtf)
+    if span is None:
+        return f"{record.heading} ({_date_words(record.dates_edtf)})"
+    years = str(span[0]) if span[0] == span[1] else f"{span[0]}–{span[1]}"
+    return f"{record.heading} ({years})"
+
+
+def _date_words(edtf: str) -> str:
+    try:
+        return describe(edtf)
+    except EDTFError:
+        return edtf
+
+
+def fact_lines(facts: list[Identification]) -> list[str]:
+    """One line per kind, e.g. "People identified: John Smith (1890–1962), Mary Jones"."""
+    by_kind: dict[str, list[str]] = {}
+    for fact in facts:
+        text = fact_text(fact)
+        if text and text not in by_kind.setdefault(fact.kind, []):
+            by_kind[fact.kind].append(text)
+    return [f"{heading}: {', '.join(by_kind[kind])}" for kind, heading in KIND_HEADINGS.items() if by_kind.get(kind)]
+
+
+def provenance(fact: Identification) -> str:
+    """Who suggested a fact and who verified it when: display names only, never an email."""
+    verified = f"verified by {fact.photo.institution.verifier}"
+    if fact.reviewed_at is not None:
+        verified += f" on {fact.reviewed_at.day} {fact.reviewed_at.strftime('%B %Y')}"
+    if fact.contributor is not None:
+        return f"suggested by {fact.contributor.public_name}, {verified}"
+    return verified
+
+
+# --- recently identified -------------------------------------------------------------------------
+
+@dataclass
+class IdentifiedPhoto:
+    photo: Photo
+    identified_at: datetime
+    #: Approved facts, most recently verified first.
+    facts: list[Identification]
+
+    @property
+    def lines(self) -> list[str]:
+        return fact_lines(self.facts)
+
+
+def recently_identified_query(collection: Collection | None = None) -> Select:  # type: ignore[type-arg]
+    """Published photos with an approved fact, by when their latest fact was verified, newest first."""
+    latest = (
+        select(Identification.photo_id, func.max(Identification.reviewed_at).label("identified_at"))
+        .where(Identification.state == PUBLIC_FACT_STATE)
+        .group_by(Identification.photo_id)
+        .subquery()
+    )
+    query = public_photos().join(latest, latest.c.photo_id == Photo.id)
+    if collection is not None:
+        query = query.where(Photo.collection_id == collection.id)
+    return query.order_by(latest.c.identified_at.desc(), Photo.id.desc())
+
+
+def with_facts(photos: list[Photo]) -> list[IdentifiedPhoto]:
+    """Each photo with its approved facts (one query for all of them)."""
+    by_photo: dict[int, list[Identification]] = {photo.id: [] for photo in photos}
+    if by_photo:
+        facts = db.session.scalars(
+            select(Identification)
+            .where(Identification.photo_id.in_(by_photo), Identification.state == PUBLIC_FACT_STATE)
+            .options(selectinload(Identification.authority), selectinload(Identification.contributor))
+            .order_by(Identification.reviewed_at.desc(), Identification.id.desc())
+        )
+        for fact in facts:
+            by_photo[fact.photo_id].append(fact)
+    return [
+        IdentifiedPhoto(photo=photo, identified_at=by_photo[photo.id][0].reviewed_at, facts=by_photo[photo.id])  # type: ignore[arg-type]
+        for photo in photos if by_photo[photo.id]
+    ]
+
+
+def recently_identified(*, page: int, per_page: int) -> Page[IdentifiedPhoto]:
+    found = paginate(recently_identified_query(), page=page, per_page=per_page)
+    return Page(items=with_facts(found.items), page=found.page, per_page=per_page, total=found.total)
+
+
+def latest_identified(*, limit: int, collection: Collection | None = None) -> list[IdentifiedPhoto]:
+    """The ``limit`` most recently identified photos (for the feeds)."""
+    query = recently_identified_query(collection).options(selectinload(Photo.institution), selectinload(Photo.collection))
+    return with_facts(list(db.session.scalars(query.limit(limit))))
