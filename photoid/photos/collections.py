@@ -14,10 +14,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from photoid.audit import record_event
-from photoid.db import utcnow
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
-from photoid.photos.service import PhotoError, commit
+from photoid.photos.service import PhotoError
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 #: Slugs that would clash with the site's own paths under /collections/.
@@ -82,6 +82,7 @@ def _snapshot(collection: Collection) -> dict[str, Any]:
             "institution": collection.institution.slug}
 
 
+@unit_of_work
 def create_collection(*, institution: Institution, slug: str, fields: CollectionFields, actor: Any = None) -> Collection:
     """Create a collection in ``institution``; it is published but appears publicly only once it
     holds a published photo. Writes a ``create_collection`` audit event and commits.
@@ -96,10 +97,10 @@ def create_collection(*, institution: Institution, slug: str, fields: Collection
     db.session.flush()
     record_event(actor=actor, action="create_collection", target=collection, before=None,
                  after=_snapshot(collection), institution_id=institution.id)
-    commit()
     return collection
 
 
+@unit_of_work
 def update_collection(collection: Collection, *, fields: CollectionFields, actor: Any) -> bool:
     """Change the title, description, cover and position. Writes one ``edit_collection`` audit
     event with what was there before and commits; returns False (and writes nothing) when
@@ -117,7 +118,6 @@ def update_collection(collection: Collection, *, fields: CollectionFields, actor
                  institution_id=collection.institution_id)
     if {"title", "description"} & set(changed):
         _touch_photos(collection)  # their records carry the collection's title: harvesters fetch them again
-    commit()
     return True
 
 
@@ -130,6 +130,7 @@ def _touch_photos(collection: Collection) -> None:
     )
 
 
+@unit_of_work
 def set_collection_published(collection: Collection, *, is_published: bool, actor: Any = None) -> Collection:
     """Publish or withdraw a whole collection.
 
@@ -145,7 +146,6 @@ def set_collection_published(collection: Collection, *, is_published: bool, acto
         collection.withdrawn_at = utcnow()
     _touch_photos(collection)
     record_publication(actor, collection, collection.institution_id, is_published=is_published)
-    commit()
     return collection
 
 
@@ -164,6 +164,7 @@ def photo_count(collection: Collection) -> int:
     ) or 0
 
 
+@unit_of_work
 def delete_collection(collection: Collection, *, actor: Any) -> None:
     """Delete a collection that holds no photos. Writes a ``delete_collection`` audit event with
     what it was, and commits. Raises CollectionError while it holds photos (withdraw it instead),
@@ -185,11 +186,9 @@ def delete_collection(collection: Collection, *, actor: Any) -> None:
     try:
         db.session.flush()
     except IntegrityError as error:
-        db.session.rollback()
         raise CollectionError(
             "A campaign or a catalog export still refers to this collection, so it is kept. Withdraw it instead."
         ) from error
-    commit()
 
 
 def default_institution(slug: str | None) -> Institution:

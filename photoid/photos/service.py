@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from photoid.audit import record_event
-from photoid.db import end_read_transaction, utcnow
+from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.images import ImageRejected
 from photoid.photos.ingest import StagedImage, discard, place, stage_file, unplace
@@ -85,22 +85,21 @@ def catalog_photo(*, staged: StagedImage, collection: Collection, fields: PhotoF
         raise PhotoError(reason[0].upper() + reason[1:] + ".", kind=kind)
     created = place(staged, root)
     try:
-        photo = Photo(
-            collection_id=collection.id, institution_id=collection.institution_id,
-            identifier=fields.identifier, title=fields.title, description=fields.description,
-            date_edtf=fields.date_edtf, creator=fields.creator, rights_uri=fields.rights_uri,
-            subjects=fields.subjects, places=fields.places,
-            source_checksum=staged.checksum, source_size=staged.size, source_format=staged.format,
-            width=staged.width, height=staged.height, is_published=is_published,
-        )
-        db.session.add(photo)
-        db.session.flush()
-        record_event(actor=actor, action="ingest", target=photo, before=None,
-                     after={"identifier": photo.identifier, "title": photo.title, "collection": collection.slug},
-                     institution_id=collection.institution_id)
-        db.session.commit()
+        with unit_of_work():  # the files placed above are removed again when it rolls back
+            photo = Photo(
+                collection_id=collection.id, institution_id=collection.institution_id,
+                identifier=fields.identifier, title=fields.title, description=fields.description,
+                date_edtf=fields.date_edtf, creator=fields.creator, rights_uri=fields.rights_uri,
+                subjects=fields.subjects, places=fields.places,
+                source_checksum=staged.checksum, source_size=staged.size, source_format=staged.format,
+                width=staged.width, height=staged.height, is_published=is_published,
+            )
+            db.session.add(photo)
+            db.session.flush()
+            record_event(actor=actor, action="ingest", target=photo, before=None,
+                         after={"identifier": photo.identifier, "title": photo.title, "collection": collection.slug},
+                         institution_id=collection.institution_id)
     except BaseException:
-        db.session.rollback()
         if created:
             unplace(staged, root)
         raise
@@ -126,15 +125,7 @@ def add_photo(*, collection: Collection, image_data: bytes, actor: Any = None, i
     return catalog_photo(staged=staged, collection=collection, fields=photo_fields, actor=actor, is_published=is_published)
 
 
-def commit() -> None:
-    """Commit the use case, or roll it back and re-raise."""
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
+@unit_of_work
 def set_photo_published(photo: Photo, *, is_published: bool, actor: Any = None) -> Photo:
     """Publish or withdraw one photo: the only way a photo's publication changes.
 
@@ -156,13 +147,13 @@ def set_photo_published(photo: Photo, *, is_published: bool, actor: Any = None) 
     if was_public and not is_published:
         photo.withdrawn_at = now
     record_publication(actor, photo, photo.institution_id, is_published=is_published)
-    commit()
     return photo
 
 
 RECORD_FIELDS = ("identifier", "title", "description", "date_edtf", "creator", "rights_uri", "subjects", "places")
 
 
+@unit_of_work
 def update_record(photo: Photo, *, fields: PhotoFields, actor: Any) -> bool:
     """Change a photo's catalog record to ``fields`` (already checked, see photos/record_form.py).
 
@@ -186,7 +177,6 @@ def update_record(photo: Photo, *, fields: PhotoFields, actor: Any) -> bool:
     photo.modified_at = utcnow()
     record_event(actor=actor, action="edit_record", target=photo, before={k: before[k] for k in changed},
                  after={k: after[k] for k in changed}, institution_id=photo.institution_id)
-    commit()
     return True
 
 
@@ -215,15 +205,15 @@ def delete_photo(photo: Photo, *, actor: Any) -> None:
             f"Patrons have sent {sent} identification{'' if sent == 1 else 's'} or comments about this photo, and "
             "what they sent is never deleted. Withdraw the photo instead: it leaves the site and keeps their work."
         )
-    now = utcnow()
-    before = {name: getattr(photo, name) for name in RECORD_FIELDS}
-    before.update(collection=photo.collection.slug, checksum=photo.source_checksum, is_published=photo.is_published)
-    if photo.is_published and photo.collection.is_published:
-        photo.withdrawn_at = now
-    photo.is_published, photo.deleted_at, photo.modified_at = False, now, now
-    record_event(actor=actor, action="delete_photo", target=photo, before=before, after=None,
-                 institution_id=photo.institution_id)
-    commit()
+    with unit_of_work():  # committed before the files go
+        now = utcnow()
+        before = {name: getattr(photo, name) for name in RECORD_FIELDS}
+        before.update(collection=photo.collection.slug, checksum=photo.source_checksum, is_published=photo.is_published)
+        if photo.is_published and photo.collection.is_published:
+            photo.withdrawn_at = now
+        photo.is_published, photo.deleted_at, photo.modified_at = False, now, now
+        record_event(actor=actor, action="delete_photo", target=photo, before=before, after=None,
+                     institution_id=photo.institution_id)
     still_used = db.session.scalar(select(Photo.id).where(
         Photo.source_checksum == photo.source_checksum, Photo.deleted_at.is_(None)
     ))
