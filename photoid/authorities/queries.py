@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
 from photoid.contributions.models import Identification
-from photoid.contributions.workflow import OPEN, PUBLIC_FACT_STATE
+from photoid.contributions.workflow import OPEN, PUBLIC_FACT_STATE, AuthorityStatus
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
 from photoid.pagination import Page, paginate
@@ -21,6 +21,11 @@ USING_STATES = OPEN
 #: Each kind's public address, e.g. /people/12.
 KIND_PATHS = {"person": "people", "place": "places", "event": "events"}
 MAX_CHAIN = 50
+
+
+def has_public_page(record: AuthorityRecord | None) -> bool:
+    """Whether the record has a public page (/people/12): an accepted person, place or event."""
+    return record is not None and record.kind in KIND_PATHS and record.status == AuthorityStatus.ACCEPTED
 
 
 def get_record(record_id: int) -> AuthorityRecord | None:

@@ -51,7 +51,7 @@ def _forbid_unless_may_change(user: User, *records: AuthorityRecord) -> None:
 @bp.app_template_global()
 def authority_url(record: AuthorityRecord | None) -> str | None:
     """The public page of a person, place or event, or None when it has none (yet)."""
-    if record is None or record.kind not in queries.KIND_PATHS or record.status != AuthorityStatus.ACCEPTED:
+    if not queries.has_public_page(record):
         return None
     return url_for(f"authorities.{record.kind}", record_id=record.id)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from photoid.authorities.queries import has_public_page
 from photoid.sharing.meta import absolute, display_size
 from photoid.templating import rights_label
 
@@ -31,9 +32,7 @@ def _person(fact: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {"@type": "Person", "name": fact.label}
     record = fact.authority
     if record is not None:
-        from photoid.authorities.routes import authority_url
-
-        if authority_url(record):
+        if has_public_page(record):
             entry["url"] = absolute(f"authorities.{record.kind}", record_id=record.id)
         if record.authority_uri:
             entry["sameAs"] = record.authority_uri
