@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from photoid.accounts.models import User
 from photoid.admin.logo import LogoRejected, logo_key, make_logo
 from photoid.audit import record_event
+from photoid.db import unit_of_work
 from photoid.extensions import db
 from photoid.photos.models import Institution, Photo
 from photoid.photos.service import storage
@@ -140,15 +143,15 @@ def _snapshot(institution: Institution) -> dict[str, Any]:
     return {key: getattr(institution, key) for key in PROFILE_FIELDS} | {"logo": institution.logo_key}
 
 
-def _commit() -> None:
+@contextmanager
+def _saving() -> Iterator[None]:
+    """One unit of work, whose commit refused by the unique short name (taken a moment ago) is told
+    as an InstitutionError."""
     try:
-        db.session.commit()
+        with unit_of_work():
+            yield
     except IntegrityError as error:
-        db.session.rollback()
         raise InstitutionError({"slug": "That short name was taken a moment ago; please choose another."}) from error
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 # --- use cases -----------------------------------------------------------------------------------
@@ -183,14 +186,14 @@ def create_institution(
             errors["member_of"] = "A consortium cannot itself be a member of another consortium."
     if errors:
         raise InstitutionError(errors)
-    institution = Institution(slug=slug, name=name, is_consortium=bool(is_consortium), parent=parent,
-                              description=description, website=website, contact_email=contact_email)
-    db.session.add(institution)
-    db.session.flush()
-    record_event(actor=actor, action="create_institution", target=institution, institution_id=institution.id,
-                 before=None, after=_snapshot(institution) | {"is_consortium": institution.is_consortium,
-                                                              "member_of": parent.slug if parent else None})
-    _commit()
+    with _saving():
+        institution = Institution(slug=slug, name=name, is_consortium=bool(is_consortium), parent=parent,
+                                  description=description, website=website, contact_email=contact_email)
+        db.session.add(institution)
+        db.session.flush()
+        record_event(actor=actor, action="create_institution", target=institution, institution_id=institution.id,
+                     before=None, after=_snapshot(institution) | {"is_consortium": institution.is_consortium,
+                                                                  "member_of": parent.slug if parent else None})
     return institution
 
 
@@ -241,14 +244,14 @@ def update_profile(
     if not changed:
         return False
     written = _write_logo(wanted["logo_key"], png) if png is not None and "logo_key" in changed else None
-    for key in changed:
-        setattr(institution, key, wanted[key])
-    after = _snapshot(institution)
-    record_event(actor=actor, action="edit_institution", target=institution, institution_id=institution.id,
-                 before={k: v for k, v in before.items() if after[k] != v},
-                 after={k: v for k, v in after.items() if before[k] != v})
     try:
-        _commit()
+        with _saving():
+            for key in changed:
+                setattr(institution, key, wanted[key])
+            after = _snapshot(institution)
+            record_event(actor=actor, action="edit_institution", target=institution, institution_id=institution.id,
+                         before={k: v for k, v in before.items() if after[k] != v},
+                         after={k: v for k, v in after.items() if before[k] != v})
     except BaseException:
         if written is not None:
             written.unlink(missing_ok=True)

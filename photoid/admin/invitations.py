@@ -32,7 +32,7 @@ from photoid.accounts.service import (
 from photoid.admin.models import INVITED_ROLES, Invitation
 from photoid.audit import record_event
 from photoid.contributions.workflow import InvitationStatus
-from photoid.db import utcnow
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.notifications.mail import queue_mail
 from photoid.photos.models import Institution
@@ -71,15 +71,17 @@ R = TypeVar("R")
 
 
 def _all_or_nothing(function: Callable[P, R]) -> Callable[P, R]:
-    """A refused use case leaves nothing behind: its transaction is rolled back before the error leaves."""
+    """One unit of work (a refused use case leaves nothing behind), whose commit refused by a unique
+    constraint (a name or address taken meanwhile) is told as an InvitationError."""
+    in_unit = unit_of_work(function)
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return function(*args, **kwargs)
-        except InvitationError:
-            db.session.rollback()
-            raise
+            return in_unit(*args, **kwargs)
+        except IntegrityError as error:
+            raise InvitationError("That display name or email address was taken a moment ago. Please try again.",
+                                  field="display_name") from error
 
     return wrapper
 
@@ -211,7 +213,6 @@ def create_invitation(*, email: str, role: str, institution_ids: Iterable[int], 
                  institution_id=institutions[0].id if len(institutions) == 1 else None)
     link = _link(token)
     queue_mail(address, *_message(invitation, institutions, actor, link))
-    _commit()
     return invitation, link
 
 
@@ -247,7 +248,6 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
     invitation.revoked_by_id = actor.id
     record_event(actor=actor, action="revoke_invitation", target=invitation, before={"status": InvitationStatus.OPEN},
                  after={"status": InvitationStatus.REVOKED}, institution_id=_one_institution(invitation))
-    _commit()
 
 
 # --- accepting -----------------------------------------------------------------------------------
@@ -300,7 +300,6 @@ def accept_as_new_account(token: str, *, display_name: str, password: str) -> Us
     user.institutions.extend(institutions_of(invitation) if invitation.role == "archivist" else [])
     db.session.flush()
     _use(invitation, user, before=None)
-    _commit()
     return user
 
 
@@ -330,7 +329,6 @@ def accept_as_account(token: str, *, account: User) -> User:
         account.institutions = sorted(kept.values(), key=lambda i: i.name)
     db.session.flush()
     _use(invitation, account, before=before)
-    _commit()
     return account
 
 
@@ -353,15 +351,3 @@ def _role_snapshot(account: User) -> dict[str, object]:
 def _one_institution(invitation: Invitation) -> int | None:
     ids = invitation.institution_ids or []
     return ids[0] if len(ids) == 1 else None
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise InvitationError("That display name or email address was taken a moment ago. Please try again.",
-                              field="display_name") from error
-    except Exception:
-        db.session.rollback()
-        raise
