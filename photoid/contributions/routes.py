@@ -16,8 +16,8 @@ from photoid.extensions import account_or_address, db, limiter
 from photoid.params import BadNumber, whole_number
 from photoid.photos import queries
 from photoid.photos.models import Photo
+from photoid.photos.page import render_photo_page
 from photoid.photos.public import visible_photo
-from photoid.photos.routes import render_photo_page
 from photoid.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("contributions", __name__, template_folder="templates")

@@ -13,6 +13,7 @@ from photoid.params import page_arg
 from photoid.photos import queries
 from photoid.photos.images import DERIVATIVE_SIZES
 from photoid.photos.models import Collection, Photo
+from photoid.photos.page import render_photo_page
 from photoid.photos.public import visible_photo
 from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manifest
 from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, add_photo, storage
@@ -45,35 +46,6 @@ def collection(slug: str) -> str:
                                      staff_view=is_staff)
     return render_template("photos/collection.html", collection=found, page=page, is_staff=is_staff,
                            is_listed=not is_staff or queries.collection_is_listed(found))
-
-
-def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
-    """The photo page: what is known, the suggestions waiting for review, the boxes drawn on it, and the
-    discussion (a comment form that failed comes back with its errors and the patron's text)."""
-    from photoid.contributions.competing import competing_groups
-    from photoid.contributions.comments import photo_thread
-    from photoid.contributions.forms import CommentForm, VoteForm, WithdrawForm
-    from photoid.contributions.workflow import is_pending, is_public_fact
-
-    facts = queries.visible_facts(photo, current_user)
-    pending = [f for f in facts if is_pending(f)]
-    signed_in = current_user.is_authenticated
-    return render_template(
-        "photos/photo.html",
-        photo=photo,
-        approved=[f for f in facts if is_public_fact(f)],
-        pending_groups=competing_groups(pending),
-        regions=[f for f in facts if f.has_region],
-        # Votes show on suggestions only: a photo with none asks nothing more.
-        votes=queries.vote_counts([f.id for f in pending]),
-        my_votes=queries.votes_by(current_user.id, [f.id for f in pending]) if signed_in else {},
-        # Forms only for the signed in: making one issues a CSRF token, which would give every
-        # visitor a session cookie and keep their page out of the page cache.
-        vote_form=VoteForm(formdata=None) if signed_in else None,
-        withdraw_form=WithdrawForm(formdata=None) if signed_in else None,
-        thread=photo_thread(photo, current_user),
-        comment_form=comment_form or (CommentForm(formdata=None) if signed_in else None),
-    )
 
 
 @bp.route("/photos/<int:photo_id>")
