@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, current_app, has_request_context, request, url_for
 from werkzeug.security import safe_join
 
+from photoid.contributions import workflow
 from photoid.text import linkify
 
 #: How many built links each app remembers before it starts afresh.
@@ -120,6 +121,12 @@ def register_template_helpers(app: Flask) -> None:
     app.url_defaults(_add_static_version)
     app.after_request(_cache_versioned_static)
     app.jinja_env.globals["url_for"] = remembered_url_for
+    # Templates compare states with these, never with the words (see contributions/workflow.py).
+    app.jinja_env.globals.update(
+        IdentificationState=workflow.IdentificationState, CommentState=workflow.CommentState, VoteStance=workflow.VoteStance,
+        AuthorityStatus=workflow.AuthorityStatus, InvitationStatus=workflow.InvitationStatus,
+        COMMENT_OPEN=workflow.COMMENT_OPEN,
+    )
     app.add_template_filter(describe_date, "date_words")
     app.add_template_filter(rights_label, "rights_label")
     app.add_template_filter(linkify, "linkify")

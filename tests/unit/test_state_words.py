@@ -124,3 +124,32 @@ def test_no_state_word_is_written_outside_the_workflow() -> None:
         if word not in OTHER_VOCABULARIES.get(str(path.relative_to(ROOT.parent)), ())
     ]
     assert offences == [], "use the StrEnum members and groups of contributions/workflow.py:\n" + "\n".join(offences)
+
+
+#: In a template: ``x.state == 'pending'``, ``status != 'accepted'``, ``c.state in ('published', 'pending')``.
+TEMPLATE_COMPARISON = re.compile(
+    r"\b(?:state|status|stance|reason)\s*(?:==|!=|\bnot in\b|\bin\b)\s*\(?\s*((?:'[a-z_]+'\s*,?\s*)+)\)?"
+)
+
+
+def template_state_literals(text: str) -> list[tuple[int, str]]:
+    """(line, word) of a state word a template compares a state with; display words are left alone."""
+    return [
+        (text.count("\n", 0, match.start()) + 1, word)
+        for match in TEMPLATE_COMPARISON.finditer(text)
+        for word in re.findall(r"'([a-z_]+)'", match.group(1))
+        if word in WORDS
+    ]
+
+
+def test_templates_compare_states_with_the_workflow_names() -> None:
+    """Templates use the enums and groups templating.py passes in (IdentificationState.PENDING, COMMENT_OPEN)."""
+    assert template_state_literals("{% if f.state != 'approved' %}{% if c.state in ('published', 'pending') %}") == [
+        (1, "approved"), (1, "published"), (1, "pending")]
+    assert template_state_literals("<p>Your comment is published.</p>{% if reason == 'unknown' %}") == []
+    offences = [
+        f"{path.relative_to(ROOT.parent)}:{line}: {word!r}"
+        for path in sorted(ROOT.rglob("*.html"))
+        for line, word in template_state_literals(path.read_text(encoding="utf-8"))
+    ]
+    assert offences == [], "compare with IdentificationState.…, CommentState.…, COMMENT_OPEN…:\n" + "\n".join(offences)
