@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from photoid.catalog import dublin_core, marc, mods, tabular
 from photoid.catalog.models import ExportRun
 from photoid.catalog.records import CatalogRecord, iter_catalog_records
-from photoid.db import read_snapshot, utcnow
+from photoid.db import read_snapshot, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos
@@ -252,13 +252,13 @@ def stream_export(plan: ExportPlan, *, base_url: str, batch_size: int = 500) -> 
 
     with read_snapshot(db.session):
         yield from render(plan.format.name, counted())
-    db.session.add(ExportRun(
-        format=plan.format.name, collection_id=plan.collection.id if plan.collection else None,
-        institution_id=plan.institution.id if plan.institution else None,
-        since_at=plan.since_at, started_at=plan.started_at, finished_at=utcnow(), record_count=plan.record_count,
-        actor_id=plan.actor_id,
-    ))
-    db.session.commit()
+    with unit_of_work():  # (a generator: the block, not a decorator)
+        db.session.add(ExportRun(
+            format=plan.format.name, collection_id=plan.collection.id if plan.collection else None,
+            institution_id=plan.institution.id if plan.institution else None,
+            since_at=plan.since_at, started_at=plan.started_at, finished_at=utcnow(), record_count=plan.record_count,
+            actor_id=plan.actor_id,
+        ))
 
 
 def recent_runs(limit: int = 20, *, institution_ids: Iterable[int] | None = None) -> list[ExportRun]:

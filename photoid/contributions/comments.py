@@ -23,6 +23,7 @@ from photoid.contributions.workflow import (
     CommentState,
     move_comment,
 )
+from photoid.db import unit_of_work
 from photoid.extensions import db
 from photoid.photos.models import Photo
 
@@ -70,6 +71,7 @@ def _reply_target(photo: Photo, parent_id: int | None) -> Comment | None:
     return parent
 
 
+@unit_of_work
 def post_comment(*, photo: Photo, author: User, body: str | None, parent_id: int | None = None) -> Comment:
     """Add a comment (or a reply) under a photo, published or pending as the institution's policy says.
 
@@ -84,10 +86,10 @@ def post_comment(*, photo: Photo, author: User, body: str | None, parent_id: int
     parent = _reply_target(photo, parent_id)
     comment = Comment(photo=photo, author=author, parent=parent, body=text, state=state_on_arrival(photo, author))
     db.session.add(comment)
-    db.session.commit()
     return comment
 
 
+@unit_of_work
 def withdraw_comment(*, comment: Comment, actor: User) -> None:
     """The author takes back their comment; it disappears from the photo page and stays on record as withdrawn.
 
@@ -95,7 +97,6 @@ def withdraw_comment(*, comment: Comment, actor: User) -> None:
     already withdrawn or was removed by an archivist.
     """
     move_comment(comment, CommentState.WITHDRAWN, actor=actor)
-    db.session.commit()
 
 
 @cache

@@ -22,6 +22,7 @@ from photoid.contributions.workflow import (
     move_identification,
 )
 from photoid.edtf import EDTFError, parse_phrase
+from photoid.db import unit_of_work
 from photoid.extensions import db
 from photoid.photos.models import Photo
 from photoid.text import has_broken_characters
@@ -107,6 +108,7 @@ def _authority(authority_id: int, kind: str) -> AuthorityRecord:
     return record
 
 
+@unit_of_work
 def identify(
     *, photo: Photo, contributor: User, kind: str, name: str | None = None, authority_id: int | None = None,
     date_text: str | None = None, region: Region | None = None, evidence: str | None = None,
@@ -150,7 +152,6 @@ def identify(
             identification=disputes, voter=contributor, stance=VoteStance.DISAGREE, state=VoteState.ACTIVE,
             counter_identification=identification, note="",
         ))
-    db.session.commit()
     return identification
 
 
@@ -166,6 +167,7 @@ def _check_can_vote(identification: Identification, voter: User) -> None:
         raise ContributionError("You have already voted on this identification.")
 
 
+@unit_of_work
 def vote(*, identification: Identification, voter: User, stance: str, note: str | None = None) -> Confirmation:
     """Agree or disagree with someone else's identification; one vote each, never on one's own.
 
@@ -179,14 +181,13 @@ def vote(*, identification: Identification, voter: User, stance: str, note: str 
         note=clean_text(note, label="your note", limit=MAX_EVIDENCE),
     )
     db.session.add(confirmation)
-    db.session.commit()
     return confirmation
 
 
+@unit_of_work
 def withdraw(*, identification: Identification, actor: User) -> None:
     """The contributor takes back a pending identification; it stays on record as withdrawn.
 
     Raises WorkflowError when it is not pending or not theirs.
     """
     move_identification(identification, IdentificationState.WITHDRAWN, actor=actor)
-    db.session.commit()

@@ -5,6 +5,7 @@ import secrets
 
 from photoid.accounts.models import User
 from photoid.audit import record_event
+from photoid.db import unit_of_work
 from photoid.extensions import db
 
 
@@ -12,6 +13,7 @@ class FeedTokenRefused(Exception):
     """Only staff have a queue feed; the message is shown to the user."""
 
 
+@unit_of_work
 def reset_feed_token(user: User) -> str:
     """Give ``user`` a new random queue-feed token, so any earlier feed address stops working.
 
@@ -23,5 +25,4 @@ def reset_feed_token(user: User) -> str:
     had_token = user.feed_token is not None
     user.feed_token = secrets.token_urlsafe(32)
     record_event(actor=user, action="feed_token_reset", target=user, before={"had_token": had_token}, after={"had_token": True})
-    db.session.commit()
     return user.feed_token

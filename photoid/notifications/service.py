@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from photoid import links
 from photoid.contributions.workflow import CommentState, IdentificationState
-from photoid.db import utcnow
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.notifications.mail import link as mail_link
 from photoid.notifications.mail import queue_mail, site_name
@@ -174,6 +174,7 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
     ))
 
 
+@unit_of_work
 def mark_read(user: User, notification_id: int | None = None) -> Notification | None:
     """Mark one of the user's notifications read (and return it), or all of them when no id is given.
 
@@ -187,14 +188,12 @@ def mark_read(user: User, notification_id: int | None = None) -> Notification | 
             .values(read_at=now)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
         return None
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
         raise NotificationNotFound("We could not find that notification.")
     if notification.read_at is None:
         notification.read_at = now
-    db.session.commit()
     return notification
 
 
