@@ -39,9 +39,13 @@ run: demo
 	@echo "==> Serving photoid on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; PORT=8080 make run for another port)"
 	@$(BIN)/photoid run --host 127.0.0.1 --port $(PORT)
 
+# Workers for the test suite: one per core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+# --dist loadgroup: the browser tests stay on one worker (tests/conftest.py), so their live server starts once.
+TEST_WORKERS ?= auto
+
 test: install-test
-	@echo "==> Running the test suite"
-	@$(BIN)/python -m pytest
+	@echo "==> Running the test suite ($(TEST_WORKERS) workers)"
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install-test
 	@BIN=$(BIN) bash .ci/lint.sh

@@ -3,6 +3,12 @@
 The schema is created once per run on the test database (SQLite in a temporary folder, or
 PostgreSQL when PHOTOID_TEST_DATABASE_URL is set); every test starts from empty tables and
 its own upload folder.
+
+Under pytest-xdist (``make test`` runs ``-n auto``) each worker is a run of its own: its temporary
+folder (so its SQLite file) is its own, and on PostgreSQL it works in a database of its own,
+``<name>_<worker>`` next to the one given, made at its start and dropped at its end. Tests that
+share Redis already keep apart by fresh key prefixes or secrets, so workers never see each
+other's keys.
 """
 from __future__ import annotations
 
@@ -15,10 +21,11 @@ import pytest
 from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import scoped_session
 
 from config import TestConfig
+from config import database_url as normalised_url
 from photoid import create_app
 from photoid.accounts.models import User
 from photoid.extensions import db
@@ -27,9 +34,45 @@ from tests.factories import make_user
 PG_URL = os.environ.get("PHOTOID_TEST_DATABASE_URL")
 
 
+#: "gw0", "gw1"... in a pytest-xdist worker; None in a plain run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` the browser tests share one worker, so the session's live server
+    (migrated and loaded with the demo, about half a minute) and Chromium start once, not per worker."""
+    for item in items:
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return PG_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    elif not XDIST_WORKER:
+        yield PG_URL
+    else:
+        yield from _worker_database(PG_URL, XDIST_WORKER)
+
+
+def _worker_database(url: str, worker: str) -> Iterator[str]:
+    """A PostgreSQL database for one xdist worker, next to ``url``'s, dropped when the worker ends."""
+    given = make_url(normalised_url(url))
+    name = f"{given.database}_{worker}"
+    admin = create_engine(given, isolation_level="AUTOCOMMIT")
+
+    def run(statement: str) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(statement))
+        admin.dispose()  # no idle connection to the given database while the worker runs
+
+    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # left over by a run that was killed
+    run(f'CREATE DATABASE "{name}"')
+    try:
+        yield given.set(database=name).render_as_string(hide_password=False)
+    finally:
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
