@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from photoid.contributions import comments, service
+from photoid.contributions import comments, service, votes
 from photoid.contributions.forms import CommentForm, IdentifyForm, VoteForm, WithdrawForm
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.visibility import seen_comment, seen_identification
@@ -148,6 +148,20 @@ def vote(identification_id: int) -> Response:
             flash(str(error), "error")
         else:
             flash("Thank you for your vote." if stance == VoteStance.AGREE else "Thank you. If you know who or what it is, add your own identification.", "success")
+    return redirect(url_for("photos.photo", photo_id=identification.photo_id))
+
+
+@bp.route("/identifications/<int:identification_id>/votes/withdraw", methods=["POST"])
+@login_required
+def take_back_vote(identification_id: int) -> Response:
+    identification = _visible_identification(identification_id)
+    if WithdrawForm().validate_on_submit():
+        try:
+            votes.take_back(identification=identification, voter=current_user._get_current_object())
+        except service.ContributionError as error:
+            flash(str(error), "error")
+        else:
+            flash("Your vote is taken back. It no longer counts; you can vote again.", "success")
     return redirect(url_for("photos.photo", photo_id=identification.photo_id))
 
 

@@ -19,10 +19,10 @@ from photoid.contributions.workflow import (
     VoteStance,
     VoteState,
     WorkflowError,
+    cast_again,
     move_identification,
 )
 from photoid.edtf import EDTFError, parse_phrase
-from photoid.db import unit_of_work
 from photoid.extensions import db
 from photoid.photos.models import Photo
 from photoid.text import has_broken_characters
@@ -108,7 +108,6 @@ def _authority(authority_id: int, kind: str) -> AuthorityRecord:
     return record
 
 
-@unit_of_work
 def identify(
     *, photo: Photo, contributor: User, kind: str, name: str | None = None, authority_id: int | None = None,
     date_text: str | None = None, region: Region | None = None, evidence: str | None = None,
@@ -148,10 +147,16 @@ def identify(
         identification.region_w, identification.region_h = checked.w, checked.h
     db.session.add(identification)
     if disputes is not None:
-        db.session.add(Confirmation(
-            identification=disputes, voter=contributor, stance=VoteStance.DISAGREE, state=VoteState.ACTIVE,
-            counter_identification=identification, note="",
-        ))
+        earlier = _earlier_vote(disputes, contributor)
+        if earlier is not None:  # a vote taken back earlier: the same row counts again
+            cast_again(earlier, stance=VoteStance.DISAGREE, note="")
+            earlier.counter_identification = identification
+        else:
+            db.session.add(Confirmation(
+                identification=disputes, voter=contributor, stance=VoteStance.DISAGREE, state=VoteState.ACTIVE,
+                counter_identification=identification, note="",
+            ))
+    db.session.commit()
     return identification
 
 
@@ -160,34 +165,45 @@ def _check_can_vote(identification: Identification, voter: User) -> None:
         raise ContributionError("You cannot confirm your own identification; others will.")
     if identification.state not in OPEN_STATES:
         raise ContributionError("This identification is no longer open for votes.")
-    existing = db.session.scalar(
-        select(Confirmation).where(Confirmation.identification_id == identification.id, Confirmation.voter_id == voter.id)
-    )
-    if existing is not None:
+    existing = _earlier_vote(identification, voter)
+    if existing is not None and existing.state == VoteState.ACTIVE:
         raise ContributionError("You have already voted on this identification.")
 
 
-@unit_of_work
+def _earlier_vote(identification: Identification, voter: User) -> Confirmation | None:
+    """The voter's one vote row on it, counting or taken back (the table allows no second)."""
+    return db.session.scalar(
+        select(Confirmation).where(Confirmation.identification_id == identification.id, Confirmation.voter_id == voter.id)
+    )
+
+
 def vote(*, identification: Identification, voter: User, stance: str, note: str | None = None) -> Confirmation:
     """Agree or disagree with someone else's identification; one vote each, never on one's own.
 
-    Raises ContributionError for one's own identification, a second vote, or a decided one.
+    A vote taken back earlier counts again with the new stance. Raises ContributionError for one's
+    own identification, a second vote, or a decided one.
     """
     if stance not in VOTE_STANCES:
         raise ContributionError("Please choose whether you agree or disagree.")
     _check_can_vote(identification, voter)
+    earlier = _earlier_vote(identification, voter)
+    if earlier is not None:
+        cast_again(earlier, stance=VoteStance(stance), note=clean_text(note, label="your note", limit=MAX_EVIDENCE))
+        db.session.commit()
+        return earlier
     confirmation = Confirmation(
         identification=identification, voter=voter, stance=VoteStance(stance), state=VoteState.ACTIVE,
         note=clean_text(note, label="your note", limit=MAX_EVIDENCE),
     )
     db.session.add(confirmation)
+    db.session.commit()
     return confirmation
 
 
-@unit_of_work
 def withdraw(*, identification: Identification, actor: User) -> None:
     """The contributor takes back a pending identification; it stays on record as withdrawn.
 
     Raises WorkflowError when it is not pending or not theirs.
     """
     move_identification(identification, IdentificationState.WITHDRAWN, actor=actor)
+    db.session.commit()

@@ -246,6 +246,15 @@ def withdraw_vote(vote: Confirmation, *, now=None) -> bool:
     return True
 
 
+def cast_again(vote: Confirmation, *, stance: VoteStance, note: str) -> None:
+    """A withdrawn vote counts again, with the voter's new stance and note (one row per voter and
+    identification: the table allows no second). Raises InvalidTransition when it is still active."""
+    if vote.state != VoteState.WITHDRAWN:
+        raise InvalidTransition("You have already voted on this identification.")
+    vote.state, vote.withdrawn_at = VoteState.ACTIVE, None
+    vote.stance, vote.note, vote.counter_identification = stance, note, None
+
+
 def move_comment(comment: Comment, target: str, *, actor: User, note: str | None = None) -> None:
     """Move a comment to ``target``; same rules and errors as :func:`move_identification`."""
     move = _find_move(COMMENT_MOVES, comment.state, target, "comment")

@@ -153,10 +153,12 @@ def vote_counts(identification_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def votes_by(user_id: int, identification_ids: list[int]) -> dict[int, str]:
+    """The user's counting votes (a vote taken back is not one), by identification."""
     if not identification_ids:
         return {}
     rows = db.session.execute(
         select(Confirmation.identification_id, Confirmation.stance)
-        .where(Confirmation.voter_id == user_id, Confirmation.identification_id.in_(identification_ids))
+        .where(Confirmation.voter_id == user_id, Confirmation.identification_id.in_(identification_ids),
+               Confirmation.state == VoteState.ACTIVE)
     )
     return {identification_id: stance for identification_id, stance in rows}

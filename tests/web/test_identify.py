@@ -84,6 +84,43 @@ def test_another_patron_agrees_once_and_the_author_withdraws(app, client, login_
     assert db.session.get(Identification, identification.id).state == "withdrawn"
 
 
+def test_a_patron_takes_back_a_vote_and_may_vote_again(client, login_as, csrf_token) -> None:
+    identification = make_identification(photo=make_photo(), contributor=make_user(), text_value="Main Street")
+    db.session.commit()
+    photo_page, votes = f"/photos/{identification.photo_id}", f"/identifications/{identification.id}/votes"
+    login_as("patron", display_name="Tom")
+    client.post(votes, data={"csrf_token": csrf_token(photo_page), "stance": "agree"})
+    page = client.get(photo_page).get_data(as_text=True)
+    assert "1 agree, 0 disagree" in page and "You agree." in page and ">Take back my vote</button>" in page
+
+    taken = client.post(f"{votes}/withdraw", data={"csrf_token": csrf_token(photo_page)}, follow_redirects=True)
+    page = taken.get_data(as_text=True)
+    assert "Your vote is taken back" in page
+    assert "0 agree, 0 disagree" in page and "You agree." not in page and ">I agree</button>" in page
+    vote = db.session.scalar(select(Confirmation))
+    db.session.refresh(vote)
+    assert vote.state == "withdrawn" and vote.withdrawn_at is not None
+    twice = client.post(f"{votes}/withdraw", data={"csrf_token": csrf_token(photo_page)}, follow_redirects=True)
+    assert "no vote on this identification to take back" in twice.get_data(as_text=True)
+
+    client.post(votes, data={"csrf_token": csrf_token(photo_page), "stance": "disagree"})
+    assert "0 agree, 1 disagree" in client.get(photo_page).get_data(as_text=True)
+    db.session.expire_all()
+    assert [(v.state, v.stance, v.withdrawn_at) for v in db.session.scalars(select(Confirmation))] == [
+        ("active", "disagree", None)]
+
+    # Taken back again, then disputed with a name of one's own: the same vote row counts again.
+    client.post(f"{votes}/withdraw", data={"csrf_token": csrf_token(photo_page)})
+    disputed = client.post(f"{photo_page}/identifications", data={
+        "csrf_token": csrf_token(f"{photo_page}/identify"), "kind": "place", "name": "High Street",
+        "disputes": str(identification.id)})
+    assert disputed.status_code == 302
+    db.session.expire_all()
+    counter = db.session.scalar(select(Identification).where(Identification.text_value == "High Street"))
+    assert [(v.state, v.counter_identification_id) for v in db.session.scalars(select(Confirmation))] == [
+        ("active", counter.id)]
+
+
 def test_type_ahead_and_date_preview_endpoints(client) -> None:
     from tests.factories import make_authority
 

@@ -131,6 +131,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/help/next": {"GET": PUBLIC},
     "/identifications/<int:identification_id>/report": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "/identifications/<int:identification_id>/votes": {"POST": SIGNED_IN},
+    "/identifications/<int:identification_id>/votes/withdraw": {"POST": SIGNED_IN},
     "/identifications/<int:identification_id>/withdraw": {"POST": SIGNED_IN},
     "/iiif/3/<int:photo_id>": {"GET": PUBLIC},
     "/institutions": {"GET": PUBLIC},
