@@ -125,7 +125,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         IdentificationState=workflow.IdentificationState, CommentState=workflow.CommentState, VoteStance=workflow.VoteStance,
         AuthorityStatus=workflow.AuthorityStatus, InvitationStatus=workflow.InvitationStatus,
-        COMMENT_OPEN=workflow.COMMENT_OPEN,
+        CampaignStatus=workflow.CampaignStatus, COMMENT_OPEN=workflow.COMMENT_OPEN, CAMPAIGN_STARTED=workflow.CAMPAIGN_STARTED,
     )
     app.add_template_filter(describe_date, "date_words")
     app.add_template_filter(rights_label, "rights_label")

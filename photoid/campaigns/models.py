@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from photoid.accounts.models import User
+from photoid.contributions.workflow import CampaignStatus
 from photoid.db import one_of, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
@@ -62,12 +63,12 @@ class Campaign(db.Model):
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
 
     def status_on(self, today: date) -> str:
-        """``draft``, ``upcoming``, ``current`` or ``finished`` on the given day."""
+        """``draft``, ``upcoming``, ``current`` or ``finished`` on the given day (a ``CampaignStatus``)."""
         if not self.is_published:
-            return "draft"
+            return CampaignStatus.DRAFT
         if today < self.starts_on:
-            return "upcoming"
-        return "finished" if today > self.ends_on else "current"
+            return CampaignStatus.UPCOMING
+        return CampaignStatus.FINISHED if today > self.ends_on else CampaignStatus.CURRENT
 
     def is_public_on(self, today: date) -> bool:
         """Whether visitors who are not staff may see it: published and started."""

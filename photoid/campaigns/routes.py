@@ -12,6 +12,7 @@ from photoid.accounts.permissions import require_moderator, require_staff
 from photoid.campaigns import queries, service
 from photoid.campaigns.forms import CampaignForm, ConfirmForm
 from photoid.campaigns.models import Campaign
+from photoid.contributions.workflow import CampaignStatus
 from photoid.extensions import db
 from photoid.params import page_arg
 from photoid.photos.models import Collection, Institution
@@ -19,7 +20,10 @@ from photoid.search import index
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
 
-STATUS_WORDS = {"draft": "Draft", "upcoming": "Not started yet", "current": "Running now", "finished": "Finished"}
+STATUS_WORDS = {
+    CampaignStatus.DRAFT: "Draft", CampaignStatus.UPCOMING: "Not started yet", CampaignStatus.CURRENT: "Running now",
+    CampaignStatus.FINISHED: "Finished",
+}
 
 
 def _warn_if_plain_matching(campaign: Campaign) -> None:

@@ -143,6 +143,18 @@ class AuthorityStatus(StrEnum):
 AUTHORITY_STATUSES = tuple(AuthorityStatus)
 
 
+# --- campaigns (campaigns/models.py; worked out from is_published and the dates, not stored) -----------
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"  # not published: staff only
+    UPCOMING = "upcoming"  # published, not started yet
+    CURRENT = "current"  # running today
+    FINISHED = "finished"  # ended; what was found stays visible
+
+
+#: Published and under way or over: the public sees its progress and finds.
+CAMPAIGN_STARTED = frozenset({CampaignStatus.CURRENT, CampaignStatus.FINISHED})
+
+
 # --- staff invitations (admin/invitations.py; worked out from the invitation's times, not stored) ----
 class InvitationStatus(StrEnum):
     OPEN = "open"  # waiting for the invitee, until it expires

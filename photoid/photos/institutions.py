@@ -15,13 +15,16 @@ from photoid.admin.forms import InstitutionInviteForm
 from photoid.admin.institutions import logo_path
 from photoid.campaigns import queries as campaign_queries
 from photoid.campaigns.models import Campaign
+from photoid.contributions.workflow import CampaignStatus
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 
 bp = Blueprint("institutions", __name__, template_folder="templates")
 
 ONE_YEAR = 365 * 24 * 3600
-STATUS_WORDS = {"upcoming": "Not started yet", "current": "Running now", "finished": "Finished"}
+STATUS_WORDS = {
+    CampaignStatus.UPCOMING: "Not started yet", CampaignStatus.CURRENT: "Running now", CampaignStatus.FINISHED: "Finished",
+}
 
 
 def _found(slug: str) -> Institution:
@@ -50,7 +53,7 @@ def public_campaigns(institution: Institution) -> list[Campaign]:
                                Campaign.starts_on <= day)
         .order_by(Campaign.ends_on.desc(), Campaign.id.desc())
     )
-    return sorted(found, key=lambda c: c.status_on(day) != "current")
+    return sorted(found, key=lambda c: c.status_on(day) != CampaignStatus.CURRENT)
 
 
 @bp.route("/institutions")
