@@ -18,10 +18,24 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash
 
+from photoid.accounts import abuse
 from photoid.accounts.models import User, new_login_id
 from photoid.audit import record_event
+from photoid.contributions.models import Comment, Confirmation, Identification
+from photoid.contributions.workflow import (
+    COMMENT_OPEN_STATES,
+    PENDING_STATE,
+    CommentState,
+    IdentificationState,
+    VoteState,
+    move_comment,
+    move_identification,
+    withdraw_vote,
+)
 from photoid.db import utcnow
 from photoid.extensions import db
+from photoid.moderation.models import ModerationEvent, Report
+from photoid.notifications.models import Notification
 
 FORMER_CONTRIBUTOR = "a former contributor"
 #: Column names that would hold a network address or browser details. The database has none today;
@@ -57,10 +71,6 @@ def export_data(user: User) -> dict[str, Any]:
     Holds the profile and every identification, vote, comment, report and notification of the
     account. Other people appear by their public name at most, never by email.
     """
-    from photoid.contributions.models import Comment, Confirmation, Identification
-    from photoid.moderation.models import Report
-    from photoid.notifications.models import Notification
-
     identifications = db.session.scalars(
         select(Identification).where(Identification.contributor_id == user.id).order_by(Identification.id)
     )
@@ -156,8 +166,6 @@ def _other_active_admins(user: User) -> int:
 
 def _profile_changes(user: User) -> list[dict[str, Any]]:
     """The account's own display name and email changes, from the audit trail, oldest first."""
-    from photoid.moderation.models import ModerationEvent
-
     events = db.session.scalars(
         select(ModerationEvent)
         .where(ModerationEvent.target_type == "account", ModerationEvent.target_id == user.id,
@@ -199,8 +207,6 @@ def delete_account(user: User, *, password: str) -> None:
 
 def _scrub(user: User, now: datetime) -> None:
     """Replace the account's personal data, end its sessions and mark it deleted (flushes nothing)."""
-    from photoid.notifications.models import Notification
-
     user.email = f"deleted-{user.id}@invalid"
     user.pending_email = None
     user.display_name = FORMER_CONTRIBUTOR
@@ -217,8 +223,6 @@ def _scrub(user: User, now: datetime) -> None:
 
 
 def _forget_sign_in_failures(email: str) -> None:
-    from photoid.accounts import abuse
-
     try:
         abuse.clear_failures(email)
     except Exception:  # noqa: BLE001 - the account is deleted either way; counters expire on their own
@@ -301,18 +305,6 @@ def _purge_unverified(report: PurgeReport, *, now: datetime) -> None:
     comments) and their votes: nobody ever vouched for them. What an archivist already accepted
     stays, as "a former contributor". Records a ``purge_unverified`` audit event each. Flushes only.
     """
-    from photoid.contributions.models import Comment, Confirmation, Identification
-    from photoid.contributions.workflow import (
-        COMMENT_OPEN_STATES,
-        PENDING_STATE,
-        CommentState,
-        IdentificationState,
-        VoteState,
-        move_comment,
-        move_identification,
-        withdraw_vote,
-    )
-
     days = int(current_app.config.get("UNVERIFIED_DAYS", 7))
     cutoff = now - timedelta(days=max(days, 1))
     stale = list(db.session.scalars(select(User).where(
@@ -348,8 +340,6 @@ def _purge_unverified(report: PurgeReport, *, now: datetime) -> None:
 def contribution_counts(user: User) -> dict[str, int]:
     """How many identifications, votes and comments the account has sent (they stay after deletion). Reads only."""
     from sqlalchemy import func
-
-    from photoid.contributions.models import Comment, Confirmation, Identification
 
     def count(column: Any) -> int:
         return db.session.scalar(select(func.count()).where(column == user.id)) or 0

@@ -13,6 +13,8 @@ from sqlalchemy import Select, func, or_, select
 from photoid.accounts.models import ROLES, User, new_login_id
 from photoid.accounts.service import display_name_key
 from photoid.audit import record_event
+from photoid.contributions.models import Comment, Identification
+from photoid.contributions.workflow import PENDING_STATE
 from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
@@ -246,9 +248,6 @@ def update_institution(
 
 def pending_counts(account: User) -> tuple[int, int]:
     """How many identifications and comments of the account wait for review (shown before suspending)."""
-    from photoid.contributions.models import Comment, Identification
-    from photoid.contributions.workflow import PENDING_STATE
-
     identifications = db.session.scalar(select(func.count(Identification.id)).where(
         Identification.contributor_id == account.id, Identification.state == PENDING_STATE)) or 0
     comments = db.session.scalar(select(func.count(Comment.id)).where(

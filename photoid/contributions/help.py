@@ -20,6 +20,8 @@ from sqlalchemy import Select, String, and_, case, cast, distinct, func, literal
 from sqlalchemy.orm import Bundle, aliased
 from werkzeug.wrappers import Response
 
+from photoid.campaigns.models import CampaignPhoto
+from photoid.campaigns.queries import viewable
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.workflow import PENDING_STATE, PUBLIC_FACT_STATE, VoteStance, VoteState
 from photoid.extensions import db
@@ -91,8 +93,6 @@ def _value_key(identification: Any) -> Any:
 
 def _in_campaign(campaign_id: int | None) -> list[Any]:
     """The condition that keeps only a campaign's photos, or none when no campaign is chosen."""
-    from photoid.campaigns.models import CampaignPhoto
-
     if campaign_id is None:
         return []
     return [Photo.id.in_(select(CampaignPhoto.photo_id).where(CampaignPhoto.campaign_id == campaign_id))]
@@ -197,8 +197,6 @@ def next_photo_id(after: int | None, campaign_id: int | None = None) -> int | No
 
 def _campaign() -> Any:
     """The campaign named by ``?campaign=``, when the visitor may see it; 404 when not; None when not given."""
-    from photoid.campaigns.queries import viewable
-
     campaign_id = id_arg("campaign", what="campaign number")
     if campaign_id is None:
         return None

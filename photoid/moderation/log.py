@@ -17,10 +17,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from photoid.accounts.models import User
 from photoid.accounts.service import display_name_key
+from photoid.admin.models import Invitation
+from photoid.authorities.models import AuthorityRecord
+from photoid.campaigns.models import Campaign
+from photoid.contributions.models import Comment, Identification
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent, ModerationEventInstitution
 from photoid.pagination import Page, paginate
-from photoid.photos.models import Institution
+from photoid.photos.models import Collection, Institution, Photo
 from photoid.text import neutralise
 
 #: Every action the code records, in words. An unknown action is shown as its name.
@@ -204,12 +208,6 @@ class Target:
 
 def targets(events: Iterable[ModerationEvent], reader: User) -> dict[tuple[str, int], Target]:
     """A label (and where to link) for each event's target, in one query per kind of target."""
-    from photoid.admin.models import Invitation
-    from photoid.authorities.models import AuthorityRecord
-    from photoid.campaigns.models import Campaign
-    from photoid.contributions.models import Comment, Identification
-    from photoid.photos.models import Collection, Photo
-
     wanted: dict[str, set[int]] = {}
     for event in events:
         wanted.setdefault(event.target_type, set()).add(event.target_id)

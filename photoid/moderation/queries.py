@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from photoid.accounts.models import User
+from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
 from photoid.contributions.competing import SAME_REGION_OVERLAP, about_the_same
 from photoid.contributions.models import IDENTIFICATION_KINDS, Comment, Confirmation, Identification
 from photoid.contributions.workflow import (
@@ -20,7 +21,7 @@ from photoid.contributions.workflow import (
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
-from photoid.photos.models import Collection, Photo
+from photoid.photos.models import Collection, Institution, Photo
 
 
 @dataclass(frozen=True)
@@ -320,8 +321,6 @@ def filter_collections(user: User) -> list[Collection]:
 
 def reject_reasons(user: User) -> list[str]:
     """The reject reasons of the moderator's institutions, without repeats, for the bulk bar."""
-    from photoid.photos.models import Institution
-
     institution_ids = moderated_institution_ids(user)
     query = select(Institution.reject_reasons).order_by(Institution.name)
     if institution_ids is not None:
@@ -335,8 +334,6 @@ def reject_reasons(user: User) -> list[str]:
 def authority_candidates(text: str, kind: str, *, limit: int = 10) -> list:  # type: ignore[type-arg]
     """Accepted records of ``kind`` whose heading or a variant holds every word of ``text``, in any
     order and ignoring accents and case, so "John Smith" finds "Smith, John, 1890-1962"."""
-    from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
-
     words = [word.strip(",.;:()") for word in fold(text).split()]
     words = [word for word in words if len(word) >= 2][:6]
     if not words:

@@ -17,6 +17,7 @@ from photoid.extensions import account_or_address, db, limiter, login_manager
 from photoid.moderation import reports, service, spam_accounts
 from photoid.moderation.models import Report
 from photoid.moderation.routes import FILTER_KEYS, KIND_WORDS, render_queue
+from photoid.templating import describe_date
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -56,8 +57,6 @@ def describe(item: Identification | Comment) -> str:
     if isinstance(item, Identification):
         value = item.label
         if item.kind == "date":
-            from photoid.templating import describe_date
-
             value = describe_date(item.date_edtf) or value
         return f"{KIND_WORDS[item.kind]}: {value}"
     return f"the comment by {item.author.public_name if item.author else 'a former contributor'}"

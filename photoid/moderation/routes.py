@@ -23,6 +23,7 @@ from photoid.moderation.forms import ApproveWithChangesForm, BulkForm, DecisionF
 from photoid.params import BadNumber, page_arg, record_ids, whole_number
 from photoid.photos.crops import read_crop, region_of
 from photoid.photos.service import storage
+from photoid.templating import describe_date
 
 KIND_WORDS = {"person": "Person", "place": "Place", "event": "Event", "date": "Date", "keyword": "Keyword"}
 FILTER_KEYS = ("kind", "collection", "contributor", "has_region", "contested", "age", "sort", "page")
@@ -114,8 +115,6 @@ def _refused(error: WorkflowError) -> tuple[str, int]:
 def _describe(identification: Identification) -> str:
     value = identification.label
     if identification.kind == "date":
-        from photoid.templating import describe_date
-
         value = describe_date(identification.date_edtf)
     return f"{KIND_WORDS[identification.kind]} “{value}” on “{identification.photo.title}”"
 

@@ -6,6 +6,7 @@ from functools import cache
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from photoid.authorities.models import AuthorityRecord, fold
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.visibility import identification_rule, photo_is_visible, rule_parameters, viewer_id
 from photoid.contributions.workflow import OPEN_STATES, PUBLIC_FACT_STATE, VoteStance, VoteState
@@ -71,8 +72,6 @@ def collection_photos(collection: Collection, *, page: int, per_page: int, staff
 def search_photos(text: str, *, page: int, per_page: int) -> Page[Photo]:
     """Plain substring search over titles, descriptions, identifiers and approved headings."""
     pattern = f"%{text.strip()}%"
-    from photoid.authorities.models import AuthorityRecord, fold
-
     folded = f"%{fold(text)}%"
     matching_facts = (
         select(Identification.photo_id)

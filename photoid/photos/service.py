@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from photoid.audit import record_event
+from photoid.contributions.models import Comment, Identification
 from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.images import ImageRejected
@@ -182,8 +183,6 @@ def update_record(photo: Photo, *, fields: PhotoFields, actor: Any) -> bool:
 
 def contributions_on(photo: Photo) -> int:
     """How many identifications and comments patrons have sent about the photo, in any state."""
-    from photoid.contributions.models import Comment, Identification
-
     return sum(
         db.session.scalar(select(func.count()).select_from(model).where(model.photo_id == photo.id)) or 0
         for model in (Identification, Comment)

@@ -14,6 +14,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from photoid.campaigns import queries as campaign_queries
 from photoid.extensions import db
 from photoid.params import BadNumber, whole_number
 from photoid.photos.models import Photo
@@ -73,8 +74,6 @@ def _photo_target(photo_id: int) -> Target | None:
 def _campaign_target(campaign_id: int) -> Target | None:
     if "campaigns.embed" not in current_app.view_functions:
         return None
-    from photoid.campaigns import queries as campaign_queries  # the campaigns feature is optional
-
     campaign = campaign_queries.public_campaign(campaign_id)
     if campaign is None:
         return None

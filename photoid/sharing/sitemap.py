@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from photoid.authorities.models import AuthorityRecord
 from photoid.authorities.queries import KIND_PATHS
+from photoid.campaigns import queries as campaign_queries
+from photoid.campaigns.models import Campaign
 from photoid.contributions.workflow import AuthorityStatus
 from photoid.extensions import db
 from photoid.photos.models import Collection, Photo
@@ -91,9 +93,6 @@ def _count(query) -> int:  # type: ignore[no-untyped-def]
 def _campaign_ids() -> list[int]:
     if "campaigns.show" not in current_app.view_functions:
         return []
-    from photoid.campaigns import queries as campaign_queries  # the campaigns feature is optional
-    from photoid.campaigns.models import Campaign
-
     day = campaign_queries.today()
     return list(db.session.scalars(
         select(Campaign.id).where(Campaign.is_published.is_(True), Campaign.starts_on <= day).order_by(Campaign.id)
