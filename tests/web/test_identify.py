@@ -100,6 +100,8 @@ def test_a_patron_takes_back_a_vote_and_may_vote_again(client, login_as, csrf_to
     vote = db.session.scalar(select(Confirmation))
     db.session.refresh(vote)
     assert vote.state == "withdrawn" and vote.withdrawn_at is not None
+    assert "Main Street” on" in (mine := client.get("/me/contributions").get_data(as_text=True))
+    assert "taken back, not counted" in mine
     twice = client.post(f"{votes}/withdraw", data={"csrf_token": csrf_token(photo_page)}, follow_redirects=True)
     assert "no vote on this identification to take back" in twice.get_data(as_text=True)
 
