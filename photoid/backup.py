@@ -44,7 +44,9 @@ from sqlalchemy.engine import make_url
 
 from photoid import backup_postgres as postgres
 from photoid.db import utcnow
+from photoid.extensions import db
 from photoid.photos.storage import photo_prefix
+from photoid.search import queue
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "photoid.sqlite3"
@@ -87,8 +89,6 @@ def keep_new_sqlite_file_private(app: Flask) -> None:
     """When the app's SQLite database file does not exist yet, the first connection (a page, or
     ``photoid db upgrade``) creates it with mode 0600 before SQLite opens it. An existing file
     keeps the mode it has (docs/operations.md says how to tighten it). Does nothing on PostgreSQL."""
-    from photoid.extensions import db
-
     with app.app_context():
         engine = db.engine
     database = engine.url.database if engine.dialect.name == "sqlite" else None
@@ -138,8 +138,6 @@ def _database_url() -> Any:
 
 
 def _engine() -> Any:
-    from photoid.extensions import db
-
     return db.engine
 
 
@@ -362,8 +360,6 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
     database kind differs, pg_restore is missing or too old, or the database already holds data
     and ``force`` is not set.
     """
-    from photoid.search import queue
-
     src = Path(src)
     manifest = read_manifest(src)
     url = _database_url()

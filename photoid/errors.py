@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from photoid import busy
 from photoid.extensions import retry_message
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,6 @@ def register_error_handlers(app: Flask) -> None:
 def _database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
     """503 for a database that cannot answer now; any other OperationalError (SQLite calls a missing
     table one) stays the bug it is: re-raised, so it is logged with its traceback and answered 500."""
-    from photoid import busy
-
     cause = busy.database_trouble(error)
     if cause is None:
         raise error

@@ -25,8 +25,12 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 
+from photoid.contributions.models import Comment, Identification
+from photoid.contributions.workflow import PENDING_STATE, ReportState
 from photoid.db import utcnow
 from photoid.extensions import db, limiter
+from photoid.moderation.models import Report
+from photoid.search.models import SearchQueueEntry
 
 bp = Blueprint("metrics", __name__)
 
@@ -50,11 +54,6 @@ class DatabaseCollector:
     """Figures read from the database at each scrape (so every worker reports the same)."""
 
     def collect(self) -> Iterator[Metric]:
-        from photoid.contributions.models import Comment, Identification
-        from photoid.moderation.models import Report
-        from photoid.contributions.workflow import PENDING_STATE, ReportState
-        from photoid.search.models import SearchQueueEntry
-
         queue = GaugeMetricFamily("photoid_moderation_queue_length", "Items waiting for a moderator, by kind.", labels=["kind"])
         for kind, model in (("identification", Identification), ("comment", Comment)):
             queue.add_metric([kind], db.session.scalar(select(func.count()).where(model.state == PENDING_STATE)) or 0)

@@ -26,6 +26,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from flask import Flask, g, has_request_context, request
 
+from photoid import metrics
+
 #: Where the request id, the endpoint and the signed-in account are kept in the WSGI environ.
 REQUEST_ID_KEY = "photoid.request_id"
 ENDPOINT_KEY = "photoid.endpoint"
@@ -172,8 +174,6 @@ class RequestLog:
         path = environ.get(LOGGED_PATH_KEY) or (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
         user_id = environ.get(USER_ID_KEY)
         if self.app.config.get("METRICS"):
-            from photoid import metrics
-
             metrics.observe(environ.get(ENDPOINT_KEY), method, status, seconds)
         if access_log.isEnabledFor(logging.INFO):
             text = f"{method} {path} {status} {seconds * 1000:.1f} ms" + (f" user {user_id}" if user_id is not None else "")

@@ -99,7 +99,7 @@ def register(*, email: str, display_name: str, password: str) -> User | None:
     one email (after the commit), so they take the same time. Commits once. Raises AccountError for
     a bad or taken display name or a weak password (checked before the email, whatever the email).
     """
-    from photoid.accounts import recovery
+    from photoid.accounts import recovery  # a cycle inside accounts: recovery imports this module
 
     address = normalise_email(email)
     display_name = clean_display_name(display_name)

@@ -135,7 +135,7 @@ def set_photo_published(photo: Photo, *, is_published: bool, actor: Any = None) 
     ``publish``/``withdraw`` audit event; commits once. Does nothing when the photo is already in
     that state. Raises PhotoError for a deleted photo.
     """
-    from photoid.photos.collections import record_publication
+    from photoid.photos.collections import record_publication  # a cycle inside photos: collections imports PhotoError from here
 
     if photo.deleted_at is not None:
         raise PhotoError("This photo was deleted.")
