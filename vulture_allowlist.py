@@ -60,7 +60,3 @@ _.pytest_collection_modifyitems, _.pytestmark
 _.small_bands  # tests/unit/test_images.py: shrinks the decoder's bands for the test
 _.dated  # tests/web/test_browse_pages.py: photos with dates on the page
 _.queue_setup  # tests/web/test_feeds.py: a search queue the feed reads
-
-# --- Not yet used: committed by item 2 of issue 22 (unit of work) in tests/unit/test_unit_of_work.py
-# for its "no routes module rolls back" test still to come; delete these once that test uses them.
-_.PACKAGE, _.ast
