@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, has_request_context, request, ur
 from werkzeug.security import safe_join
 
 from photoid.contributions import workflow
+from photoid.edtf import EDTFError, describe
 from photoid.text import linkify
 
 #: How many built links each app remembers before it starts afresh.
@@ -27,8 +28,6 @@ def describe_date(edtf: str | None) -> str:
     """An EDTF date in words ("about 1945"); the raw text if it is outside what we can read."""
     if not edtf:
         return ""
-    from photoid.edtf import EDTFError, describe
-
     try:
         return describe(edtf)
     except EDTFError:

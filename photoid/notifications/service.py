@@ -19,6 +19,7 @@ from photoid.extensions import db
 from photoid.notifications.mail import link as mail_link
 from photoid.notifications.mail import queue_mail, site_name
 from photoid.notifications.models import Notification
+from photoid.templating import describe_date
 
 if TYPE_CHECKING:
     from photoid.accounts.models import User
@@ -46,8 +47,6 @@ def _what(identification: Identification) -> str:
     """'your identification of John Smith', 'your date 1948', 'your keyword "harbour"'."""
     label = _shorten(identification.label, 120)
     if identification.kind == "date":
-        from photoid.templating import describe_date
-
         return f"Your date “{describe_date(identification.date_edtf) or label}”"
     if identification.kind == "keyword":
         return f"Your keyword “{label}”"
