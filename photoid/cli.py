@@ -11,6 +11,20 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from photoid import create_app
+from photoid.accounts.models import User
+from photoid.accounts.privacy import PrivacyError, purge
+from photoid.accounts.service import RESERVED_NAME_KEYS, AccountError, create_user, display_name_key
+from photoid.admin.institutions import InstitutionError, create_institution
+from photoid.backup import BackupError, backup, restore
+from photoid.catalog.export import ExportError, parse_since, start_export, stream_export
+from photoid.demo.loader import DEMO_ACCOUNTS, DemoError, load_demo
+from photoid.extensions import db
+from photoid.impact.rollup import forget_all
+from photoid.photos.collections import ensure_collection
+from photoid.photos.importer import run_import, write_report
+from photoid.photos.manifest import ManifestError
+from photoid.photos.service import PhotoError
+from photoid.search.commands import ensure_index, reindex_command, with_index_after_upgrade
 
 
 def register_commands(app: Flask) -> None:
@@ -24,8 +38,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(impact_refresh_command)
-    from photoid.search.commands import reindex_command
-
     app.cli.add_command(reindex_command)
 
 
@@ -38,8 +50,6 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def create_user_command(email: str, role: str, institutions: tuple[str, ...], display_name: str | None, password_env: str | None) -> None:
     """Create an account, typically staff: photoid create-user EMAIL --role archivist --institution SLUG."""
-    from photoid.accounts.service import AccountError, create_user
-
     if password_env:
         password = os.environ.get(password_env, "")
     else:
@@ -68,10 +78,6 @@ def free_display_name(wanted: str) -> str:
     A name the rules refuse for another reason is returned as it is, for create_user to explain."""
     from sqlalchemy import select
 
-    from photoid.accounts.models import User
-    from photoid.accounts.service import RESERVED_NAME_KEYS, display_name_key
-    from photoid.extensions import db
-
     base = " ".join(wanted.split())[:50]
     for number in range(1, 1000):
         name = base if number == 1 else f"{base}-{number}"
@@ -89,8 +95,6 @@ def free_display_name(wanted: str) -> str:
 @with_appcontext
 def create_institution_command(slug: str, name: str, member_of: str | None, is_consortium: bool) -> None:
     """Add an institution: photoid create-institution SLUG --name "NAME" [--member-of CONSORTIUM_SLUG] [--consortium]."""
-    from photoid.admin.institutions import InstitutionError, create_institution
-
     try:
         institution = create_institution(slug=slug, name=name, member_of=member_of, is_consortium=is_consortium)
     except InstitutionError as error:
@@ -105,8 +109,6 @@ def create_institution_command(slug: str, name: str, member_of: str | None, is_c
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Load the demo collection: about 30 generated photos with identifications and demo accounts."""
-    from photoid.demo.loader import DEMO_ACCOUNTS, DemoError, load_demo
-
     try:
         loaded = load_demo(if_empty=if_empty, progress=click.echo)
     except DemoError as error:
@@ -115,8 +117,6 @@ def demo_command(if_empty: bool) -> None:
         click.echo(f"Demo collection loaded: {loaded} photos.")
     else:
         click.echo("The database already has photos; the demo was not loaded again.")
-    from photoid.search.commands import ensure_index
-
     ensure_index(rebuild=bool(loaded), echo=click.echo)
     click.echo("Demo accounts (for this local demo only):")
     for account in DEMO_ACCOUNTS:
@@ -138,11 +138,6 @@ def import_command(manifest: Path, images_dir: Path, collection_slug: str, insti
 
     Re-running skips photos already ingested. Exits with 1 when any row was rejected.
     """
-    from photoid.photos.importer import run_import, write_report
-    from photoid.photos.manifest import ManifestError
-    from photoid.photos.collections import ensure_collection
-    from photoid.photos.service import PhotoError
-
     try:
         collection, created = ensure_collection(collection_slug, title=title, institution_slug=institution_slug)
     except PhotoError as error:
@@ -219,8 +214,6 @@ class PhotoidGroup(FlaskGroup):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
         if name == "db" and isinstance(command, click.Group):
-            from photoid.search.commands import with_index_after_upgrade
-
             return with_index_after_upgrade(command)
         return command
 
@@ -251,8 +244,6 @@ if __name__ == "__main__":
 def export_command(format_name: str, output: Path, institution_slug: str | None, collection_slug: str | None, since: str | None,
                    since_last: bool, base_url: str | None) -> None:
     """Write published photos with their approved identifications to a catalog file."""
-    from photoid.catalog.export import ExportError, parse_since, start_export, stream_export
-
     base_url = base_url or current_app.config["SITE_URL"]
     try:
         plan = start_export(format_name, collection_slug=collection_slug, institution_slug=institution_slug,
@@ -276,8 +267,6 @@ def backup_command(dest: Path) -> None:
 
     On PostgreSQL it runs pg_dump, which must be installed (docs/operations.md); without it nothing is written.
     """
-    from photoid.backup import BackupError, backup
-
     try:
         outcome = backup(dest, echo=click.echo)
     except BackupError as error:
@@ -291,8 +280,6 @@ def backup_command(dest: Path) -> None:
 @with_appcontext
 def restore_command(src: Path, force: bool) -> None:
     """Bring back a backup made by `photoid backup`: the database, the photo files, then the search index. Stop the site first."""
-    from photoid.backup import BackupError, restore
-
     try:
         outcome = restore(src, force=force, echo=click.echo)
     except BackupError as error:
@@ -306,8 +293,6 @@ def restore_command(src: Path, force: bool) -> None:
 @with_appcontext
 def impact_refresh_command() -> None:
     """Work the impact figures of ended weeks out again (after changing data with SQL by hand)."""
-    from photoid.impact.rollup import forget_all
-
     removed = forget_all()
     click.echo(f"Dropped {removed} kept week{'' if removed == 1 else 's'}; the next dashboard view works them out again.")
 
@@ -317,8 +302,6 @@ def impact_refresh_command() -> None:
 def purge_command() -> None:
     """Remove technical data kept for abuse handling that is older than PHOTOID_RETENTION_DAYS (default 30),
     and accounts that did not confirm their email within PHOTOID_UNVERIFIED_DAYS (default 7)."""
-    from photoid.accounts.privacy import PrivacyError, purge
-
     try:
         report = purge()
     except PrivacyError as error:
