@@ -17,7 +17,7 @@ from photoid.audit import record_event
 from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
-from photoid.photos.service import PhotoError
+from photoid.photos.errors import PhotoError
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 #: Slugs that would clash with the site's own paths under /collections/.

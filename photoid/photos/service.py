@@ -13,22 +13,12 @@ from photoid.audit import record_event
 from photoid.contributions.models import Comment, Identification
 from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
+from photoid.photos.collections import record_publication
+from photoid.photos.errors import PhotoError
 from photoid.photos.images import ImageRejected
 from photoid.photos.ingest import StagedImage, discard, place, stage_file, unplace
 from photoid.photos.models import Collection, Photo
 from photoid.photos.storage import LocalStorage, photo_prefix
-
-
-class PhotoError(ValueError):
-    """A photo that cannot be added; the message is for the archivist.
-
-    ``kind`` is "duplicate" when the same photo is already catalogued (nothing to do), or
-    "rejected" when something must be fixed first.
-    """
-
-    def __init__(self, message: str, *, kind: str = "rejected") -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass
@@ -135,8 +125,6 @@ def set_photo_published(photo: Photo, *, is_published: bool, actor: Any = None) 
     ``publish``/``withdraw`` audit event; commits once. Does nothing when the photo is already in
     that state. Raises PhotoError for a deleted photo.
     """
-    from photoid.photos.collections import record_publication  # a cycle inside photos: collections imports PhotoError from here
-
     if photo.deleted_at is not None:
         raise PhotoError("This photo was deleted.")
     if photo.is_published == is_published:
