@@ -16,7 +16,7 @@ from photoid.contributions.workflow import CampaignStatus
 from photoid.extensions import db
 from photoid.params import page_arg
 from photoid.photos.models import Collection, Institution
-from photoid.search import index
+from photoid.search import index as search_index
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
 
@@ -28,7 +28,7 @@ STATUS_WORDS = {
 
 def _warn_if_plain_matching(campaign: Campaign) -> None:
     """Tell staff when a campaign's search ran on the plain-matching fallback (no index yet)."""
-    if campaign.source == "search" and not index.exists(current_app.config["INDEX_DIR"]):
+    if campaign.source == "search" and not search_index.exists(current_app.config["INDEX_DIR"]):
         flash("The search index has not been built yet, so the campaign's photos were chosen by plain matching. "
               "Run `photoid reindex` on the server, then refresh the photos.", "warning")
 
