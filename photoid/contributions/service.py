@@ -23,6 +23,7 @@ from photoid.contributions.workflow import (
     move_identification,
 )
 from photoid.edtf import EDTFError, parse_phrase
+from photoid.db import unit_of_work
 from photoid.extensions import db
 from photoid.photos.models import Photo
 from photoid.text import has_broken_characters
@@ -108,6 +109,7 @@ def _authority(authority_id: int, kind: str) -> AuthorityRecord:
     return record
 
 
+@unit_of_work
 def identify(
     *, photo: Photo, contributor: User, kind: str, name: str | None = None, authority_id: int | None = None,
     date_text: str | None = None, region: Region | None = None, evidence: str | None = None,
@@ -156,7 +158,6 @@ def identify(
                 identification=disputes, voter=contributor, stance=VoteStance.DISAGREE, state=VoteState.ACTIVE,
                 counter_identification=identification, note="",
             ))
-    db.session.commit()
     return identification
 
 
@@ -177,6 +178,7 @@ def _earlier_vote(identification: Identification, voter: User) -> Confirmation |
     )
 
 
+@unit_of_work
 def vote(*, identification: Identification, voter: User, stance: str, note: str | None = None) -> Confirmation:
     """Agree or disagree with someone else's identification; one vote each, never on one's own.
 
@@ -189,21 +191,19 @@ def vote(*, identification: Identification, voter: User, stance: str, note: str 
     earlier = _earlier_vote(identification, voter)
     if earlier is not None:
         cast_again(earlier, stance=VoteStance(stance), note=clean_text(note, label="your note", limit=MAX_EVIDENCE))
-        db.session.commit()
         return earlier
     confirmation = Confirmation(
         identification=identification, voter=voter, stance=VoteStance(stance), state=VoteState.ACTIVE,
         note=clean_text(note, label="your note", limit=MAX_EVIDENCE),
     )
     db.session.add(confirmation)
-    db.session.commit()
     return confirmation
 
 
+@unit_of_work
 def withdraw(*, identification: Identification, actor: User) -> None:
     """The contributor takes back a pending identification; it stays on record as withdrawn.
 
     Raises WorkflowError when it is not pending or not theirs.
     """
     move_identification(identification, IdentificationState.WITHDRAWN, actor=actor)
-    db.session.commit()
