@@ -85,31 +85,38 @@ def serving(tmp: Path, env: dict[str, str]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server that every test server of the session sends its mail to."""
+    box = Mailbox().start()
+    _mailboxes.append(box)
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
+_mailboxes: list[Mailbox] = []
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[str]:
     """A separate server process with its own database and uploads, migrated and loaded with the demo.
 
     A process of its own, as in production: what the server does (say, a download the browser
-    abandons) never surfaces inside the test process.
+    abandons) never surfaces inside the test process. Its mail (newcomers confirm their email from
+    the message) goes to ``mailbox``.
     """
     tmp = tmp_path_factory.mktemp("live")
-    mailbox = Mailbox().start()  # newcomers confirm their email from the message it receives
     env = server_env(tmp, **mailbox.settings())
     subprocess.run([*PHOTOID, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*PHOTOID, "demo", "--if-empty"], env=env, check=True, capture_output=True)
-    try:
-        with serving(tmp, env) as url:
-            _live_mailboxes.append(mailbox)
-            yield url
-    finally:
-        mailbox.stop()
-
-
-_live_mailboxes: list[Mailbox] = []
+    with serving(tmp, env) as url:
+        yield url
 
 
 def confirm_email(page, email: str) -> None:  # type: ignore[no-untyped-def]
     """Open the confirmation link the live server emailed to ``email``, as its owner would."""
-    page.goto(_live_mailboxes[-1].link_to(email, "/email/verify/"))
+    page.goto(_mailboxes[-1].link_to(email, "/email/verify/"))
 
 
 @pytest.fixture(scope="session")

@@ -22,13 +22,6 @@ ARCHIVIST_EMAIL = "ann@millbrook.example"
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox().start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
 def empty_site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[str]:
     """A new site: the schema, one admin from the shell, nothing else."""
     tmp = tmp_path_factory.mktemp("own-site")

@@ -18,13 +18,6 @@ NEW_PASSWORD = "violets are blue in May"
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox().start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("reset-site")
     env = server_env(tmp, PATRON_PASSWORD=OLD_PASSWORD, PHOTOID_SITE_NAME="Millbrook Memories", **mailbox.settings())
