@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms, TiffImagePlugin
 
-from photoid.photos import images, pyramid
+from photoid.photos import image_bands, images, pyramid
 from photoid.photos.images import ImageRejected, SourceImage, inspect, make_derivatives, process_image
 
 RED, BLUE = (220, 30, 30), (30, 30, 220)
@@ -236,7 +236,7 @@ def test_orientation_of_tiff_png_and_webp(fmt, suffix, options, tmp_path):
 
 def test_a_tiff_decoded_whole_is_not_turned_twice(tmp_path, monkeypatch):
     # Pillow turns a TIFF upright when it decodes it whole (as for an old-style JPEG-in-TIFF).
-    monkeypatch.setattr(images, "_tiff_layout", lambda *args: None)
+    monkeypatch.setattr(images, "tiff_layout", lambda *args: None)
     stored = Image.new("RGB", (1200, 600), BLUE)
     stored.paste(RED, (0, 0, 600, 600))
     exif = Image.Exif()
@@ -361,7 +361,7 @@ def test_palette_and_greyscale_pngs(tmp_path):
 def bands_of(path: Path) -> Image.Image:
     with path.open("rb") as handle:
         source = images._open(handle, path.stat().st_size, max_bytes=None)
-        bands = list(images._bands(source))
+        bands = list(image_bands.bands(source))
     assert len(bands) > 1, "the test image should be decoded in several bands"
     whole = Image.new(bands[0].mode, (bands[0].width, sum(b.height for b in bands)))
     top = 0
@@ -378,7 +378,7 @@ def plain(path: Path, mode: str) -> bytes:
 
 @pytest.fixture
 def small_bands(monkeypatch):
-    monkeypatch.setattr(images, "_BAND_BYTES", 4096)
+    monkeypatch.setattr(image_bands, "_BAND_BYTES", 4096)
 
 
 @pytest.mark.parametrize(("name", "mode", "options"), [
