@@ -9,7 +9,7 @@ Builds one synthetic corpus (seeded: titles, descriptions, identifiers, and --fa
 names spread over the photos, each photo dated in a decade), then in the same run:
 
 - Whoosh: a full build through ``index.build`` with ``procs`` writers (both cores), then the site's
-  own query path (``index.search``: parse, count, first page of 24 with snippets);
+  own query path (``querying.search``: parse, count, first page of 24 with snippets);
 - FTS5: the same text in an FTS5 table (porter + unicode61 remove_diacritics), built in one
   transaction; each query selects the first 24 by rank and counts all matches.
 
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import whoosh  # noqa: E402
 
-from photoid.search import index  # noqa: E402
+from photoid.search import index, querying  # noqa: E402
 
 SURNAMES = ["Müller", "Smith", "Johnson", "Kowalski", "García", "Nguyen", "O'Brien", "Larsen", "Rossi", "Dubois",
             "Schmidt", "Novak", "Jensen", "Brown", "Wilson", "Taylor", "Anderson", "Thomas", "Moore", "Martin"]
@@ -145,11 +145,11 @@ def one_run(docs: list[index.PhotoDocument], qs: dict[str, list[tuple[str, str, 
             with_facets = kind in ("facet", "page")
             w_times, f_times, hits = [], [], []
             for text, match, decade in items[:3]:  # warm caches for both
-                index.search(reader, text, filters={"decade": [str(decade)]} if decade else None, with_facets=with_facets)
+                querying.search(reader, text, filters={"decade": [str(decade)]} if decade else None, with_facets=with_facets)
                 fts_query(fts, match, decade)
             for text, match, decade in items[3:]:
                 t0 = time.perf_counter()
-                res = index.search(reader, text, filters={"decade": [str(decade)]} if decade else None,
+                res = querying.search(reader, text, filters={"decade": [str(decade)]} if decade else None,
                                    with_facets=with_facets)
                 t1 = time.perf_counter()
                 fts_query(fts, match, decade if kind != "page" else None)
@@ -220,7 +220,7 @@ def main() -> None:
 
 EXPLANATION = """`.venv/bin/python bench/search.py --photos 100000 --facts 500000 --queries 60 --runs 3` (synthetic
 corpus: titles, descriptions of 15–40 words from a 100-word vocabulary, 5 approved names a photo). Whoosh is
-measured through the site's own `index.search` (parse, rank the first page of 24, snippets, count, facets,
+measured through the site's own `querying.search` (parse, rank the first page of 24, snippets, count, facets,
 "Did you mean" when nothing matches); FTS5 selects the first 24 by rank with snippets plus a count, and for
 the faceted query counts decades. Each run uses new query words, pairs and phrases, so nothing is answered
 from an earlier query. The last row is what the search page itself does for one word (facet counts of every

@@ -23,7 +23,7 @@ from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos, search_photos
-from photoid.search import index
+from photoid.search import index, querying
 from photoid.search.queries import reader
 
 MAX_TITLE = 200
@@ -187,7 +187,7 @@ def _collection_photos(collection_id: str | int | None, institution: Institution
 def _searched_photos(saved: SavedSearch, institution: Institution) -> list[int]:
     """The institution's published photos the search finds today, best match first."""
     try:
-        results = index.search(reader(current_app), saved.words, filters=saved.filters, page=1,
+        results = querying.search(reader(current_app), saved.words, filters=saved.filters, page=1,
                                per_page=SEARCH_LIMIT, with_facets=False)
         ranked = [hit.photo_id for hit in results.hits]
     except index.IndexMissing:

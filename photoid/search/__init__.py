@@ -1,4 +1,4 @@
-"""Full-text search: the Whoosh index adapter (index.py), keeping it in step (queue.py), the page."""
+"""Full-text search: the Whoosh index adapter (index.py builds and opens it, querying.py asks it), keeping it in step (queue.py), the page."""
 from __future__ import annotations
 
 from flask import Flask

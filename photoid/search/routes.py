@@ -11,7 +11,7 @@ from photoid.extensions import db, limiter
 from photoid.params import BadNumber, whole_number
 from photoid.photos import queries as photo_queries
 from photoid.photos.models import Collection, Institution, Photo
-from photoid.search import index
+from photoid.search import index, querying
 from photoid.search.queries import reader
 
 bp = Blueprint("search", __name__, template_folder="templates")
@@ -36,7 +36,7 @@ def _arguments(args: MultiDict[str, str]) -> tuple[str, dict[str, list[str]], st
     text = (args.get("q") or "").strip()
     if len(text) > index.MAX_QUERY_LENGTH:
         raise BadSearch(f"Please use at most {index.MAX_QUERY_LENGTH} characters.")
-    if text and index.term_count(text) > MAX_TERMS:
+    if text and querying.term_count(text) > MAX_TERMS:
         raise BadSearch(f"Please use at most {MAX_TERMS} different words in one search; leave out the most common ones.")
     filters: dict[str, list[str]] = {}
     for name in index.FACETS:
@@ -119,7 +119,7 @@ def search() -> tuple[str, int] | str:
         return render_template("search/results.html", results=None, **context)
     per_page = current_app.config["PER_PAGE"]
     try:
-        results = index.search(reader(current_app), text, filters=filters, sort=sort, page=page, per_page=per_page)
+        results = querying.search(reader(current_app), text, filters=filters, sort=sort, page=page, per_page=per_page)
     except index.IndexMissing:
         # No index yet: fall back to the plain database search so visitors still find photos.
         context["index_missing"] = True

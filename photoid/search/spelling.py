@@ -1,4 +1,4 @@
-"""'Did you mean': the closest words of the index's own vocabulary (used by ``index.suggest``).
+"""'Did you mean': the closest words of the index's own vocabulary (used by ``querying.suggest``).
 
 The ``text`` field holds stems and word pairs. Whoosh's corrector would compare a misspelling with
 every term that shares its first letter, pairs included, with a pure-Python edit distance: a

@@ -14,7 +14,7 @@ from photoid.photos.collections import CollectionError, CollectionFields
 from photoid.photos.models import Collection, Photo
 from photoid.photos.service import PhotoError, PhotoFields
 from photoid.photos.storage import photo_prefix
-from photoid.search import index, queue
+from photoid.search import querying, queue
 from photoid.search.queries import reader
 from tests.factories import (
     jpeg_bytes,
@@ -32,7 +32,7 @@ def events(action: str) -> list[ModerationEvent]:
 
 
 def found(app, words: str) -> list[int]:  # type: ignore[no-untyped-def]
-    return sorted(hit.photo_id for hit in index.search(reader(app), words, per_page=100).hits)
+    return sorted(hit.photo_id for hit in querying.search(reader(app), words, per_page=100).hits)
 
 
 def test_a_collection_is_created_with_its_fields_checked_and_audited(app) -> None:

@@ -17,7 +17,7 @@ from photoid.contributions.models import Identification
 from photoid.extensions import db
 from photoid.moderation import service as moderation
 from photoid.photos.models import Photo
-from photoid.search import index, queue
+from photoid.search import index, querying, queue
 from photoid.search.documents import all_documents
 from photoid.search.models import SearchQueueEntry
 from photoid.search.queries import reader
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def found(app: Flask, words: str) -> list[int]:
-    return sorted(hit.photo_id for hit in index.search(reader(app), words, per_page=100).hits)
+    return sorted(hit.photo_id for hit in querying.search(reader(app), words, per_page=100).hits)
 
 
 def indexed_facts(app: Flask) -> dict[int, list[str]]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from photoid.search import index
+from photoid.search import index, querying
 from photoid.search.index import PhotoDocument
 
 
@@ -34,7 +34,7 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> index.Reader:
 
 
 def ids(reader: index.Reader, text: str, **kw: object) -> list[int]:
-    return sorted(hit.photo_id for hit in index.search(reader, text, **kw).hits)  # type: ignore[arg-type]
+    return sorted(hit.photo_id for hit in querying.search(reader, text, **kw).hits)  # type: ignore[arg-type]
 
 
 def test_plain_words_must_all_match(reader) -> None:
@@ -64,7 +64,7 @@ def test_minus_excludes_and_or_widens(reader) -> None:
 
 
 def test_facet_counts_cover_every_match_and_filters_narrow(reader) -> None:
-    results = index.search(reader, "street")
+    results = querying.search(reader, "street")
     assert dict(results.facets["decade"]) == {"1940": 2, "1950": 1}
     assert dict(results.facets["collection"]) == {"1": 2, "2": 1}
     assert dict(results.facets["person"]) == {"7": 1}
@@ -74,37 +74,37 @@ def test_facet_counts_cover_every_match_and_filters_narrow(reader) -> None:
 
 
 def test_a_photo_in_two_decades_counts_in_both(reader) -> None:
-    results = index.search(reader, "harbour")
+    results = querying.search(reader, "harbour")
     assert dict(results.facets["decade"]) == {"1930": 1, "1940": 1}
 
 
 def test_snippets_escape_the_data_and_mark_the_matches(reader) -> None:
-    [hit] = index.search(reader, "firemen").hits
+    [hit] = querying.search(reader, "firemen").hits
     assert "<script>" not in hit.snippet
     assert "&lt;script&gt;" in hit.snippet and "&amp;" in hit.snippet
     assert "<mark>Firemen</mark>" in hit.snippet
 
 
 def test_sorting_by_date_and_by_recently_identified(reader) -> None:
-    by_date = [h.photo_id for h in index.search(reader, "street", sort="date").hits]
+    by_date = [h.photo_id for h in querying.search(reader, "street", sort="date").hits]
     assert by_date == [3, 1, 2]
-    recent = [h.photo_id for h in index.search(reader, "street", sort="identified").hits]
+    recent = [h.photo_id for h in querying.search(reader, "street", sort="identified").hits]
     assert recent[:2] == [2, 1]
-    filtered = index.search(reader, "street", sort="date", filters={"decade": ["1940"]})
+    filtered = querying.search(reader, "street", sort="date", filters={"decade": ["1940"]})
     assert [h.photo_id for h in filtered.hits] == [3, 1] and filtered.total == 2
 
 
 def test_pages_split_the_results(reader) -> None:
-    first = index.search(reader, "street", per_page=2, page=1, sort="date")
-    second = index.search(reader, "street", per_page=2, page=2, sort="date")
+    first = querying.search(reader, "street", per_page=2, page=1, sort="date")
+    second = querying.search(reader, "street", per_page=2, page=2, sort="date")
     assert first.total == second.total == 3 and first.pages == 2
     assert [h.photo_id for h in first.hits + second.hits] == [3, 1, 2]
 
 
 def test_did_you_mean_comes_from_the_index_vocabulary(reader) -> None:
-    results = index.search(reader, "mullar")
+    results = querying.search(reader, "mullar")
     assert results.total == 0 and results.suggestion == "muller"
-    assert index.search(reader, "muller").suggestion is None
+    assert querying.search(reader, "muller").suggestion is None
 
 
 def test_field_syntax_and_operators_in_lower_case_are_just_words(reader) -> None:
@@ -114,7 +114,7 @@ def test_field_syntax_and_operators_in_lower_case_are_just_words(reader) -> None
 
 def test_a_missing_index_says_so(tmp_path: Path) -> None:
     with pytest.raises(index.IndexMissing):
-        index.search(index.Reader(tmp_path / "none"), "street")
+        querying.search(index.Reader(tmp_path / "none"), "street")
 
 
 def test_the_fast_indexing_path_makes_the_same_terms_as_the_analyzer() -> None:
@@ -130,7 +130,7 @@ def test_the_fast_indexing_path_makes_the_same_terms_as_the_analyzer() -> None:
 def test_a_match_in_the_title_ranks_before_one_in_the_description(tmp_path: Path) -> None:
     index.build(tmp_path, [doc(1, "Boats", description="Harbour at night, with harbour lights"),
                            doc(2, "Harbour at night", description="Boats")], procs=1)
-    assert [h.photo_id for h in index.search(index.Reader(tmp_path), "harbour").hits] == [2, 1]
+    assert [h.photo_id for h in querying.search(index.Reader(tmp_path), "harbour").hits] == [2, 1]
 
 
 def test_phrases_can_be_ored_and_never_span_two_parts_of_a_photo(reader) -> None:
@@ -139,23 +139,23 @@ def test_phrases_can_be_ored_and_never_span_two_parts_of_a_photo(reader) -> None
 
 
 def test_did_you_mean_offers_a_word_as_written_not_a_stem(reader) -> None:
-    assert index.search(reader, "parrade").suggestion == "parade"
+    assert querying.search(reader, "parrade").suggestion == "parade"
 
 
 def test_past_the_count_limit_totals_say_so_unless_one_word_makes_them_cheap(reader, monkeypatch) -> None:
-    monkeypatch.setattr(index, "COUNT_LIMIT", 2)
-    one_word = index.search(reader, "street")
+    monkeypatch.setattr(querying, "COUNT_LIMIT", 2)
+    one_word = querying.search(reader, "street")
     assert (one_word.total, one_word.total_is_exact, one_word.facets_are_exact) == (3, True, False)
     assert sum(count for _, count in one_word.facets["decade"]) == 2  # counted over the first two only
-    many = index.search(reader, "street OR harbour", per_page=1)
+    many = querying.search(reader, "street OR harbour", per_page=1)
     assert (many.total, many.total_is_exact, many.pages, len(many.hits)) == (2, False, 2, 1)
 
 
 def test_a_one_word_total_past_the_count_limit_leaves_out_replaced_and_removed_photos(tmp_path, monkeypatch) -> None:
     index.build(tmp_path, [doc(i, f"Street {i}") for i in range(1, 8)], procs=1)
     index.apply(tmp_path, upserts=[doc(2, "Lane 2"), doc(3, "Street 3 again")], removals=[4])
-    monkeypatch.setattr(index, "COUNT_LIMIT", 2)
-    results = index.search(index.Reader(tmp_path), "street")
+    monkeypatch.setattr(querying, "COUNT_LIMIT", 2)
+    results = querying.search(index.Reader(tmp_path), "street")
     assert (results.total, results.total_is_exact) == (5, True)  # 1, 3, 5, 6, 7
 
 
@@ -173,6 +173,6 @@ def test_the_first_page_ranks_as_whoosh_itself_ranks(tmp_path: Path) -> None:
     reader = index.Reader(tmp_path)
     with index.index.open_dir(str(index.current_path(tmp_path).resolve())).searcher(weighting=scoring.BM25F()) as own:
         for text in ["harbour", "harbour street", '"parade fair"', "mill -river", "boats OR church"]:
-            q = index.parse(text)
+            q = querying.parse(text)
             expected = [int(own.stored_fields(hit.docnum)["photo_id"]) for hit in own.search(q, limit=30)]
-            assert [h.photo_id for h in index.search(reader, text, per_page=30).hits] == expected, text
+            assert [h.photo_id for h in querying.search(reader, text, per_page=30).hits] == expected, text

@@ -7,7 +7,7 @@ import lxml.html
 import pytest
 
 from photoid.extensions import db
-from photoid.search import index, queue
+from photoid.search import querying, queue
 from tests.factories import make_authority, make_collection, make_identification, make_photo
 
 
@@ -137,7 +137,7 @@ def test_the_header_search_box_sends_to_the_search_page(client, archive) -> None
 
 
 def test_more_matches_than_the_index_counts_say_more_than_and_still_page(client, archive, monkeypatch) -> None:
-    monkeypatch.setattr(index, "COUNT_LIMIT", 25)
+    monkeypatch.setattr(querying, "COUNT_LIMIT", 25)
     page = parse(client.get("/search?q=window OR pier"))
     assert status(page) == "More than 25 photos found for “window OR pier”."
     assert "Counts cover the first 25 matches." in text(page.xpath("//nav[@aria-label='Narrow the results']")[0])
