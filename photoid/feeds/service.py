@@ -6,7 +6,6 @@ import secrets
 from photoid.accounts.models import User
 from photoid.audit import record_event
 from photoid.db import unit_of_work
-from photoid.extensions import db
 
 
 class FeedTokenRefused(Exception):

@@ -12,7 +12,7 @@ from photoid.extensions import db, limiter
 from photoid.params import page_arg
 from photoid.photos import queries
 from photoid.photos.images import DERIVATIVE_SIZES
-from photoid.photos.models import Collection, Photo
+from photoid.photos.models import Collection
 from photoid.photos.page import render_photo_page
 from photoid.photos.public import visible_photo
 from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manifest
