@@ -278,6 +278,13 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     return render_template("accounts/reset.html", form=form, token=token), status  # type: ignore[return-value]
 
 
+def _after_email_proof(user: object) -> Response:
+    """After a link from an email proved an address: the account page if its owner is signed in here, else sign-in."""
+    if current_user.is_authenticated and current_user.id == getattr(user, "id", None):
+        return redirect(url_for("accounts.account"))
+    return redirect(url_for("accounts.login"))
+
+
 @bp.route("/email/verify/<token>")
 def verify_email(token: str) -> Response | tuple[str, int]:
     try:
@@ -285,9 +292,7 @@ def verify_email(token: str) -> Response | tuple[str, int]:
     except tokens.LinkGone as gone:
         return _gone(str(gone))
     flash("Thank you: your email address is confirmed.", "success")
-    if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("accounts.account"))
-    return redirect(url_for("accounts.login"))
+    return _after_email_proof(user)
 
 
 @bp.route("/account/verify", methods=["POST"])
@@ -347,9 +352,7 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
     except service.AccountError as error:
         return _gone(str(error), status=409)
     flash("Your new email address is confirmed. Use it to sign in from now on.", "success")
-    if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("accounts.account"))
-    return redirect(url_for("accounts.login"))
+    return _after_email_proof(user)
 
 
 @bp.route("/account/email-notifications", methods=["POST"])
