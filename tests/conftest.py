@@ -1,4 +1,4 @@
-"""Shared fixtures: ``app``, ``db_session``, ``client``, ``login_as(role)``, ``csrf_token``.
+"""Shared fixtures: ``app``, ``db_session``, ``client``, ``login_as(role)``, ``csrf_token``, ``outbox``.
 
 The schema is created once per run on the test database (SQLite in a temporary folder, or
 PostgreSQL when PHOTOID_TEST_DATABASE_URL is set); every test starts from empty tables and
@@ -190,3 +190,11 @@ def csrf_token(client: FlaskClient) -> Callable[[str], str]:
         return match.group(1) or match.group(2)
 
     return _token
+
+
+@pytest.fixture
+def outbox(app: Flask) -> list[tuple[str, str, str]]:
+    """Every email the app sends during the test, as (to, subject, body), instead of SMTP or the log."""
+    sent: list[tuple[str, str, str]] = []
+    app.config["MAIL_SENDER"] = lambda to, subject, body: sent.append((to, subject, body))
+    return sent

@@ -22,10 +22,8 @@ LINK = re.compile(r"https?://\S+/invitations/(\S+)")
 
 
 @pytest.fixture
-def sent(app) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    mail: list[tuple[str, str, str]] = []
-    app.config["MAIL_SENDER"] = lambda to, subject, body: mail.append((to, subject, body))
-    return mail
+def sent(outbox):  # type: ignore[no-untyped-def]
+    return outbox
 
 
 @pytest.fixture

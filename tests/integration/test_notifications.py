@@ -15,13 +15,6 @@ from photoid.notifications.models import Notification
 from tests.factories import make_identification, make_photo, make_user
 
 
-@pytest.fixture
-def outbox(app) -> list[tuple[str, str, str]]:
-    sent: list[tuple[str, str, str]] = []
-    app.config["MAIL_SENDER"] = lambda to, subject, body: sent.append((to, subject, body))
-    return sent
-
-
 def _archivist_for(photo) -> Any:
     return make_user(role="archivist", institutions=[photo.institution])
 

@@ -18,13 +18,6 @@ from photoid.notifications.models import Notification
 from tests.factories import DEFAULT_PASSWORD, make_comment, make_identification, make_photo, make_user, make_vote
 
 
-@pytest.fixture
-def outbox(app) -> list[tuple[str, str, str]]:
-    sent: list[tuple[str, str, str]] = []
-    app.config["MAIL_SENDER"] = lambda to, subject, body: sent.append((to, subject, body))
-    return sent
-
-
 def _patron_with_history() -> tuple[User, dict[str, object]]:
     """A patron who identified, voted, commented, reported and was notified, among other people."""
     patron = make_user(email="margaret@example.org", display_name="Margaret H.")

@@ -27,13 +27,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture
-def outbox(app) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    sent: list[tuple[str, str, str]] = []
-    app.config["MAIL_SENDER"] = lambda to, subject, body: sent.append((to, subject, body))
-    return sent
-
-
 def _token(client: FlaskClient, path: str) -> str:
     match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
     assert match, f"no form on {path}"

@@ -19,13 +19,6 @@ NEW_PASSWORD = "a brand new passphrase"
 
 
 @pytest.fixture
-def outbox(app) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    sent: list[tuple[str, str, str]] = []
-    app.config["MAIL_SENDER"] = lambda to, subject, body: sent.append((to, subject, body))
-    return sent
-
-
-@pytest.fixture
 def margaret(app) -> User:  # type: ignore[no-untyped-def]
     user = make_user(email="margaret@example.org", display_name="Margaret H.")
     db.session.commit()
