@@ -23,7 +23,7 @@ from photoid.accounts.models import User, new_login_id
 from photoid.audit import record_event
 from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.contributions.workflow import (
-    COMMENT_OPEN_STATES,
+    COMMENT_OPEN,
     PENDING_STATE,
     CommentState,
     IdentificationState,
@@ -317,7 +317,7 @@ def _purge_unverified(report: PurgeReport, *, now: datetime) -> None:
             move_identification(identification, IdentificationState.WITHDRAWN, actor=user)
             withdrawn += 1
         comments = db.session.scalars(select(Comment).where(
-            Comment.author_id == user.id, Comment.state.in_(COMMENT_OPEN_STATES), Comment.reviewed_at.is_(None)))
+            Comment.author_id == user.id, Comment.state.in_(COMMENT_OPEN), Comment.reviewed_at.is_(None)))
         for comment in comments:
             move_comment(comment, CommentState.WITHDRAWN, actor=user)
             withdrawn += 1

@@ -17,7 +17,7 @@ from photoid.contributions.models import Comment
 from photoid.contributions.service import ContributionError, clean_text
 from photoid.contributions.visibility import comment_rule, photo_is_visible, rule_parameters, viewer_id
 from photoid.contributions.workflow import (
-    COMMENT_OPEN_STATES,
+    COMMENT_OPEN,
     COMMENT_PENDING_STATE,
     PUBLIC_COMMENT_STATE,
     CommentState,
@@ -106,7 +106,7 @@ def _thread_statement(*, signed_in: bool) -> Select:  # type: ignore[type-arg]
     return (
         select(Comment)
         .options(joinedload(Comment.author))
-        .where(Comment.photo_id == bindparam("photo_id"), Comment.state.in_(COMMENT_OPEN_STATES),
+        .where(Comment.photo_id == bindparam("photo_id"), Comment.state.in_(COMMENT_OPEN),
                comment_rule(signed_in=signed_in))
         .order_by(Comment.created_at, Comment.id)
     )

@@ -10,7 +10,7 @@ from photoid.contributions import comments, service, votes
 from photoid.contributions.forms import CommentForm, IdentifyForm, VoteForm, WithdrawForm
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.visibility import seen_comment, seen_identification
-from photoid.contributions.workflow import OPEN_STATES, PUBLIC_COMMENT_STATE, VoteStance, WorkflowError
+from photoid.contributions.workflow import OPEN, PUBLIC_COMMENT_STATE, VoteStance, WorkflowError
 from photoid.edtf import EDTFError, describe, parse_phrase
 from photoid.extensions import account_or_address, db, limiter
 from photoid.params import BadNumber, whole_number
@@ -61,7 +61,7 @@ def _disputed(photo_id: int, raw: str | None) -> Identification | None:
         found = seen_identification(whole_number(raw, what="suggestion number") or 0, current_user)
     except BadNumber:
         found = None
-    if found is None or found.photo_id != photo_id or found.state not in OPEN_STATES:
+    if found is None or found.photo_id != photo_id or found.state not in OPEN:
         abort(404)
     return found
 

@@ -11,7 +11,7 @@ from photoid.accounts.models import User
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
 from photoid.contributions.models import IDENTIFICATION_KINDS, Confirmation, Identification
 from photoid.contributions.workflow import (
-    OPEN_STATES,
+    OPEN,
     PENDING_STATE,
     VOTE_STANCES,
     AuthorityStatus,
@@ -164,7 +164,7 @@ def identify(
 def _check_can_vote(identification: Identification, voter: User) -> None:
     if identification.contributor_id == voter.id:
         raise ContributionError("You cannot confirm your own identification; others will.")
-    if identification.state not in OPEN_STATES:
+    if identification.state not in OPEN:
         raise ContributionError("This identification is no longer open for votes.")
     existing = _earlier_vote(identification, voter)
     if existing is not None and existing.state == VoteState.ACTIVE:

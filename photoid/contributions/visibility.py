@@ -4,7 +4,7 @@
 vote, dispute, withdraw, the annotation API) asks it and answers 404 when it says no, exactly
 as for a number that does not exist. The photo page, the identify page and the annotation list
 read the same rule in SQL (:func:`identification_rule`, :func:`comment_rule`), narrowed to the
-items still open on the photo (``OPEN_STATES``, ``COMMENT_OPEN_STATES``).
+items still open on the photo (``OPEN``, ``COMMENT_OPEN``).
 tests/integration/test_visibility.py checks, for every state and every kind of viewer, that the
 predicate and the SQL agree.
 

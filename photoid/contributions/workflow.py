@@ -46,7 +46,6 @@ PENDING_STATE = IdentificationState.PENDING
 #: Still open on the photo page: the record and the suggestions waiting for review. Only these
 #: take votes and disputes; the rest are seen by their contributor alone (see visibility.py).
 OPEN = frozenset({IdentificationState.APPROVED, IdentificationState.PENDING})
-OPEN_STATES = OPEN
 #: Staff accepted the patron's claim (as sent or with changes). A retracted fact is not accepted:
 #: the archivist took the approval back as a mistake, so neither the contributor's record in the
 #: moderation queue nor the impact figures count it. The one group both use.
@@ -92,7 +91,6 @@ PUBLIC_COMMENT_STATE = CommentState.PUBLISHED
 COMMENT_PENDING_STATE = CommentState.PENDING
 #: In the discussion under the photo; the rest are seen by their author alone (see visibility.py).
 COMMENT_OPEN = frozenset({CommentState.PUBLISHED, CommentState.PENDING})
-COMMENT_OPEN_STATES = COMMENT_OPEN
 #: Removed by an archivist: reviewer and reviewed_at are required in them.
 COMMENT_REVIEWED = frozenset({CommentState.REJECTED, CommentState.SPAM})
 COMMENT_REVIEWED_STATES = tuple(s for s in CommentState if s in COMMENT_REVIEWED)

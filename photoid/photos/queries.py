@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from photoid.authorities.models import AuthorityRecord, fold
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.visibility import identification_rule, photo_is_visible, rule_parameters, viewer_id
-from photoid.contributions.workflow import OPEN_STATES, PUBLIC_FACT_STATE, VoteStance, VoteState
+from photoid.contributions.workflow import OPEN, PUBLIC_FACT_STATE, VoteStance, VoteState
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
@@ -103,7 +103,7 @@ def _facts_statement(*, shows_pending: bool, signed_in: bool) -> Select:  # type
     return (
         select(Identification)
         .where(
-            Identification.photo_id == bindparam("photo_id"), Identification.state.in_(OPEN_STATES),
+            Identification.photo_id == bindparam("photo_id"), Identification.state.in_(OPEN),
             identification_rule(shows_pending=shows_pending, signed_in=signed_in),
         )
         # Each fact has at most one of each: joined in the same query rather than three more.

@@ -25,10 +25,10 @@ from photoid.contributions.visibility import (
     visible_identifications,
 )
 from photoid.contributions.workflow import (
-    COMMENT_OPEN_STATES,
+    COMMENT_OPEN,
     COMMENT_STATES,
     IDENTIFICATION_STATES,
-    OPEN_STATES,
+    OPEN,
     PENDING_STATE,
     PUBLIC_COMMENT_STATE,
     PUBLIC_FACT_STATE,
@@ -136,12 +136,12 @@ def test_the_photo_page_lists_what_may_be_seen_of_what_is_open(scene: Scene, rol
     for photo, shows, case in scene.photos:
         label = _label(role, shows, case)
         listed = {f.id for f in visible_facts(photo, viewer)}
-        assert listed == {i.id for i in scene.identifications[photo.id] if may_see(viewer, i) and i.state in OPEN_STATES}, label
+        assert listed == {i.id for i in scene.identifications[photo.id] if may_see(viewer, i) and i.state in OPEN}, label
         thread = photo_thread(photo, viewer)
         shown = {e.comment.id for top in thread for e in [top, *top.replies] if not e.is_hidden}
-        assert shown == {c.id for c in scene.comments[photo.id] if may_see(viewer, c) and c.state in COMMENT_OPEN_STATES}, label
+        assert shown == {c.id for c in scene.comments[photo.id] if may_see(viewer, c) and c.state in COMMENT_OPEN}, label
         placeholders = [e.comment for e in thread if e.is_hidden]
-        assert all(not may_see(viewer, c) or c.state not in COMMENT_OPEN_STATES for c in placeholders), label
+        assert all(not may_see(viewer, c) or c.state not in COMMENT_OPEN for c in placeholders), label
 
 
 @pytest.mark.parametrize("role", ROLES)
