@@ -48,7 +48,7 @@ class DecisionForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    """A reason chosen from the institution's list, or written; a written one wins."""
+    """A reason chosen from the institution's list, or written, or both: the written words are added to the chosen reason."""
 
     reason = StringField("Reason")
     reason_text = TextAreaField("Or write your own reason")

@@ -120,7 +120,11 @@ def _describe(identification: Identification) -> str:
 
 
 def _reason_from(form: RejectForm | BulkForm) -> str:
-    return (form.reason_text.data or "").strip() or (form.reason.data or "").strip()
+    """The listed reason and the archivist's own words together: the patron sees both (either alone is fine)."""
+    listed, written = (form.reason.data or "").strip(), (form.reason_text.data or "").strip()
+    if listed and written:
+        return f"{listed}{'' if listed[-1] in '.!?' else '.'} {written}"
+    return listed or written
 
 
 # --- decisions on identifications ----------------------------------------------------------------

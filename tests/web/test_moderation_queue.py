@@ -405,3 +405,23 @@ def test_the_age_filter_shows_only_what_has_waited_longer(client, login_as) -> N
     assert "Waited a fortnight" in older and "Sent this morning" not in older
     not_understood = client.get("/moderation?age=banana")
     assert not_understood.status_code == 400 and "not understood" in not_understood.get_data(as_text=True)
+
+
+# --- what the patron sees after a decision -------------------------------------------------------
+
+def sign_in_as(client, user) -> None:  # type: ignore[no-untyped-def]
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = user.login_id, True
+
+
+def test_a_listed_reason_and_a_written_note_both_reach_the_patron(client, login_as, library) -> None:
+    login_as("archivist", institutions=[library["institution"]])
+    card = item(_doc(client.get("/moderation")), "Person: John Smith")
+    assert labelled(card, "Or write your own reason").get("aria-describedby")
+    response = submit(client, button_form(card, "Reject Person: John Smith"),
+                      reason="We could not verify this identification.", reason_text="The parade was in 1931, he had moved.")
+    assert response.status_code == 302
+    sign_in_as(client, library["patron"])
+    both = "We could not verify this identification. The parade was in 1931, he had moved."
+    assert both in _text(_doc(client.get("/me/contributions")).xpath("//table")[0])
+    assert both in _text(_doc(client.get("/me/notifications")).xpath("//ul[@class='notification-list']")[0])
