@@ -4,7 +4,7 @@ Supported EDTF subset (levels 0 and 1, years 1000 to next year only):
 
 * dates: ``1945``, ``1952-06``, ``1952-06-03``; seasons ``1952-21`` (spring) to ``1952-24`` (winter);
 * a qualifier on a whole date or season: ``?`` uncertain, ``~`` approximate, ``%`` both;
-* unspecified trailing year digits: ``194X`` (a decade), ``19XX`` (a century), never qualified;
+* unspecified trailing year digits: ``194X`` (a decade), ``19XX`` (the hundred years 1900-1999), never qualified;
 * intervals of two (optionally qualified) dates or seasons, either end may be open (``..``):
   ``1935/1938``, ``1940~/1950~``, ``../1950``, ``1950/..``.
 
@@ -12,6 +12,9 @@ Not supported: times, negative or ``Y``-prefixed years, unknown ("empty") interv
 ``X`` in months or days, and every level 2 feature.  Lower-case ``x`` is accepted and canonicalised.
 
 Facet helpers count a season inside its named year (winter 1952 is December 1952 for sorting).
+
+A named century is counted the way people count it: the 19th century is 1801-1900 (``1801/1900``),
+not ``18XX`` (1800-1899). Holidays ("Christmas 1949", "Easter 1960") are about their day.
 """
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["EDTFError", "parse_phrase", "validate", "is_valid", "describe", "year_range", "decades", "sort_key"]
+__all__ = ["EDTFError", "parse_phrase", "validate", "is_valid", "describe", "words", "life_dates", "iso8601",
+           "year_range", "year_bounds", "decades", "sort_key"]
 
 _FORMS = "1945, about 1945, 1940s, June 1952 or between 1935 and 1938"
 HINT = f"Try forms like {_FORMS}."
@@ -39,7 +43,15 @@ _DECADE_WORDS = {"teens": 1, "twenties": 2, "thirties": 3, "forties": 4, "fiftie
 _ORDINALS = {"eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
              "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
              "twentieth": 20, "twenty-first": 21, "twenty first": 21}
+_ORDINAL_SUFFIX = {1: "st", 2: "nd", 3: "rd"}
 _QUAL_WORDS = {"~": "about ", "?": "possibly ", "%": "possibly about "}
+#: Fixed-day holidays as (month, day); Easter and Thanksgiving are worked out per year in ``_holiday``.
+_HOLIDAYS = {"christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25), "xmas": (12, 25),
+             "boxing day": (12, 26), "new year's eve": (12, 31), "new years eve": (12, 31),
+             "new year's day": (1, 1), "new years day": (1, 1), "new year's": (1, 1), "new year": (1, 1),
+             "valentine's day": (2, 14), "halloween": (10, 31), "hallowe'en": (10, 31),
+             "independence day": (7, 4), "fourth of july": (7, 4), "the fourth of july": (7, 4),
+             "july 4th": (7, 4), "armistice day": (11, 11), "remembrance day": (11, 11), "veterans day": (11, 11)}
 _UNKNOWN = {"unknown", "n.d", "nd", "no date", "undated", "not known", "?", "s.d", "date unknown"}
 
 
@@ -186,16 +198,90 @@ def _words(p: _Point) -> str:
     return _QUAL_WORDS.get(p.qual, "") + text
 
 
+def _century(start: _Point, end: _Point) -> str | None:
+    """ "the 19th century" when the interval is exactly one (1801/1900), else None."""
+    a, b = start.first, end.last
+    if start.qual or end.qual or start.kind != "year" or end.kind != "year" or a.year % 100 != 1 or b.year != a.year + 99:
+        return None
+    n = b.year // 100
+    return f"the {n}{'th' if 10 <= n % 100 <= 20 else _ORDINAL_SUFFIX.get(n % 10, 'th')} century"
+
+
 def describe(edtf: str) -> str:
     """Plain English for an EDTF string, e.g. "1940~/1950~" -> "between about 1940 and about 1950"."""
     start, end, interval = _parse(edtf)
     if not interval:
         return _words(start)
+    if start and end and (century := _century(start, end)):
+        return century
     if start is None:
         return f"before {_words(end)}"
     if end is None:
         return f"after {_words(start)}"
     return f"between {_words(start)} and {_words(end)}"
+
+
+def words(edtf: str | None) -> str:
+    """``describe`` for any stored value: "" for none, the value itself when it is not EDTF we read
+    (stored before a parser change, or imported as it was)."""
+    if not edtf:
+        return ""
+    try:
+        return describe(edtf)
+    except EDTFError:
+        return edtf
+
+
+def life_dates(edtf: str | None) -> str:
+    """A person's dates the way a heading gives them: "1881/1954" -> "1881–1954", "1881/.." -> "born 1881",
+    "../1954" -> "died 1954", "1881~/1954" -> "about 1881–1954"; any other value as ``words``."""
+    try:
+        start, end, interval = _parse(edtf or "")
+    except EDTFError:
+        return words(edtf)
+    if not interval:
+        return _words(start)
+    if start is None:
+        return f"died {_words(end)}"
+    if end is None:
+        return f"born {_words(start)}"
+    return f"{_words(start)}–{_words(end)}"
+
+
+def _iso_point(p: _Point) -> str | None:
+    if p.kind in ("year", "month", "day"):
+        return p.text
+    if p.kind in ("decade", "century"):
+        return f"{p.first.year:04d}/{p.last.year:04d}"
+    return None  # a season has no ISO 8601 form
+
+
+def iso8601(edtf: str | None) -> str | None:
+    """The date in ISO 8601 (what schema.org's ``dateCreated`` takes), or None when it has none.
+
+    "1925-07-04" stays as it is; a range is an interval ("1935/1938", "194X" -> "1940/1949"); a
+    qualifier cannot be said and is dropped ("1945~" -> "1945"). Seasons, open-ended ranges and values we
+    cannot read give None.
+    """
+    try:
+        start, end, interval = _parse(edtf or "")
+    except EDTFError:
+        return None
+    if not interval:
+        return _iso_point(start)
+    if start is None or end is None or "season" in (start.kind, end.kind):
+        return None
+    return f"{start.text}/{end.text}"
+
+
+def year_bounds(edtf: str | None) -> tuple[int, int] | None:
+    """Earliest and latest year a date could be, open ends reaching ``MIN_YEAR`` and next year
+    ("../1950" -> (1000, 1950)); None for no date or one we cannot read. For matching years in search."""
+    try:
+        start, end, _ = _parse(edtf or "")
+    except EDTFError:
+        return None
+    return (start.first.year if start else MIN_YEAR), (end.last.year if end else _max_year())
 
 
 def year_range(edtf: str) -> tuple[int, int] | None:
@@ -258,7 +344,8 @@ class _El:
 _APPROX_PREFIX = re.compile(r"^(?:circa|approximately|approx\.?|about|around|roughly|ca\.|ca|c\.|c)(?:\s+|(?=\d))")
 _UNCERTAIN_PREFIX = re.compile(r"^(?:maybe|probably|perhaps|possibly|likely|presumably)\s+")
 _APPROX_SUFFIX = re.compile(r"\s+(?:or so|or thereabouts|circa|ca|approx|approximately)$")
-_QUALIFIER_PATTERNS = [(_APPROX_PREFIX, "~"), (_UNCERTAIN_PREFIX, "?"), (_APPROX_SUFFIX, "~"),
+_ISH_SUFFIX = re.compile(r"\s*-?\s*ish$")  # "1950ish", "1950-ish"
+_QUALIFIER_PATTERNS = [(_APPROX_PREFIX, "~"), (_UNCERTAIN_PREFIX, "?"), (_APPROX_SUFFIX, "~"), (_ISH_SUFFIX, "~"),
                        (re.compile(r"\s*([?~%])$"), "")]
 _FILLER = re.compile(r"^(?:(?:taken|sometime|some time)\s+)?(?:in|during)\s+")
 _SEP = re.compile(r"\s*(?:-|/|\b(?:to|until|till|through|thru|and)\b)\s*")
@@ -304,9 +391,15 @@ def _base(s: str) -> tuple[str | None, str, str] | None:
             return _decade(m[1] or m[2] or m[3])
     if m := re.fullmatch(rf"'?(\d)0\s*'?s|({'|'.join(_DECADE_WORDS)})", s):
         return _decade(f"19{m[1] or _DECADE_WORDS[m[2]]}")  # bare "forties", "'40s": assume the 1900s
-    if m := re.fullmatch(r"(\d{2})xx|(?:(\d{1,2})(?:st|nd|rd|th)|([a-z -]+?))\s+(?:century|cent|c)", s):
-        n = int(m[1]) + 1 if m[1] else int(m[2]) if m[2] else _ORDINALS.get(m[3] or "")
-        return (f"{n - 1:02d}XX", f"{n - 1:02d}00", f"{n - 1:02d}99") if n else None
+    if m := re.fullmatch(r"(\d{2})xx", s):
+        return f"{m[1]}XX", f"{m[1]}00", f"{m[1]}99"
+    if m := re.fullmatch(r"(?:(\d{1,2})(?:st|nd|rd|th)|([a-z -]+?))\s+(?:century|cent|c)", s):
+        # The 19th century is 1801-1900 (not 18XX); the current one ends next year at the latest.
+        n = int(m[1]) if m[1] else _ORDINALS.get(m[2] or "")
+        if not n:
+            return None
+        _check_year(max(100 * n - 99, 1))
+        return None, f"{100 * n - 99:04d}", f"{min(100 * n, _max_year()):04d}"
     if m := re.fullmatch(r"(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4})", s):
         return _ymd(m[2], _SEASONS[m[1]])
     if m := re.fullmatch(r"([a-z]+)\.?,?\s*(?:of\s+)?(\d{4})", s):
@@ -331,6 +424,36 @@ def _base(s: str) -> tuple[str | None, str, str] | None:
     return None
 
 
+def _easter(year: int) -> tuple[int, int]:
+    """Easter Sunday (Gregorian) as (month, day): the anonymous Gregorian algorithm (Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return month, day + 1
+
+
+def _holiday(s: str) -> str | None:
+    """ "christmas 1949" -> "1949-12-25", "easter 1960" -> "1960-04-17"; None for anything else."""
+    m = re.fullmatch(r"(.+?),?\s+(?:of\s+)?(\d{4})", s)
+    if not m:
+        return None
+    name, year = re.sub(r"^the\s+", "", m[1]), int(m[2])
+    if name in ("easter", "easter sunday", "easter day"):
+        month, day = _easter(year)
+    elif name in ("thanksgiving", "thanksgiving day"):  # the fourth Thursday of November (United States)
+        month, day = 11, 22 + (3 - date(year, 11, 1).weekday()) % 7
+    elif name in _HOLIDAYS:
+        month, day = _HOLIDAYS[name]
+    else:
+        return None
+    return str(_calendar_point(year, month, day))
+
+
 def _element(s: str, outer: frozenset[str] = frozenset()) -> _El | None:
     """Parse one date-like element with its own qualifiers, adding the ``outer`` ones."""
     s, qual = _strip_qualifiers(s)
@@ -338,12 +461,22 @@ def _element(s: str, outer: frozenset[str] = frozenset()) -> _El | None:
     part = None
     if m := re.fullmatch(r"(early|mid|middle|late)(?:\s*-\s*|\s+)(.+)", s):
         part, s = m[1], m[2]
-    base = _base(s)
+    if day := _holiday(s):  # "Christmas 1949": the photo may be from the days around it
+        base: tuple[str | None, str, str] | None = (day, day, day)
+        qual |= {"~"}
+    else:
+        base = _base(s)
     if base is None:
         return None
     single, lo, hi = base
     if part:
-        if single and single.endswith("X"):  # early/mid/late decade 0-3/3-7/7-9, century 0-30/30-70/70-99
+        if single and re.fullmatch(r"\d\d0X", single):  # "early 1900s" means the early twentieth century
+            single, lo, hi = single[:2] + "XX", single[:2] + "00", single[:2] + "99"
+        if not single and re.fullmatch(r"\d{4}", lo) and re.fullmatch(r"\d{4}", hi) and lo != hi:
+            # A named century (1801/1900): early 1801-1830, mid 1830-1870, late 1870-1900.
+            a = int(lo) - 1
+            lo, hi = {"early": (lo, str(a + 30)), "late": (str(a + 70), hi)}.get(part, (str(a + 30), str(a + 70)))
+        elif single and single.endswith("X"):  # early/mid/late decade 0-3/3-7/7-9, century 0-30/30-70/70-99
             a, k = int(lo), (int(hi) - int(lo) + 1) // 10
             lo, hi = {"early": (a, a + 3 * k), "late": (a + 7 * k, int(hi))}.get(part, (a + 3 * k, a + 7 * k))
             lo, hi = str(lo), str(hi)
@@ -385,6 +518,7 @@ def _normalise(text: str) -> str:
     s = text.lower()
     s = re.sub(r"[‐‑‒–—―−]", "-", s).replace("’", "'").replace("‘", "'")
     s = re.sub(r"[\[\]()]", " ", s)
+    s = re.sub(r"(?<![\w'])'(\d{2})(?![\d']|\s*s\b)", r"19\1", s)  # "spring of '52": the 1900s, as "'40s" is
     return " ".join(s.split()).strip(" .,;:!")
 
 

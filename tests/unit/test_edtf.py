@@ -6,7 +6,20 @@ from datetime import date
 
 import pytest
 
-from photoid.edtf import EDTFError, decades, describe, is_valid, parse_phrase, sort_key, validate, year_range
+from photoid.edtf import (
+    EDTFError,
+    decades,
+    describe,
+    is_valid,
+    iso8601,
+    life_dates,
+    parse_phrase,
+    sort_key,
+    validate,
+    words,
+    year_bounds,
+    year_range,
+)
 
 PHRASES = [
     # plain and qualified years
@@ -49,11 +62,18 @@ PHRASES = [
     ("1900s", "190X"),  # a decade, by design (see module)
     ("1800s", "180X"),
     ("the decade 1900–1909", "190X"),
-    ("19th century", "18XX"),
-    ("the nineteenth century", "18XX"),
-    ("20th century", "19XX"),
-    ("19th c.", "18XX"),
-    ("twenty-first century", "20XX"),
+    # a named century is counted as people count it: the 19th is 1801-1900, not 18XX (1800-1899)
+    ("19th century", "1801/1900"),
+    ("the nineteenth century", "1801/1900"),
+    ("20th century", "1901/2000"),
+    ("19th c.", "1801/1900"),
+    ("late 19th century", "1870/1900"),
+    ("early 19th century", "1801/1830"),
+    ("mid 19th century", "1830/1870"),
+    ("about the 19th century", "1801~/1900~"),
+    ("early 1900s", "1900/1930"),  # "early/late 1900s" is the century's start or end, not the decade's
+    ("late 1800s", "1870/1899"),
+    ("19xx", "19XX"),
     ("about the 1940s", "1940~/1949~"),
     ("1940s?", "1940?/1949?"),
     ("early 1940s", "1940/1943"),
@@ -62,7 +82,28 @@ PHRASES = [
     ("mid-forties", "1943/1947"),
     ("late 1940s", "1947/1949"),
     ("in the early 1940s", "1940/1943"),
-    ("early 20th century", "1900/1930"),
+    ("early 20th century", "1901/1930"),
+    # "-ish", two-digit years and holidays
+    ("1950ish", "1950~"),
+    ("1950-ish", "1950~"),
+    ("1950s-ish", "1950~/1959~"),
+    ("spring of '52", "1952-21"),
+    ("summer '52", "1952-22"),
+    ("June '52", "1952-06"),
+    ("Christmas 1949", "1949-12-25~"),
+    ("Christmas Eve 1949", "1949-12-24~"),
+    ("Christmas, 1949", "1949-12-25~"),
+    ("Easter 1960", "1960-04-17~"),
+    ("Easter Sunday 1949", "1949-04-17~"),
+    ("Thanksgiving 1950", "1950-11-23~"),
+    ("New Year's Day 1950", "1950-01-01~"),
+    ("Fourth of July 1925", "1925-07-04~"),
+    ("Halloween 1938", "1938-10-31~"),
+    ("autumn of 1938", "1938-23"),
+    ("fall of 1938", "1938-23"),
+    ("c. 1920", "1920~"),
+    ("circa 1920", "1920~"),
+    ("1920?", "1920?"),
     ("late 1945", "1945-09/1945-12"),
     # ranges
     ("between 1935 and 1938", "1935/1938"),
@@ -298,6 +339,9 @@ DESCRIPTIONS = [
     ("1940~/1949~", "between about 1940 and about 1949"),
     ("1952-06/1952-08", "between June 1952 and August 1952"),
     ("1943/1947", "between 1943 and 1947"),
+    ("1801/1900", "the 19th century"),
+    ("1901/2000", "the 20th century"),
+    ("1201/1300", "the 13th century"),
 ]
 
 
@@ -365,3 +409,72 @@ def test_sort_key_orders_chronologically() -> None:
     values = ["1952-06-03", "194X", "1945~", "1952-22", "../1930", "1952", "19XX", "rubbish"]
     expected = ["19XX", "../1930", "194X", "1945~", "1952", "1952-22", "1952-06-03", "rubbish"]
     assert sorted(values, key=sort_key) == expected
+
+
+def test_the_current_century_ends_next_year_at_the_latest() -> None:
+    assert parse_phrase("21st century") == f"2001/{date.today().year + 1}"
+
+
+@pytest.mark.parametrize("phrase", ["10th century", "Easter", "Christmas 1949 1950", "Groundhog Day 1950"])
+def test_more_phrases_rejected(phrase: str) -> None:
+    with pytest.raises(EDTFError):
+        parse_phrase(phrase)
+
+
+@pytest.mark.parametrize(
+    ("edtf", "text"),
+    [(None, ""), ("", ""), ("1952-22", "summer 1952"), ("sometime", "sometime"), ("1950/1940", "1950/1940")],
+)
+def test_words_never_raise(edtf: str | None, text: str) -> None:
+    assert words(edtf) == text
+
+
+@pytest.mark.parametrize(
+    ("edtf", "text"),
+    [
+        ("1881/1954", "1881–1954"),
+        ("1881~/1954", "about 1881–1954"),
+        ("1881/..", "born 1881"),
+        ("../1954", "died 1954"),
+        ("1881", "1881"),
+        (None, ""),
+        ("not a date", "not a date"),
+    ],
+)
+def test_life_dates_read_as_a_heading_gives_them(edtf: str | None, text: str) -> None:
+    assert life_dates(edtf) == text
+
+
+@pytest.mark.parametrize(
+    ("edtf", "iso"),
+    [
+        ("1925", "1925"),
+        ("1925-07-04", "1925-07-04"),
+        ("1952-06", "1952-06"),
+        ("1945~", "1945"),
+        ("1945?", "1945"),
+        ("194X", "1940/1949"),
+        ("19XX", "1900/1999"),
+        ("1935/1938", "1935/1938"),
+        ("1940~/1950~", "1940/1950"),
+        ("1952-06/1952-08", "1952-06/1952-08"),
+        ("1801/1900", "1801/1900"),
+        ("1952-22", None),
+        ("1952-22/1952-23", None),
+        ("../1950", None),
+        ("1950/..", None),
+        ("rubbish", None),
+        (None, None),
+    ],
+)
+def test_iso8601(edtf: str | None, iso: str | None) -> None:
+    assert iso8601(edtf) == iso
+
+
+def test_year_bounds_reach_the_open_ends() -> None:
+    assert year_bounds("1952-22") == (1952, 1952)
+    assert year_bounds("194X") == (1940, 1949)
+    assert year_bounds("../1950") == (1000, 1950)
+    assert year_bounds("1950/..") == (1950, date.today().year + 1)
+    assert year_bounds("rubbish") is None
+    assert year_bounds(None) is None
