@@ -16,7 +16,7 @@ from itertools import chain
 
 from whoosh import highlight, qparser, query, sorting
 
-from photoid.search import ranking, spelling
+from photoid.search import ranking, spelling, whoosh_fast
 from photoid.search.analysis import ANALYZER as _ANALYZER, SPELL_ANALYZER as _SPELL_ANALYZER
 from photoid.search.index import _PARSE_SCHEMA, FACETS, FacetTable, Reader
 from photoid.search.records import Hit, Results
@@ -177,35 +177,10 @@ def _known_total(searcher, q: query.Query) -> tuple[int, bool]:  # type: ignore[
     that still hold it; anything else would mean reading every match, which a page must not do.
     """
     if isinstance(q, query.Term):
-        total = _live_doc_frequency(searcher.reader(), q.fieldname, q.text)
+        total = whoosh_fast.live_doc_frequency(searcher.reader(), q.fieldname, q.text)
         if total is not None:
             return total, True
     return COUNT_LIMIT, False
-
-
-#: Above this many deleted documents in a segment, checking them one by one is no longer cheap.
-_MAX_DELETED_CHECKED = 2_000
-
-
-def _live_doc_frequency(reader, fieldname: str, text: str) -> int | None:  # type: ignore[no-untyped-def]
-    total = 0
-    for leaf, _ in reader.leaf_readers():
-        count = leaf.doc_frequency(fieldname, text)
-        deleted = getattr(leaf, "deleted_docs_set", None) if count and leaf.has_deletions() else ()
-        if deleted is None or len(deleted) > _MAX_DELETED_CHECKED:
-            return None
-        if deleted:
-            postings = leaf.postings(fieldname, text)
-            postings = getattr(postings, "child", postings)  # the raw postings, deleted documents included
-            postings.reset()
-            for docnum in sorted(deleted):
-                if not postings.is_active():
-                    break
-                postings.skip_to(docnum)
-                if postings.is_active() and postings.id() == docnum:
-                    count -= 1
-        total += count
-    return total
 
 
 def _snippet(hit, words: frozenset[str]) -> str:  # type: ignore[no-untyped-def]

@@ -10,9 +10,9 @@ come from and how the best ones are kept.
   cannot reach the lowest score kept (block-max), as Whoosh's ``TopCollector`` does, but in one
   loop instead of four nested generator and method calls per document. A single word (the most
   common search, and the one with the most matches) is scored a block of postings at a time,
-  reading the block's document numbers and weights as the codec decoded them. That relies on the
-  ``whoosh3`` codec's leaf matcher (``W3LeafMatcher``); any other matcher takes the general loop,
-  and a unit test checks both against Whoosh's own ranking.
+  reading the block's document numbers and weights as the codec decoded them. That relies on
+  Whoosh's internals, which only ``whoosh_fast`` touches (and only on the pinned Whoosh); any other
+  matcher takes the general loop, and a unit test checks both against Whoosh's own ranking.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ import threading
 from heapq import heappush, heapreplace
 
 from whoosh import query, scoring
-from whoosh.codec.whoosh3 import W3LeafMatcher
+
+from photoid.search import whoosh_fast
 
 
 def live_segment_ids(leaf_searchers) -> set[str]:  # type: ignore[no-untyped-def]
@@ -65,10 +66,7 @@ class CachedBM25F(scoring.BM25F):
 
     def scorer(self, searcher, fieldname: str, text: str, qf: int = 1):  # type: ignore[no-untyped-def]
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(scorer, scoring.BM25FScorer):
-            lengths = self.cache.lengths(searcher, fieldname)
-            scorer.dfl = lengths.__getitem__
-            scorer.lengths = lengths
+        whoosh_fast.read_lengths_from(scorer, lambda: self.cache.lengths(searcher, fieldname))
         return scorer
 
 
@@ -87,8 +85,9 @@ def top_scored_and_matches(searcher, q: query.Query, limit: int,  # type: ignore
     collected: list[int] | None = [] if collect_limit else None
     for leaf, offset in searcher.leaf_searchers():
         matcher = q.matcher(leaf, leaf.context(needs_current=True))
-        if type(matcher) is W3LeafMatcher and hasattr(matcher.scorer, "lengths"):
-            minscore = _top_of_one_term(matcher, offset, heap, limit, minscore, allowed, collected, collect_limit)
+        bm25 = whoosh_fast.block_bm25(matcher)
+        if bm25 is not None:
+            minscore = _top_of_one_term(matcher, bm25, offset, heap, limit, minscore, allowed, collected, collect_limit)
             continue
         collected = None
         usequality = matcher.supports_block_quality()
@@ -114,7 +113,8 @@ def top_scored_and_matches(searcher, q: query.Query, limit: int,  # type: ignore
     return top, collected
 
 
-def _top_of_one_term(matcher, offset: int, heap: list[tuple[float, int]], limit: int,  # type: ignore[no-untyped-def]
+def _top_of_one_term(matcher, bm25: tuple[float, float, float, float, list[int]],  # type: ignore[no-untyped-def]
+                     offset: int, heap: list[tuple[float, int]], limit: int,
                      minscore: float | None, allowed: frozenset[int] | None,
                      collected: list[int] | None = None, collect_limit: int = 0) -> float | None:
     """The best-``limit`` loop for one term's postings in one segment, a block at a time. Returns the new minimum.
@@ -122,8 +122,7 @@ def _top_of_one_term(matcher, offset: int, heap: list[tuple[float, int]], limit:
     While ``collected`` holds fewer than ``collect_limit`` documents, every block is read (none
     skipped) and its matches appended.
     """
-    scorer = matcher.scorer
-    idf, avgfl, B, K1, lengths = scorer.idf, scorer.avgfl, scorer.B, scorer.K1, scorer.lengths
+    idf, avgfl, B, K1, lengths = bm25
     k1_plus_1, base, slope = K1 + 1, 1 - B, B
     while matcher.is_active():
         collecting = collected is not None and len(collected) < collect_limit
@@ -131,14 +130,12 @@ def _top_of_one_term(matcher, offset: int, heap: list[tuple[float, int]], limit:
             matcher.skip_to_quality(minscore)
             if not matcher.is_active():
                 break
-        matcher.id()
-        matcher.weight()  # both load the block: its document numbers and weights
-        ids, weights = matcher._ids, matcher._weights
+        ids, weights = whoosh_fast.block_ids(matcher), whoosh_fast.block_weights(matcher)
         if allowed is not None:
             kept = [i for i, docnum in enumerate(ids) if docnum + offset in allowed]
             ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
             if not ids:
-                matcher._next_block()
+                whoosh_fast.next_block(matcher)
                 continue
         if collecting:
             collected.extend([docnum + offset for docnum in ids[:collect_limit - len(collected)]])
@@ -154,7 +151,7 @@ def _top_of_one_term(matcher, offset: int, heap: list[tuple[float, int]], limit:
                 elif score > minscore:
                     heapreplace(heap, (score, -(docnum + offset)))
                     minscore = heap[0][0]
-        matcher._next_block()
+        whoosh_fast.next_block(matcher)
     return minscore
 
 
@@ -167,10 +164,9 @@ def matching_docnums(searcher, q: query.Query, limit: int | None = None,  # type
     found: list[int] = []
     for leaf, offset in searcher.leaf_searchers():
         matcher = q.matcher(leaf, leaf.boolean_context())
-        if type(matcher) is W3LeafMatcher:
+        if whoosh_fast.reads_blocks(matcher):
             while matcher.is_active():
-                matcher.id()  # loads the block
-                ids = matcher._ids
+                ids = whoosh_fast.block_ids(matcher)
                 if offset or allowed is not None:
                     ids = [docnum + offset for docnum in ids]
                     if allowed is not None:
@@ -178,7 +174,7 @@ def matching_docnums(searcher, q: query.Query, limit: int | None = None,  # type
                 found.extend(ids)
                 if limit is not None and len(found) >= limit:
                     return found[:limit]
-                matcher._next_block()
+                whoosh_fast.next_block(matcher)
         else:
             for docnum in matcher.all_ids():
                 docnum += offset
