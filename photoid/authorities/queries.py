@@ -35,7 +35,12 @@ def get_record(record_id: int) -> AuthorityRecord | None:
 
 
 def survivor_of(record: AuthorityRecord) -> AuthorityRecord:
-    """The record a merged duplicate now stands for (following merges of merges); itself if not merged."""
+    """The record a merged duplicate now stands for (following merges of merges); itself if not merged.
+
+    The one place that follows ``merged_into``: it stops before a record it has already seen, so a
+    cycle (A merged into B merged into A, which only a hand-edited database holds) ends on the last
+    new record instead of looping, and so does a chain longer than MAX_CHAIN.
+    """
     seen = {record.id}
     while record.merged_into is not None and record.merged_into.id not in seen and len(seen) < MAX_CHAIN:
         record = record.merged_into

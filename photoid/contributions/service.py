@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from photoid.accounts.models import User
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
+from photoid.authorities.queries import survivor_of
 from photoid.contributions.models import IDENTIFICATION_KINDS, Confirmation, Identification
 from photoid.contributions.workflow import (
     OPEN,
@@ -102,8 +103,8 @@ def suggest_authorities(text: str, *, kind: str | None = None, limit: int = 10) 
 
 def _authority(authority_id: int, kind: str) -> AuthorityRecord:
     record = db.session.get(AuthorityRecord, authority_id)
-    while record is not None and record.merged_into is not None:
-        record = record.merged_into  # a merged duplicate stands for its survivor
+    if record is not None:
+        record = survivor_of(record)  # a merged duplicate stands for its survivor
     if record is None or record.kind != kind:
         raise ContributionError(f"That {kind} is not in our records; type the name instead.")
     return record

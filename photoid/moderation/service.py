@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from photoid.accounts.models import User
 from photoid.audit import record_event
 from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord, fold
+from photoid.authorities.queries import survivor_of
 from photoid.authorities.service import AuthorityError, check_authority_uri, check_coordinates
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region, check_region, clean_text
@@ -241,8 +242,8 @@ def _corrected_copy(
     if original.kind in AUTHORITY_CLASSES:
         if authority_id is not None:
             record = db.session.get(AuthorityRecord, authority_id)
-            while record is not None and record.merged_into is not None:
-                record = record.merged_into
+            if record is not None:
+                record = survivor_of(record)
             if record is None or record.kind != original.kind:
                 raise ModerationError(f"That {original.kind} is not in our records; choose another or type a heading.")
             corrected.authority, corrected.text_value = record, None

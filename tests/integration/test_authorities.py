@@ -1,6 +1,9 @@
 """Authority records: edit, accept, merge and undo, and the links and coordinates staff may give them."""
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -8,7 +11,9 @@ from sqlalchemy import select
 
 from photoid.authorities import service
 from photoid.authorities.models import AuthorityRecord
+from photoid.authorities.queries import survivor_of
 from photoid.authorities.service import AuthorityError, RecordChanges
+from photoid.contributions import service as contributions
 from photoid.contributions.models import Identification
 from photoid.db import utcnow
 from photoid.extensions import db
@@ -263,3 +268,53 @@ def test_approve_with_changes_refuses_a_link_it_would_not_use(db_session) -> Non
                                         new_heading="Müller, Anna", latitude="1", longitude="2")
     assert fresh(Identification, claim.id).state == "pending"
     assert fresh(AuthorityRecord, existing.id).authority_uri is None
+
+
+# --- following merges: one function, with a guard against cycles -------------------------------
+
+@contextmanager
+def at_most(seconds: float) -> Iterator[None]:
+    """Fail, rather than hang the run, when the block takes longer (a loop that never ends)."""
+    def stop(_signum, _frame):  # type: ignore[no-untyped-def]
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def merge_cycle() -> tuple[AuthorityRecord, AuthorityRecord]:
+    """A merged into B and B into A: merge_records refuses this, but a hand-edited database may hold it."""
+    first = make_authority(heading="Loop, Anna")
+    second = make_authority(heading="Loop, Anne", merged_into_id=first.id)
+    first.merged_into_id = second.id
+    db.session.flush()
+    db.session.expire_all()
+    return first, second
+
+
+def test_a_chain_of_merges_resolves_to_its_end_and_a_cycle_ends_on_the_last_new_record(db_session) -> None:
+    end = make_authority(heading="Smith, John, 1890-1962")
+    middle = make_authority(heading="Smith, J.", merged_into_id=end.id)
+    start = make_authority(heading="J. Smith", merged_into_id=middle.id)
+    assert survivor_of(start) is end and survivor_of(middle) is end and survivor_of(end) is end
+
+    first, second = merge_cycle()
+    with at_most(5):
+        assert survivor_of(first) is second and survivor_of(second) is first
+
+
+def test_identifying_or_correcting_with_a_record_in_a_merge_cycle_does_not_hang(db_session) -> None:
+    first, second = merge_cycle()
+    claim = make_identification(text_value="Anna Loop")
+    archivist = make_user(role="archivist", institutions=[claim.photo.institution])
+    db.session.commit()
+    with at_most(5):
+        suggested = contributions.identify(photo=make_photo(), contributor=make_user(), kind="person",
+                                           authority_id=first.id)
+        corrected = moderation.approve_with_changes(claim, moderator=archivist, authority_id=second.id)
+    assert suggested.authority_id == second.id and corrected.authority_id == first.id
