@@ -71,7 +71,7 @@ def image(photo_id: int, region: str, size: str, rotation: str, quality: str, fm
     photo = visible_photo(photo_id)
     if rotation != "0" or quality != "default" or fmt != "jpg":
         abort(404, "Only the tiles and sizes listed in info.json are available (level 0).")
-    path = storage().path(f"{photo_prefix(photo.source_checksum)}/{pyramid.relative_path(region, size)}")
+    path = storage().path(f"{photo_prefix(photo.source_checksum)}/{pyramid.request_path(photo.width, photo.height, region, size)}")
     if not path.is_file():
         abort(404, "Only the tiles and sizes listed in info.json are available (level 0).")
     return _cors(send_immutable(path))

@@ -122,12 +122,31 @@ def size_path(width: int, height: int, size: tuple[int, int]) -> str:
     return relative_path("full", label)
 
 
-def info_fragment(width: int, height: int, tile: int = TILE_SIZE) -> dict[str, list[dict[str, object]]]:
-    """The ``tiles`` and ``sizes`` members of info.json, matching the files written."""
-    return {
+def max_size(width: int, height: int, tile: int = TILE_SIZE) -> tuple[int, int]:
+    """What ``full/max`` serves: the largest of the :func:`advertised_sizes`. Level 0 requires
+    ``max``, and only these whole-image files exist (a full-size copy of a large scan would need
+    all its pixels in memory at ingest), so a larger photo declares this as its maxWidth/maxHeight."""
+    return advertised_sizes(width, height, tile)[-1]
+
+
+def request_path(width: int, height: int, region: str, size: str) -> str:
+    """The file for a IIIF ``region``/``size`` request (it may not exist: not advertised)."""
+    if region == "full" and size == "max":
+        return size_path(width, height, max_size(width, height))
+    return relative_path(region, size)
+
+
+def info_fragment(width: int, height: int, tile: int = TILE_SIZE) -> dict[str, object]:
+    """The ``tiles`` and ``sizes`` members of info.json, matching the files written, and
+    ``maxWidth``/``maxHeight`` when ``max`` is smaller than the photo."""
+    fragment: dict[str, object] = {
         "tiles": [{"width": tile, "height": tile, "scaleFactors": scale_factors(width, height, tile)}],
         "sizes": [{"width": w, "height": h} for w, h in advertised_sizes(width, height, tile)],
     }
+    largest = max_size(width, height, tile)
+    if largest != (width, height):
+        fragment["maxWidth"], fragment["maxHeight"] = largest
+    return fragment
 
 
 def _check(width: int, height: int, tile: int) -> None:

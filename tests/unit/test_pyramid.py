@@ -125,6 +125,10 @@ def test_info_fragment_lists_tiles_and_small_sizes():
     info = pyramid.info_fragment(6000, 4000)
     assert info["tiles"] == [{"width": 512, "height": 512, "scaleFactors": [1, 2, 4, 8, 16]}]
     assert info["sizes"] == [{"width": 375, "height": 250}, {"width": 750, "height": 500}]
+    assert (info["maxWidth"], info["maxHeight"]) == (750, 500)  # what full/max serves
+    assert pyramid.request_path(6000, 4000, "full", "max") == "iiif/full/750,500/0/default.jpg"
+    assert "maxWidth" not in pyramid.info_fragment(1000, 700)
+    assert pyramid.request_path(1000, 700, "full", "max") == "iiif/full/max/0/default.jpg"
     assert pyramid.relative_path("0,0,512,512", "512,512") == "iiif/0,0,512,512/512,512/0/default.jpg"
 
 

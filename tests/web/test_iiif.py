@@ -75,6 +75,20 @@ def test_every_tile_and_size_a_viewer_asks_for_is_served_at_its_stated_size(clie
             assert Image.open(io.BytesIO(response.data)).size == pixels, (region, size)
 
 
+def test_full_max_is_served_at_the_largest_size_info_json_declares(client, photo) -> None:
+    """Level 0 requires ``full/max`` (IIIF importers and download links ask for it): a photo over
+    1024 px serves its largest advertised size and declares it as maxWidth/maxHeight."""
+    info = client.get(f"/iiif/3/{photo.id}/info.json").json
+    assert (info["maxWidth"], info["maxHeight"]) == (650, 350)
+    with client.get(f"/iiif/3/{photo.id}/full/max/0/default.jpg") as response:
+        assert response.status_code == 200
+        assert Image.open(io.BytesIO(response.data)).size == (650, 350)
+    small = add_photo(collection=photo.collection, image_data=_jpeg((800, 600)), identifier="MPL-2", title="Porch")
+    assert "maxWidth" not in client.get(f"/iiif/3/{small.id}/info.json").json
+    with client.get(f"/iiif/3/{small.id}/full/max/0/default.jpg") as response:
+        assert Image.open(io.BytesIO(response.data)).size == (800, 600)
+
+
 def test_tiles_are_cacheable_and_conditional(client, photo) -> None:
     with client.get(f"/iiif/3/{photo.id}/0,0,512,512/512,512/0/default.jpg") as response:
         assert "immutable" in response.headers["Cache-Control"]
