@@ -91,6 +91,9 @@ class Config:
         self.ADMIN_EMAIL = env.get("PHOTOID_ADMIN_EMAIL", "admin@example.org")
         #: The middle part of OAI identifiers (``oai:ID:photo/7``); the request's host name when unset.
         self.OAI_REPOSITORY_ID = env.get("PHOTOID_OAI_REPOSITORY_ID") or None
+        #: The library's MARC organization code (Library of Congress's MARC Code List for Organizations),
+        #: written in MARC 003 and 040; the institution's web address name when unset.
+        self.MARC_ORG_CODE = env.get("PHOTOID_MARC_ORG_CODE") or None
         #: Records per OAI-PMH list page, and how long a resumption token stays valid.
         self.OAI_PAGE_SIZE = int(env.get("PHOTOID_OAI_PAGE_SIZE", 100))
         self.OAI_TOKEN_LIFETIME = int(env.get("PHOTOID_OAI_TOKEN_LIFETIME", 24 * 3600))
@@ -101,6 +104,8 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        #: Flask-Login's own name for it; kept pages are never served to a visitor who sends it (page_cache.py).
+        self.REMEMBER_COOKIE_NAME = "remember_token"
         self.MAX_CONTENT_LENGTH = int(env.get("PHOTOID_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
         #: The largest single image file accepted, from the upload form or the importer.
         self.MAX_IMAGE_BYTES = int(env.get("PHOTOID_MAX_IMAGE_BYTES", 150 * 1024 * 1024))
@@ -132,7 +137,13 @@ class Config:
         #: this many seconds; any committed change to the data also ends them (photoid/page_cache.py).
         self.PAGE_CACHE_ENTRIES = int(env.get("PHOTOID_PAGE_CACHE_ENTRIES", 1000))
         self.PAGE_CACHE_SECONDS = float(env.get("PHOTOID_PAGE_CACHE_SECONDS", 60))
+        #: Photos per page of lists and search results; suggestions per page of the moderation queue;
+        #: contributors per page of /contributors.
         self.PER_PAGE = 24
+        self.MODERATION_PER_PAGE = 25
+        self.PROFILES_PER_PAGE = 50
+        #: Seconds the impact dashboard keeps its figures per scope and date range (0: counted on every request).
+        self.IMPACT_CACHE_SECONDS = 300
         #: Outgoing mail (notifications); without a host, messages go to the ``photoid.mail`` log.
         self.SMTP_HOST = env.get("PHOTOID_SMTP_HOST") or None
         self.SMTP_PORT = int(env.get("PHOTOID_SMTP_PORT", 587))

@@ -55,7 +55,7 @@ def create_app(config: Any = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     with app.app_context():
-        _configure_sqlite(db.engine, busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10000)))
+        _configure_sqlite(db.engine, busy_timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
     track_flushes()
 
     from photoid import models  # noqa: F401  (every table registered before anything queries)
@@ -139,7 +139,7 @@ def _trust_proxies(app: Flask) -> None:
     (PHOTOID_PROXIES; 0 believes none). Behind nginx every request comes from nginx's address: without
     this, every visitor would share one rate limit. Each proxy appends the address it saw, so only the
     last ``PROXIES`` entries are believed and a visitor's own X-Forwarded-For is never taken at its word."""
-    hops = int(app.config.get("PROXIES") or 0)
+    hops = int(app.config["PROXIES"] or 0)
     if hops > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

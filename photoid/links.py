@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 def uses_site_url() -> bool:
     """Whether absolute links use ``SITE_URL`` whatever the request's Host (PHOTOID_SITE_URL is set)."""
-    return bool(current_app.config.get("USE_SITE_URL"))
+    return bool(current_app.config["USE_SITE_URL"])
 
 
 def root() -> str:
@@ -58,7 +58,7 @@ class SiteUrlFlask(Flask):
 
     def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
                 _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
-        if _external and _scheme is None and has_request_context() and self.config.get("USE_SITE_URL"):
+        if _external and _scheme is None and has_request_context() and self.config["USE_SITE_URL"]:
             path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
             return root() + path
         return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,

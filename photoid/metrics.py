@@ -68,7 +68,7 @@ class DatabaseCollector:
 @bp.route("/metrics")
 @limiter.exempt
 def metrics() -> Response:
-    if not current_app.config.get("METRICS"):
+    if not current_app.config["METRICS"]:
         abort(404)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         requests_registry = CollectorRegistry()

@@ -173,7 +173,7 @@ class RequestLog:
         method = environ.get("REQUEST_METHOD", "-")
         path = environ.get(LOGGED_PATH_KEY) or (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
         user_id = environ.get(USER_ID_KEY)
-        if self.app.config.get("METRICS"):
+        if self.app.config["METRICS"]:
             metrics.observe(environ.get(ENDPOINT_KEY), method, status, seconds)
         if access_log.isEnabledFor(logging.INFO):
             text = f"{method} {path} {status} {seconds * 1000:.1f} ms" + (f" user {user_id}" if user_id is not None else "")

@@ -30,7 +30,6 @@ from collections import OrderedDict
 from typing import Any, Callable, Iterable, NamedTuple
 
 from flask import Flask
-from flask_login import COOKIE_NAME as REMEMBER_COOKIE
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -182,18 +181,18 @@ class KeptPages:
     def __init__(self, app: Flask, engine: Engine, shared: SharedPages | None) -> None:
         self.app, self.flask_wsgi, self.versions = app, app.wsgi_app, VersionReader(engine)
         self.local, self.shared = LocalPages(), shared
-        self._private_cookies = (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE))
+        self._private_cookies = (app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"])
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         key = self._key(environ)
         if key is None:
             return self.flask_wsgi(environ, start_response)
         config = self.app.config
-        found = self.local.get(key, config.get("PAGE_CACHE_SECONDS", 60))
+        found = self.local.get(key, config["PAGE_CACHE_SECONDS"])
         if found is None and self.shared is not None:
             found = self.shared.get(key)
             if found is not None:
-                self.local.put(key, found, config.get("PAGE_CACHE_ENTRIES", 1000))
+                self.local.put(key, found, config["PAGE_CACHE_ENTRIES"])
         if found is None:
             return self._render_and_keep(key, environ, start_response)
         start_response("200 OK", [*found.headers, ("Content-Length", str(len(found.body))), ("X-Page-Cache", "hit")])
@@ -202,7 +201,7 @@ class KeptPages:
     def _key(self, environ: dict[str, Any]) -> tuple[Any, ...] | None:
         """The kept page's key when this request may get one: a GET of a kept endpoint by a visitor
         carrying no session or remember-me cookie (their session is empty and they are not signed in)."""
-        if environ.get("REQUEST_METHOD") != "GET" or not self.app.config.get("PAGE_CACHE_ENTRIES", 1000):
+        if environ.get("REQUEST_METHOD") != "GET" or not self.app.config["PAGE_CACHE_ENTRIES"]:
             return None
         request = self.app.request_class(environ)
         if any(name in request.cookies for name in self._private_cookies):
@@ -236,9 +235,9 @@ class KeptPages:
             if hasattr(answer, "close"):
                 answer.close()
         page = Kept(body, tuple(sent), time.time())
-        self.local.put(key, page, self.app.config.get("PAGE_CACHE_ENTRIES", 1000))
+        self.local.put(key, page, self.app.config["PAGE_CACHE_ENTRIES"])
         if self.shared is not None:
-            self.shared.put(key, page, self.app.config.get("PAGE_CACHE_SECONDS", 60))
+            self.shared.put(key, page, self.app.config["PAGE_CACHE_SECONDS"])
         return [body]
 
 
@@ -308,5 +307,5 @@ def init_app(app: Flask) -> None:
     """Track changes on the app's engine and put ``KeptPages`` in front of it (called in an app context)."""
     track_changes(db.engine)
     site = f'{app.config["SQLALCHEMY_DATABASE_URI"]} {app.config["SECRET_KEY"]}'
-    shared = SharedPages(app.config["REDIS_URL"], site=site) if app.config.get("REDIS_URL") else None
+    shared = SharedPages(app.config["REDIS_URL"], site=site) if app.config["REDIS_URL"] else None
     app.wsgi_app = KeptPages(app, db.engine, shared)  # type: ignore[method-assign]

@@ -94,3 +94,17 @@ def has_broken_characters(text: str) -> bool:
 def is_xml_text(text: str) -> bool:
     """Whether every character of ``text`` may appear in an XML 1.0 document."""
     return _NOT_XML.search(text) is None
+
+
+#: Control and format characters that no name or description needs: C0 and C1 controls (tab and line
+#: breaks aside, which become spaces or stay as line breaks) and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def one_line(value: object) -> str:
+    """A name, title or heading as one line: control characters gone, every run of whitespace (tabs and
+    line breaks too) one space, trimmed. Catalog tools read a tab or line break inside a heading as an
+    error (marc-lint: "Subfield _a has an invalid control character")."""
+    words = (_CONTROL.sub("", word) for word in str(value or "").split())
+    return " ".join(word for word in words if word)
+

@@ -77,7 +77,7 @@ def check_registration(*, honeypot: str | None, started: str | None) -> None:
     if (honeypot or "").strip():
         raise RegistrationRefused("We could not create your account because a field meant to stay empty was filled in. "
                                   "Please leave the “Leave this empty” field blank and try again.")
-    minimum = float(current_app.config.get("REGISTER_MIN_SECONDS", 3))
+    minimum = float(current_app.config["REGISTER_MIN_SECONDS"])
     if minimum <= 0 and not started:
         return
     try:
@@ -127,14 +127,14 @@ def _storage() -> Storage:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     storage = app.extensions.get(_EXTENSION)
     if storage is None:
-        storage = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
         app.extensions[_EXTENSION] = storage
     return storage
 
 
 def _prefix() -> str:
     """Where this site's keys start: two sites sharing one Redis keep their counts apart."""
-    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX') or 'photoid'}:abuse"
+    return f"{current_app.config['RATELIMIT_KEY_PREFIX'] or 'photoid'}:abuse"
 
 
 def _keys(email: str) -> tuple[str, str, str]:
@@ -144,8 +144,8 @@ def _keys(email: str) -> tuple[str, str, str]:
     return f"{prefix}:fail:{digest}", f"{prefix}:lock:{digest}", f"{prefix}:level:{digest}"
 
 
-def _setting(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))
+def _setting(name: str) -> int:
+    return int(current_app.config[name])
 
 
 def current_lockout(email: str) -> Lockout | None:
@@ -164,11 +164,11 @@ def record_failure(email: str) -> Lockout | None:
     """
     fail_key, lock_key, level_key = _keys(email)
     storage = _storage()
-    failures = storage.incr(fail_key, _setting("LOGIN_FAILURE_WINDOW", 900))
-    if failures < _setting("LOGIN_LOCKOUT_FAILURES", 10):
+    failures = storage.incr(fail_key, _setting("LOGIN_FAILURE_WINDOW"))
+    if failures < _setting("LOGIN_LOCKOUT_FAILURES"):
         return None
     level = storage.incr(level_key, 24 * 3600)
-    seconds = min(_setting("LOGIN_LOCKOUT_SECONDS", 300) * 2 ** (level - 1), _setting("LOGIN_LOCKOUT_MAX_SECONDS", 3600))
+    seconds = min(_setting("LOGIN_LOCKOUT_SECONDS") * 2 ** (level - 1), _setting("LOGIN_LOCKOUT_MAX_SECONDS"))
     until = int(_now() + seconds)
     storage.clear(fail_key)
     storage.clear(lock_key)

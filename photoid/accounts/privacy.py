@@ -21,7 +21,7 @@ from werkzeug.security import check_password_hash
 from photoid.accounts import abuse
 from photoid.accounts.models import User, new_login_id
 from photoid.audit import record_event
-from photoid.contributions.models import Comment, Confirmation, Identification
+from photoid.contributions.models import AS_SENT, Comment, Confirmation, Identification
 from photoid.contributions.workflow import (
     COMMENT_OPEN,
     PENDING_STATE,
@@ -246,7 +246,7 @@ class PurgeReport:
 
 def retention_days() -> int:
     """The configured retention (``PHOTOID_RETENTION_DAYS``). Raises PrivacyError when it is below one day."""
-    days = int(current_app.config.get("RETENTION_DAYS", 30))
+    days = int(current_app.config["RETENTION_DAYS"])
     if days < 1:
         raise PrivacyError("PHOTOID_RETENTION_DAYS must be at least 1 (day).")
     return days
@@ -289,7 +289,7 @@ def purge(*, now: datetime | None = None) -> PurgeReport:
     db.session.commit()
     if not columns:
         report.notes.append("The database stores no IP addresses or browser details (user agents), so there was nothing to remove there.")
-    storage = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    storage = current_app.config["RATELIMIT_STORAGE_URI"]
     where = "Redis" if storage.startswith(("redis", "rediss")) else "each server process's memory"
     report.notes.append(
         f"Rate-limit counters and sign-in pauses are kept in {where}, keyed by address or by a one-way "
@@ -305,7 +305,7 @@ def _purge_unverified(report: PurgeReport, *, now: datetime) -> None:
     comments) and their votes: nobody ever vouched for them. What an archivist already accepted
     stays, as "a former contributor". Records a ``purge_unverified`` audit event each. Flushes only.
     """
-    days = int(current_app.config.get("UNVERIFIED_DAYS", 7))
+    days = int(current_app.config["UNVERIFIED_DAYS"])
     cutoff = now - timedelta(days=max(days, 1))
     stale = list(db.session.scalars(select(User).where(
         User.email_verified_at.is_(None), User.deleted_at.is_(None), User.created_at < cutoff)))
@@ -341,11 +341,11 @@ def contribution_counts(user: User) -> dict[str, int]:
     """How many identifications, votes and comments the account has sent (they stay after deletion). Reads only."""
     from sqlalchemy import func
 
-    def count(column: Any) -> int:
-        return db.session.scalar(select(func.count()).where(column == user.id)) or 0
+    def count(column: Any, *also: Any) -> int:
+        return db.session.scalar(select(func.count()).where(column == user.id, *also)) or 0
 
     return {
-        "identifications": count(Identification.contributor_id),
+        "identifications": count(Identification.contributor_id, AS_SENT),  # an archivist's correction is not a second one
         "votes": count(Confirmation.voter_id),
         "comments": count(Comment.author_id),
     }

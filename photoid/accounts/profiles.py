@@ -35,7 +35,6 @@ KIND_WORDS = {
     "keyword": ("keyword", "keywords"),
 }
 RECENT_PHOTOS = 6
-PER_PAGE = 50
 
 
 @dataclass
@@ -118,7 +117,7 @@ def recent_photos(user: User, *, limit: int = RECENT_PHOTOS) -> list[Photo]:
     return list(db.session.scalars(query))
 
 
-def public_profiles(*, page: int, per_page: int = PER_PAGE) -> Page[ProfileSummary]:
+def public_profiles(*, page: int, per_page: int) -> Page[ProfileSummary]:
     """Public profiles, most approved identifications first, then by name. Reads only."""
     counts = (
         select(Identification.contributor_id, func.count(Identification.id).label("n"))
@@ -149,7 +148,7 @@ def public_profiles(*, page: int, per_page: int = PER_PAGE) -> Page[ProfileSumma
 
 @bp.route("/contributors")
 def index() -> str:
-    page = public_profiles(page=page_arg(), per_page=current_app.config.get("PROFILES_PER_PAGE", PER_PAGE))
+    page = public_profiles(page=page_arg(), per_page=current_app.config["PROFILES_PER_PAGE"])
     return render_template("accounts/contributors.html", page=page)
 
 

@@ -209,10 +209,10 @@ def delete_account() -> str | Response:
 def privacy_page() -> str:
     config = current_app.config
     return render_template(
-        "privacy.html", retention_days=config.get("RETENTION_DAYS", 30),
-        lockout_failures=config.get("LOGIN_LOCKOUT_FAILURES", 10),
-        lockout_max_minutes=config.get("LOGIN_LOCKOUT_MAX_SECONDS", 3600) // 60,
-        unverified_days=config.get("UNVERIFIED_DAYS", 7),
+        "privacy.html", retention_days=config["RETENTION_DAYS"],
+        lockout_failures=config["LOGIN_LOCKOUT_FAILURES"],
+        lockout_max_minutes=config["LOGIN_LOCKOUT_MAX_SECONDS"] // 60,
+        unverified_days=config["UNVERIFIED_DAYS"],
     )
 
 

@@ -43,9 +43,9 @@ def max_age(purpose: Purpose) -> int:
     """How many seconds a link of this kind works."""
     config = current_app.config
     if purpose == "reset":
-        return int(config.get("RESET_TOKEN_SECONDS", 3600))
+        return int(config["RESET_TOKEN_SECONDS"])
     if purpose == "verify":
-        return int(config.get("UNVERIFIED_DAYS", 7)) * 24 * 3600
+        return int(config["UNVERIFIED_DAYS"]) * 24 * 3600
     return EMAIL_CHANGE_SECONDS
 
 

@@ -60,7 +60,7 @@ def authority_url(record: AuthorityRecord | None) -> str | None:
 
 def _map_tiles() -> str | None:
     """The tile server's URL template when one is configured (``PHOTOID_MAP_TILES``); maps are optional."""
-    return current_app.config.get("MAP_TILES")
+    return current_app.config["MAP_TILES"]
 
 
 def public_page(record_id: int, kind: str) -> Response | str:

@@ -19,7 +19,7 @@ HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
 def _repository_id() -> str:
     """PHOTOID_OAI_REPOSITORY_ID, else the site's host name (PHOTOID_SITE_URL's, or the one the
     harvester used), when it looks like one."""
-    configured = current_app.config.get("OAI_REPOSITORY_ID")
+    configured = current_app.config["OAI_REPOSITORY_ID"]
     if configured:
         return str(configured)
     netloc = urlsplit(links.root()).netloc

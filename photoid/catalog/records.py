@@ -6,11 +6,12 @@ contributors by display name only (never an email). Building a batch costs two q
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
@@ -20,6 +21,7 @@ from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
+from photoid.text import one_line
 
 #: The original file's format name (as Pillow reports it) as a media type.
 MEDIA_TYPES = {
@@ -76,6 +78,8 @@ class CatalogRecord:
     events: list[Fact] = field(default_factory=list)
     dates: list[Fact] = field(default_factory=list)
     keywords: list[Fact] = field(default_factory=list)
+    #: The MARC organization code of the cataloging agency (MARC 003 and 040).
+    agency: str = ""
 
     @property
     def facts(self) -> list[Fact]:
@@ -111,6 +115,7 @@ def _record(row: Row, base: str) -> CatalogRecord:  # type: ignore[type-arg]
         verified_by=row.verified_by or row.institution_name,
         page_url=f"{base}/photos/{row.id}", image_url=f"{base}/media/photos/{row.id}/display.jpg",
         modified_at=row.modified_at, subjects=list(row.subjects or []), places=list(row.places or []),
+        agency=current_app.config.get("MARC_ORG_CODE") or row.institution_slug,
     )
 
 
@@ -202,6 +207,31 @@ def iter_catalog_records(query: Select, *, base_url: str, batch_size: int = 500)
         last = batch[-1]
         if len(batch) < batch_size:
             return
+
+
+def distinct(facts: Iterable[Fact]) -> list[Fact]:
+    """Facts once each: the same heading (case and spacing aside) with the same link, approved twice
+    (on two boxes, or by two patrons), is one subject of the record."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for fact in facts:
+        key = (fact.kind, one_line(fact.heading).casefold(), fact.authority_uri or "")
+        if key not in seen:
+            seen.add(key)
+            kept.append(fact)
+    return kept
+
+
+def distinct_text(values: Iterable[str]) -> list[str]:
+    """Cataloged subjects or places once each (case and spacing aside), empty ones left out."""
+    seen: set[str] = set()
+    kept = []
+    for value in values:
+        key = one_line(value).casefold()
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(value)
+    return kept
 
 
 _XML_ILLEGAL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF])

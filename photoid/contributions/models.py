@@ -107,6 +107,13 @@ class Identification(db.Model):
         return self.text_value or ""
 
 
+#: Identifications as their contributors sent them. An archivist's corrected version ("approve with
+#: changes") is a row that ``supersedes`` the original and keeps its contributor, so the photo page
+#: credits them; it belongs to that original, so a patron's lists and counts leave it out and hold
+#: each contribution once. The audit trail keeps who changed what, and when.
+AS_SENT = Identification.supersedes_id.is_(None)
+
+
 class Confirmation(db.Model):
     """Another patron's vote on an identification: agree, or disagree (optionally with their own)."""
 

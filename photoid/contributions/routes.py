@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from photoid.contributions import comments, service, votes
 from photoid.contributions.forms import CommentForm, IdentifyForm, VoteForm, WithdrawForm
-from photoid.contributions.models import Confirmation, Identification
+from photoid.contributions.models import AS_SENT, Confirmation, Identification
 from photoid.contributions.visibility import seen_comment, seen_identification
 from photoid.contributions.workflow import OPEN, PUBLIC_COMMENT_STATE, VoteStance, WorkflowError
 from photoid.edtf import EDTFError, describe, parse_phrase
@@ -186,12 +186,17 @@ def withdraw(identification_id: int) -> Response:
 def mine() -> str:
     user = current_user._get_current_object()
     identifications = db.session.scalars(
-        select(Identification).where(Identification.contributor_id == user.id).order_by(Identification.created_at.desc())
+        select(Identification).where(Identification.contributor_id == user.id, AS_SENT)
+        .order_by(Identification.created_at.desc())
     ).all()
+    corrections = {c.supersedes_id: c for c in db.session.scalars(
+        select(Identification).where(Identification.supersedes_id.in_([i.id for i in identifications]))
+    )} if identifications else {}
     votes = db.session.scalars(
         select(Confirmation).where(Confirmation.voter_id == user.id).order_by(Confirmation.created_at.desc())
     ).all()
-    return render_template("contributions/mine.html", identifications=identifications, votes=votes, withdraw_form=WithdrawForm(),
+    return render_template("contributions/mine.html", identifications=identifications, corrections=corrections, votes=votes,
+                           withdraw_form=WithdrawForm(),
                            comments=comments.comments_by(user))
 
 

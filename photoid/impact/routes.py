@@ -46,12 +46,12 @@ def _scope(user: User) -> tuple[queries.Scope, str, list[tuple[str, str]]]:
 
 
 def _figures(scope: queries.Scope, when: queries.Period) -> tuple[list[queries.Figure], dict[str, Any], float]:
-    """The figures, kept for ``IMPACT_CACHE_SECONDS`` (default 300; 0 turns it off) per scope and range.
+    """The figures, kept for ``IMPACT_CACHE_SECONDS`` (0 turns it off) per scope and range.
 
     Weekly totals move slowly and every request would otherwise run a dozen aggregates over the
     whole contribution history. Returns the figures, the waiting summary and when they were computed.
     """
-    seconds = current_app.config.get("IMPACT_CACHE_SECONDS", 300)
+    seconds = current_app.config["IMPACT_CACHE_SECONDS"]
     key = (scope.institution_ids, when.key, when.start)
     store: dict[Any, Any] = current_app.extensions.setdefault("impact_cache", {})
     now = time.monotonic()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from photoid.accounts.models import User
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
 from photoid.contributions.competing import SAME_REGION_OVERLAP, about_the_same
-from photoid.contributions.models import IDENTIFICATION_KINDS, Comment, Confirmation, Identification
+from photoid.contributions.models import AS_SENT, IDENTIFICATION_KINDS, Comment, Confirmation, Identification
 from photoid.contributions.workflow import (
     ACCEPTED, DECLINED, OPEN, PENDING_STATE, AuthorityStatus, CommentState, IdentificationState, VoteStance, VoteState,
 )
@@ -212,7 +212,7 @@ def _details(items: list[QueueItem]) -> None:
                 func.sum(case((Identification.state.in_(ACCEPTED), 1), else_=0)),
                 func.sum(case((Identification.state.in_(DECLINED), 1), else_=0)),
             )
-            .where(Identification.contributor_id.in_(contributor_ids))
+            .where(Identification.contributor_id.in_(contributor_ids), AS_SENT)
             .group_by(Identification.contributor_id)
         )
         records = {cid: ContributorRecord(approved=int(a or 0), rejected=int(r or 0)) for cid, a, r in rows}

@@ -113,20 +113,20 @@ def smtp_sender(to: str, subject: str, body: str, *, mail: Mail | None = None) -
     config = current_app.config
     message = build_message(mail or Mail(to=to, subject=subject, text=body))
     with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=30) as smtp:
-        if config.get("SMTP_STARTTLS"):
+        if config["SMTP_STARTTLS"]:
             smtp.starttls()
-        if config.get("SMTP_USER"):
-            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+        if config["SMTP_USER"]:
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
         smtp.send_message(message)
 
 
 def current_sender() -> Sender:
     """The sender in ``MAIL_SENDER`` if set, else SMTP when a host is configured, else the log."""
     config = current_app.config
-    custom = config.get("MAIL_SENDER")
+    custom = config["MAIL_SENDER"]
     if custom is not None:
         return custom  # type: ignore[no-any-return]
-    return smtp_sender if config.get("SMTP_HOST") else log_sender
+    return smtp_sender if config["SMTP_HOST"] else log_sender
 
 
 def send_mail(to: str, subject: str, body: str, *, mail: Mail | None = None) -> bool:

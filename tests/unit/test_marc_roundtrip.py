@@ -15,7 +15,7 @@ def test_pymarc_reads_every_field_back() -> None:
     assert [r["001"].data for r in records] == ["MPL-0007", "MPL-0008"]
     first = records[0]
     assert first.leader[6] == "k"  # two-dimensional nonprojectable graphic
-    assert first["245"].get_subfields("a") == ["The Main Street parade"] and first["245"].indicator2 == "4"
+    assert first["245"].get_subfields("a") == ["The Main Street parade."] and first["245"].indicator2 == "4"
     people = {f.get_subfields("a")[0]: f.get_subfields("0") for f in first.get_fields("600")}
     assert people["Smith, John,"] == ["http://id.loc.gov/authorities/names/n79021164"]
     assert [f.get_subfields("0") for f in first.get_fields("651")] == [[], ["https://sws.geonames.org/5165418/"]]

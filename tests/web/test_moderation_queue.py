@@ -425,3 +425,29 @@ def test_a_listed_reason_and_a_written_note_both_reach_the_patron(client, login_
     both = "We could not verify this identification. The parade was in 1931, he had moved."
     assert both in _text(_doc(client.get("/me/contributions")).xpath("//table")[0])
     assert both in _text(_doc(client.get("/me/notifications")).xpath("//ul[@class='notification-list']")[0])
+
+
+def test_approve_with_changes_stays_one_contribution_of_the_patron(client, login_as, library) -> None:
+    make_authority(kind="person", heading="Smith, John, 1890-1962")
+    earlier = make_identification(photo=library["photo"], contributor=library["patron"], text_value="Mary Smith",
+                                  state="rejected", reviewer=make_user(role="archivist"), reviewed_at=utcnow())
+    db.session.commit()
+    login_as("archivist", institutions=[library["institution"]])
+    form_page = _doc(client.get(f"/moderation/identifications/{library['claim'].id}/changes"))
+    form = button_form(form_page, "Approve with these changes")
+    choice = labelled(form, "Smith, John, 1890-1962")
+    assert submit(client, form, authority_id=choice.get("value")).status_code == 302
+    make_identification(photo=library["photo"], contributor=library["patron"], text_value="Tom Smith")
+    db.session.commit()
+    card = item(_doc(client.get("/moderation")), "Person: Tom Smith")
+    assert "1 approved, 1 rejected before" in _text(card)
+
+    sign_in_as(client, library["patron"])
+    rows = _doc(client.get("/me/contributions")).xpath("//table[caption[contains(., 'identifications')]]/tbody/tr")
+    assert len(rows) == 3 and earlier.id  # the corrected claim, the earlier one and Tom Smith: no second approved item
+    claim_row = [_text(r) for r in rows if "John Smith" in _text(r)]
+    assert len(claim_row) == 1 and "Approved with changes" in claim_row[0]
+    assert "The archivist's version: Smith, John, 1890-1962" in claim_row[0]
+    assert not [r for r in rows if _text(r).startswith("Parade on Main Street Person: Smith, John")]
+    deletion = _text(_doc(client.get("/account/delete")))
+    assert "3 identifications," in deletion
