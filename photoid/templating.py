@@ -9,7 +9,7 @@ from flask import Flask, Response, current_app, has_request_context, request, ur
 from werkzeug.security import safe_join
 
 from photoid.contributions import workflow
-from photoid.edtf import EDTFError, describe
+from photoid.edtf import life_dates, words
 from photoid.text import linkify
 
 #: How many built links each app remembers before it starts afresh.
@@ -22,16 +22,6 @@ RIGHTS_LABELS = {
     "http://rightsstatements.org/vocab/UND/1.0/": "Copyright Undetermined",
     "http://rightsstatements.org/vocab/NKC/1.0/": "No Known Copyright",
 }
-
-
-def describe_date(edtf: str | None) -> str:
-    """An EDTF date in words ("about 1945"); the raw text if it is outside what we can read."""
-    if not edtf:
-        return ""
-    try:
-        return describe(edtf)
-    except EDTFError:
-        return edtf
 
 
 def rights_label(uri: str | None) -> str:
@@ -127,7 +117,8 @@ def register_template_helpers(app: Flask) -> None:
         AuthorityStatus=workflow.AuthorityStatus, InvitationStatus=workflow.InvitationStatus,
         CampaignStatus=workflow.CampaignStatus, COMMENT_OPEN=workflow.COMMENT_OPEN, CAMPAIGN_STARTED=workflow.CAMPAIGN_STARTED,
     )
-    app.add_template_filter(describe_date, "date_words")
+    app.add_template_filter(words, "date_words")
+    app.add_template_filter(life_dates, "life_dates")
     app.add_template_filter(rights_label, "rights_label")
     app.add_template_filter(linkify, "linkify")
 

@@ -13,7 +13,7 @@ from typing import Any
 from photoid.catalog.records import CatalogRecord, Fact
 from photoid.contributions.annotations import MEDIA_FRAGMENTS, fraction_to_pixels, iso_utc
 from photoid.contributions.service import Region
-from photoid.edtf import EDTFError, describe
+from photoid.edtf import words as _date_words
 from photoid.photos import pyramid
 from photoid.templating import RIGHTS_LABELS
 
@@ -31,15 +31,6 @@ def _lang(*values: str) -> dict[str, list[str]]:
 def _pair(label: str, values: Iterable[str]) -> dict[str, Any] | None:
     values = [v for v in values if v]
     return {"label": _lang(label), "value": _lang(*values)} if values else None
-
-
-def _date_words(edtf: str | None) -> str:
-    if not edtf:
-        return ""
-    try:
-        return describe(edtf)
-    except EDTFError:
-        return edtf
 
 
 def photo_urls(base_url: str, photo_id: int) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from photoid.catalog.records import CatalogRecord, Fact
-from photoid.edtf import EDTFError, describe
+from photoid.edtf import words as _date_words
 from photoid.templating import RIGHTS_LABELS
 from photoid.text import neutralise
 
@@ -28,15 +28,6 @@ def _join(values: Iterable[str], separator: str) -> str:
 
 def _headings(facts: Iterable[Fact]) -> list[str]:
     return [f.heading for f in facts]
-
-
-def _date_words(edtf: str | None) -> str:
-    if not edtf:
-        return ""
-    try:
-        return describe(edtf)
-    except EDTFError:
-        return edtf
 
 
 def _note(record: CatalogRecord) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from photoid.contributions.models import IDENTIFICATION_KINDS, Identification
 from photoid.contributions.service import ContributionError, Region
 from photoid.contributions.workflow import VoteStance
-from photoid.edtf import EDTFError, describe
+from photoid.edtf import words
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_FRAGMENTS = "http://www.w3.org/TR/media-frags/"
@@ -54,18 +54,11 @@ def pixel_selector(region: Region, *, width: int, height: int) -> dict[str, str]
     return {"type": "FragmentSelector", "conformsTo": MEDIA_FRAGMENTS, "value": f"xywh=pixel:{x},{y},{w},{h}"}
 
 
-def _date_words(edtf: str) -> str:
-    try:
-        return describe(edtf)
-    except EDTFError:  # stored before a parser change: show it as recorded
-        return edtf
-
-
 def _bodies(identification: Identification) -> list[dict[str, Any]]:
     purpose = "tagging" if identification.kind == "keyword" else "identifying"
     bodies: list[dict[str, Any]] = []
     if identification.kind == "date" and identification.date_edtf:
-        bodies.append(_text(_date_words(identification.date_edtf), purpose))
+        bodies.append(_text(words(identification.date_edtf), purpose))
         bodies.append(_text(identification.date_edtf, "describing"))
     else:
         bodies.append(_text(identification.label, purpose))

@@ -14,13 +14,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from photoid.accounts.models import User
 from photoid.contributions.models import Comment, Identification
+from photoid.edtf import words as describe_date
 from photoid.extensions import db
 from photoid.feeds.atom import Entry, Feed, Link, latest
 from photoid.moderation.queries import QueueFilters, moderated_institution_ids, pending_comments_query, pending_identifications_query
 from photoid.photos.identified import fact_text, latest_identified, provenance
 from photoid.photos.models import Collection, Photo
 from photoid.photos.queries import public_photos
-from photoid.templating import describe_date
 
 MAX_ENTRIES = 50
 #: ``updated`` of a feed that has no entries yet (a fixed time keeps its ETag stable).

@@ -12,12 +12,12 @@ from photoid.accounts.permissions import require_moderator
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.visibility import seen_comment, seen_identification
 from photoid.contributions.workflow import WorkflowError
+from photoid.edtf import words as describe_date
 from photoid.errors import status_for
 from photoid.extensions import account_or_address, db, limiter, login_manager
 from photoid.moderation import reports, service, spam_accounts
 from photoid.moderation.models import Report
 from photoid.moderation.routes import FILTER_KEYS, KIND_WORDS, render_queue
-from photoid.templating import describe_date
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 

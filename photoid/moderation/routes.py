@@ -14,6 +14,7 @@ from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region
 from photoid.contributions.workflow import WorkflowError
 from photoid.db import utcnow
+from photoid.edtf import words as describe_date
 from photoid.errors import status_for
 from photoid.extensions import db, login_manager
 from photoid.moderation import log_routes  # noqa: F401  (adds the audit log's views to bp)
@@ -23,7 +24,6 @@ from photoid.moderation.forms import ApproveWithChangesForm, BulkForm, DecisionF
 from photoid.params import BadNumber, page_arg, record_ids, whole_number
 from photoid.photos.crops import read_crop, region_of
 from photoid.photos.service import storage
-from photoid.templating import describe_date
 
 KIND_WORDS = {"person": "Person", "place": "Place", "event": "Event", "date": "Date", "keyword": "Keyword"}
 FILTER_KEYS = ("kind", "collection", "contributor", "has_region", "contested", "age", "sort", "page")

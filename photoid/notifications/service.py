@@ -15,11 +15,11 @@ from sqlalchemy import func, select, update
 from photoid import links
 from photoid.contributions.workflow import CommentState, IdentificationState
 from photoid.db import unit_of_work, utcnow
+from photoid.edtf import words as describe_date
 from photoid.extensions import db
 from photoid.notifications.mail import link as mail_link
 from photoid.notifications.mail import queue_mail, site_name
 from photoid.notifications.models import Notification
-from photoid.templating import describe_date
 
 if TYPE_CHECKING:
     from photoid.accounts.models import User

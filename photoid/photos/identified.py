@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
-from photoid.edtf import EDTFError, describe, year_range
+from photoid.edtf import life_dates, words
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
@@ -27,24 +27,13 @@ KIND_HEADINGS = {
 def fact_text(fact: Identification) -> str:
     """What an approved identification says, in words: "John Smith (1890–1962)", "about 1945"."""
     if fact.kind == "date" and fact.date_edtf:
-        return _date_words(fact.date_edtf)
+        return words(fact.date_edtf)
     record = fact.authority
     if record is None:
         return fact.text_value or ""
     if not record.dates_edtf:
         return record.heading
-    span = year_range(record.dates_edtf)
-    if span is None:
-        return f"{record.heading} ({_date_words(record.dates_edtf)})"
-    years = str(span[0]) if span[0] == span[1] else f"{span[0]}–{span[1]}"
-    return f"{record.heading} ({years})"
-
-
-def _date_words(edtf: str) -> str:
-    try:
-        return describe(edtf)
-    except EDTFError:
-        return edtf
+    return f"{record.heading} ({life_dates(record.dates_edtf)})"
 
 
 def fact_lines(facts: list[Identification]) -> list[str]:

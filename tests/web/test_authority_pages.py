@@ -122,7 +122,7 @@ def test_the_page_shows_names_dates_link_and_only_approved_identifications_on_pu
     doc = _doc(response)
     assert _text(doc.xpath("//h1")[0]) == "Whitcomb, Harold J., 1881-1954"
     assert listed(doc, "Also known as") == ["H. J. Whitcomb", "Hal Whitcomb"]
-    assert definition(doc, "Dates") == "between 1881 and 1954"
+    assert definition(doc, "Dates") == "1881–1954"
     assert link(doc, "Wikidata record for Whitcomb, Harold J., 1881-1954").get("href") == record.authority_uri
     assert photo_titles(doc) == ["Mill opening", "Parade"]
     assert "Photos of Whitcomb, Harold J., 1881-1954 (2)" in _text(doc)
