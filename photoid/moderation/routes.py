@@ -221,12 +221,12 @@ def approve_with_changes(identification_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/identifications/<int:identification_id>/crop.jpg")
 def crop(identification_id: int) -> Response:
-    """The part of the display image inside the identification's box, for the moderator's card."""
+    """The identification's box outlined on the part of the display image around it, for the moderator's card."""
     identification, _user = _identification(identification_id)
     region = region_of(identification)
     if region is None:
         abort(404)
-    found = read_crop(storage(), identification.photo.source_checksum, region)
+    found = read_crop(storage(), identification.photo.source_checksum, region, context=True)
     if found is None:  # no display image, or an unreadable one: no picture rather than an error page
         abort(404)
     response = Response(found[0], mimetype="image/jpeg")

@@ -13,13 +13,19 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from photoid.photos.storage import LocalStorage, derivative_key, photo_prefix
 
 #: Longest side of a crop in pixels.
 CROP_SIZE = 480
 JPEG_QUALITY = 85
+#: A crop "in context" (the moderation card) shows the box with this much of its own width and
+#: height around it on each side, and is at least CONTEXT_MIN display pixels a side (when the image
+#: allows), so a small face is shown with its surroundings at its own sharpness, not enlarged to a blur.
+CONTEXT_MARGIN = 0.6
+CONTEXT_MIN = 320
+OUTLINE = ((20, 20, 20), (255, 214, 0))  # a dark line outside a yellow one: seen on light and dark photos
 
 
 class Boxed(Protocol):
@@ -50,40 +56,71 @@ def pixel_box(size: tuple[int, int], region: tuple[float, float, float, float]) 
     return left, top, right, bottom
 
 
-def crop_jpeg(source: Path, region: tuple[float, float, float, float], *, size: int = CROP_SIZE) -> bytes:
+def context_box(size: tuple[int, int], box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A window around the pixel ``box``: CONTEXT_MARGIN of the box on each side, at least CONTEXT_MIN
+    a side, kept inside an image of ``size`` (moved, not cut, where the box is near an edge)."""
+    width, height = size
+    left, top, right, bottom = box
+
+    def span(low: int, high: int, limit: int) -> tuple[int, int]:
+        want = min(limit, max(CONTEXT_MIN, round((high - low) * (1 + 2 * CONTEXT_MARGIN))))
+        start = max(0, min(limit - want, (low + high - want) // 2))
+        return start, start + want
+
+    (x0, x1), (y0, y1) = span(left, right, width), span(top, bottom, height)
+    return x0, y0, x1, y1
+
+
+def _outline(part: Image.Image, box: tuple[int, int, int, int], scale: float) -> None:
+    """Draw the box on ``part`` (already scaled by ``scale``): a yellow line with a dark edge outside."""
+    draw = ImageDraw.Draw(part)
+    left, top, right, bottom = (round(v * scale) for v in box)
+    for grow, colour in zip((4, 2), OUTLINE):
+        draw.rectangle((left - grow, top - grow, right - 1 + grow, bottom - 1 + grow), outline=colour, width=2)
+
+
+def crop_jpeg(source: Path, region: tuple[float, float, float, float], *, size: int = CROP_SIZE,
+              context: bool = False) -> bytes:
     """The region cut from the image at ``source``, at most ``size`` pixels a side, as JPEG bytes.
 
-    Raises OSError or ValueError when the image cannot be read.
+    With ``context``, the region is outlined on a larger window of the image around it (see
+    :func:`context_box`). Raises OSError or ValueError when the image cannot be read.
     """
     with Image.open(source) as image:
-        part = image.crop(pixel_box(image.size, region))
+        box = pixel_box(image.size, region)
+        window = context_box(image.size, box) if context else box
+        part = image.crop(window).convert("RGB")
         part.thumbnail((size, size))
+        if context:
+            inner = (box[0] - window[0], box[1] - window[1], box[2] - window[0], box[3] - window[1])
+            _outline(part, inner, part.width / (window[2] - window[0]))
         buffer = io.BytesIO()
-        part.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY)
+        part.save(buffer, "JPEG", quality=JPEG_QUALITY)
     return buffer.getvalue()
 
 
-def crop_key(checksum: str, region: tuple[float, float, float, float], *, size: int = CROP_SIZE) -> str:
-    """The storage key of a cached crop: the photo's folder, then a name made from the box and size."""
-    name = hashlib.sha256(("%.6f,%.6f,%.6f,%.6f,%d" % (*region, size)).encode()).hexdigest()[:24]
+def crop_key(checksum: str, region: tuple[float, float, float, float], *, size: int = CROP_SIZE,
+             context: bool = False) -> str:
+    """The storage key of a cached crop: the photo's folder, then a name made from the box, size and kind."""
+    name = hashlib.sha256(("%.6f,%.6f,%.6f,%.6f,%d" % (*region, size) + (",context" if context else "")).encode()).hexdigest()[:24]
     return f"{photo_prefix(checksum)}/regions/{name}.jpg"
 
 
 def cached_crop(store: LocalStorage, checksum: str, region: tuple[float, float, float, float], *,
-                size: int = CROP_SIZE) -> Path | None:
+                size: int = CROP_SIZE, context: bool = False) -> Path | None:
     """The path of the crop's file, cutting and saving it on first use; None when there is no picture.
 
     Writes the crop file (atomically: a half-written file is never served) the first time.
     Returns None, rather than raising, when the display image is missing or unreadable.
     """
-    target = store.path(crop_key(checksum, region, size=size))
+    target = store.path(crop_key(checksum, region, size=size, context=context))
     if target.is_file():
         return target
     source = store.path(derivative_key(checksum, "display"))
     if not source.is_file():
         return None
     try:
-        data = crop_jpeg(source, region, size=size)
+        data = crop_jpeg(source, region, size=size, context=context)
     except (OSError, ValueError):
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -99,11 +136,11 @@ def cached_crop(store: LocalStorage, checksum: str, region: tuple[float, float, 
 
 
 def read_crop(store: LocalStorage, checksum: str, region: tuple[float, float, float, float], *,
-              size: int = CROP_SIZE) -> tuple[bytes, str] | None:
+              size: int = CROP_SIZE, context: bool = False) -> tuple[bytes, str] | None:
     """The crop's JPEG bytes and a stable ETag for them (cut and saved on first use, as
     :func:`cached_crop`); None when there is no picture. Reading the small file whole leaves no
     open file handle behind the response."""
-    path = cached_crop(store, checksum, region, size=size)
+    path = cached_crop(store, checksum, region, size=size, context=context)
     if path is None:
         return None
     return path.read_bytes(), path.stem

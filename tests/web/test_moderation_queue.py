@@ -161,7 +161,7 @@ def test_an_item_shows_the_claim_evidence_record_votes_and_competing_claims(clie
     assert "Tom agrees: “Same face as in 1950.”" in text and "Sue disagrees: “That is his brother.”" in text
     competing = card.xpath(".//h4[normalize-space()='Competing suggestions']/following-sibling::ul[1]")[0]
     assert "Jack Smith" in _text(competing)
-    assert card.xpath(".//img[@alt='The part of the photo the contributor marked']/@src") == [
+    assert card.xpath(".//img[@alt='The box the contributor marked, outlined in yellow on the part of the photo around it']/@src") == [
         f"/moderation/identifications/{claim.id}/crop.jpg"]
     assert card.xpath(".//a[starts-with(normalize-space(), 'See the whole photo')]/@href") == [f"/photos/{claim.photo_id}"]
     assert "Person: Jack Smith" in item_titles(doc) and rival.id
@@ -358,17 +358,33 @@ def _jpeg(size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def test_the_crop_is_a_jpeg_of_the_marked_box(client, login_as, library) -> None:
+def _yellow(pixel) -> bool:  # type: ignore[no-untyped-def]
+    red, green, blue = pixel
+    return red > 200 and green > 160 and blue < 90
+
+
+def test_the_crop_outlines_the_marked_box_on_its_surroundings(client, login_as, library) -> None:
     photo = add_photo(collection=library["streets"], image_data=_jpeg((800, 400)), identifier="MPL-9", title="Wide street")
-    boxed = make_identification(photo=photo, region_x=0.25, region_y=0.25, region_w=0.5, region_h=0.25)
+    face = make_identification(photo=photo, text_value="Face in the crowd",
+                               region_x=0.45, region_y=0.45, region_w=0.05, region_h=0.1)  # 40 x 40 pixels
     unboxed = make_identification(photo=photo)
     db.session.commit()
     login_as("archivist", institutions=[library["institution"]])
-    response = client.get(f"/moderation/identifications/{boxed.id}/crop.jpg")
+    card = item(_doc(client.get("/moderation")), "Person: Face in the crowd")
+    [picture] = card.xpath(".//figure//img")
+    assert "outlined" in picture.get("alt")
+    response = client.get(picture.get("src"))
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     with Image.open(io.BytesIO(response.data)) as image:
         assert image.format == "JPEG"
-        assert abs(image.width / image.height - (0.5 * 800) / (0.25 * 400)) < 0.05
+        # Not the 40-pixel box enlarged, but at least 320 pixels of the photo around it, at its own size.
+        assert image.width >= 320 and image.height >= 320
+        rgb = image.convert("RGB")
+        middle = rgb.getpixel((image.width // 2, image.height // 2))
+        assert not _yellow(middle) and abs(middle[0] - middle[2]) < 30  # the photo inside the box is untouched
+        row = [rgb.getpixel((x, image.height // 2)) for x in range(image.width)]
+        assert sum(_yellow(p) for p in row) >= 2  # the box's left and right edges are drawn
+        assert not _yellow(row[5]) and not _yellow(row[-5])  # and the surroundings are the photo
     assert client.get(f"/moderation/identifications/{unboxed.id}/crop.jpg").status_code == 404
     assert client.get("/moderation/identifications/999999/crop.jpg").status_code == 404
 
