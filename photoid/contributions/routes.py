@@ -133,6 +133,11 @@ def _visible_identification(identification_id: int) -> Identification:
     return found
 
 
+def _back_to(identification: Identification) -> Response:
+    """The photo page at the identification voted on, not at its top (its item's id is the anchor)."""
+    return redirect(url_for("photos.photo", photo_id=identification.photo_id) + f"#identification-{identification.id}")
+
+
 @bp.route("/identifications/<int:identification_id>/votes", methods=["POST"])
 @login_required
 @limiter.limit(CONTRIBUTION_LIMIT, key_func=account_or_address)
@@ -148,7 +153,7 @@ def vote(identification_id: int) -> Response:
             flash(str(error), "error")
         else:
             flash("Thank you for your vote." if stance == VoteStance.AGREE else "Thank you. If you know who or what it is, add your own identification.", "success")
-    return redirect(url_for("photos.photo", photo_id=identification.photo_id))
+    return _back_to(identification)
 
 
 @bp.route("/identifications/<int:identification_id>/votes/withdraw", methods=["POST"])
@@ -162,7 +167,7 @@ def take_back_vote(identification_id: int) -> Response:
             flash(str(error), "error")
         else:
             flash("Your vote is taken back. It no longer counts; you can vote again.", "success")
-    return redirect(url_for("photos.photo", photo_id=identification.photo_id))
+    return _back_to(identification)
 
 
 @bp.route("/identifications/<int:identification_id>/withdraw", methods=["POST"])

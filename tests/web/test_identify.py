@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from sqlalchemy import select
 
 from photoid.contributions.models import Confirmation, Identification
@@ -209,3 +210,20 @@ def test_a_suspended_accounts_suggestions_leave_the_public_page(client) -> None:
     db.session.commit()
     page = client.get(f"/photos/{photo.id}").get_data(as_text=True)
     assert "Something rude" not in page and "Main Street" in page
+
+
+def test_a_vote_and_taking_it_back_return_to_the_item_not_the_top(client, login_as, csrf_token) -> None:
+    identification = make_identification(photo=make_photo(), contributor=make_user(), text_value="Main Street")
+    db.session.commit()
+    photo_page, votes = f"/photos/{identification.photo_id}", f"/identifications/{identification.id}/votes"
+    login_as("patron", display_name="Tom")
+    voted = client.post(votes, data={"csrf_token": csrf_token(photo_page), "stance": "agree"})
+    assert voted.status_code == 302
+    path, _, anchor = voted.headers["Location"].partition("#")
+    assert path.endswith(photo_page) and anchor
+    doc = lxml.html.fromstring(client.get(path).get_data(as_text=True))
+    [target] = doc.xpath(f"//*[@id='{anchor}']")
+    assert target.xpath(".//button[@aria-label='Take back my vote: Person Main Street']")  # the item just voted on
+
+    taken = client.post(f"{votes}/withdraw", data={"csrf_token": csrf_token(photo_page)})
+    assert taken.status_code == 302 and taken.headers["Location"].endswith(f"{photo_page}#{anchor}")
