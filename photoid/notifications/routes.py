@@ -30,8 +30,9 @@ def _unread_notifications() -> dict[str, object]:
 @bp.route("/me/notifications")
 @login_required
 def index() -> str:
-    notifications = service.recent(current_user._get_current_object(), LIST_LIMIT)
-    return render_template("notifications/index.html", notifications=notifications)
+    user = current_user._get_current_object()
+    new_ids = service.mark_shown_read(user, LIST_LIMIT)  # seen is read; they still say "New" this once
+    return render_template("notifications/index.html", notifications=service.recent(user, LIST_LIMIT), new_ids=new_ids)
 
 
 @bp.route("/me/notifications/read", methods=["POST"])

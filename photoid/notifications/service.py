@@ -174,6 +174,26 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
 
 
 @unit_of_work
+def mark_shown_read(user: User, limit: int) -> set[int]:
+    """Mark read the user's newest ``limit`` notifications (what the notifications page shows: seen
+    is read) and return the ids of those that were unread, so the page can mark them new this once.
+
+    Commits once. Raises nothing.
+    """
+    shown = db.session.execute(
+        select(Notification.id, Notification.read_at).where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ).all()
+    new = {notification_id for notification_id, read_at in shown if read_at is None}
+    if new:
+        db.session.execute(
+            update(Notification).where(Notification.id.in_(new), Notification.read_at.is_(None)).values(read_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return new
+
+
+@unit_of_work
 def mark_read(user: User, notification_id: int | None = None) -> Notification | None:
     """Mark one of the user's notifications read (and return it), or all of them when no id is given.
 

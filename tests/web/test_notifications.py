@@ -75,18 +75,30 @@ def test_the_list_is_newest_first_with_unread_ones_marked(client, login_as) -> N
     assert items[1].startswith("Your identification of Ann") and "New" not in items[1]
 
 
-def test_opening_one_marks_it_read_and_goes_to_the_photo(client, login_as, csrf_token) -> None:
+def test_viewing_the_list_marks_the_shown_ones_read(client, login_as) -> None:
     patron = login_as("patron")
     photo = make_photo(title="Harbour")
     notification = _notify(patron, message="Your comment on 'Harbour' was not accepted.", photo=photo)
     db.session.commit()
+    assert "Notifications (1 unread)" in _links(_page(client.get("/")))
     doc = _page(client.get("/me/notifications"))
-    [see] = [b for b in _buttons(doc) if _name(b).startswith("See the photo")]
-    assert "Harbour" in _name(see)  # each button says which notification it opens
-    form = see.getparent()
-    token = form.xpath(".//input[@name='csrf_token']")[0].get("value")
+    assert "Notifications" in _links(doc)  # the header counts nothing unread once the list is seen
+    assert [" ".join(li.text_content().split())[:4] for li in doc.xpath("//ul[contains(@class, 'notification-list')]/li")] == ["New "]
+    see = [name for name in _links(doc) if name.startswith("See the photo")]
+    assert see == ["See the photo: Your comment on 'Harbour' was not accepted."]
+    assert _links(doc)[see[0]] == f"/photos/{photo.id}"
+    db.session.expire_all()
+    assert db.session.get(Notification, notification.id).read_at is not None
+    again = _page(client.get("/me/notifications"))
+    assert "New" not in again.xpath("//ul[contains(@class, 'notification-list')]")[0].text_content()
 
-    response = client.post(form.get("action"), data={"csrf_token": token})
+
+def test_opening_one_by_its_own_address_marks_it_read_and_goes_to_the_photo(client, login_as, csrf_token) -> None:
+    patron = login_as("patron")
+    photo = make_photo(title="Harbour")
+    notification = _notify(patron, message="Your comment on 'Harbour' was not accepted.", photo=photo)
+    db.session.commit()
+    response = client.post(f"/me/notifications/{notification.id}/read", data={"csrf_token": csrf_token("/")})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/photos/{photo.id}")
     db.session.expire_all()
     assert db.session.get(Notification, notification.id).read_at is not None
@@ -110,7 +122,7 @@ def test_forms_need_their_token_and_nobody_reads_anothers(client, login_as, csrf
     theirs = _notify(make_user(), message="Theirs")
     db.session.commit()
     assert client.post("/me/notifications/read").status_code == 400
-    token = csrf_token("/me/notifications")
+    token = csrf_token("/")  # not the list: seeing it marks its notifications read
     missing = client.post(f"/me/notifications/{theirs.id}/read", data={"csrf_token": token})
     assert missing.status_code == 404 and "could not find" in missing.get_data(as_text=True)
     assert client.post("/me/notifications/999999/read", data={"csrf_token": token}).status_code == 404
