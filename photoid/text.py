@@ -108,3 +108,10 @@ def one_line(value: object) -> str:
     words = (_CONTROL.sub("", word) for word in str(value or "").split())
     return " ".join(word for word in words if word)
 
+
+
+def tidy_lines(value: object) -> str:
+    """A description: control characters gone, each line as ``one_line``, at most one blank line between
+    paragraphs, line breaks written ``\\n``."""
+    lines = [one_line(line) for line in str(value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -1,13 +1,15 @@
 """A catalog record as simple Dublin Core (``oai_dc``), the format every harvester reads.
 
 ``oai_dc`` has no attributes for authority URIs, so headings travel as plain text; MODS and
-MARCXML carry the URIs.
+MARCXML carry the URIs. Values are written on one line (a description keeps its paragraphs) and
+each once, case and spacing aside.
 """
 from __future__ import annotations
 
 from lxml import etree
 
 from photoid.catalog.records import CatalogRecord, xml_safe
+from photoid.text import one_line, tidy_lines
 
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -37,7 +39,14 @@ def dc_values(record: CatalogRecord) -> list[tuple[str, str]]:
     if record.rights_uri:
         pairs.append(("rights", record.rights_uri))
     seen: set[tuple[str, str]] = set()
-    return [pair for pair in pairs if pair[1] and not (pair in seen or seen.add(pair))]  # type: ignore[func-returns-value]
+    written = []
+    for name, value in pairs:
+        text = tidy_lines(value) if name == "description" else one_line(value)
+        key = (name, one_line(text).casefold())
+        if text and key not in seen:
+            seen.add(key)
+            written.append((name, text))
+    return written
 
 
 def to_oai_dc(record: CatalogRecord) -> etree._Element:

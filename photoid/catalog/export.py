@@ -219,9 +219,10 @@ def _table_chunks(format_name: str, records: Iterable[CatalogRecord]) -> Iterato
         text.write("\ufeff")  # a byte-order mark, so spreadsheets open the file as UTF-8
         writer.writerow(tabular.CSV_COLUMNS)
         write_row = lambda record: writer.writerow(tabular.csv_row(record))  # noqa: E731
-    else:  # CONTENTdm: tabs between fields, no quoting; cells never hold tabs or line breaks
-        text.write("\t".join(tabular.CONTENTDM_COLUMNS) + "\r\n")
-        write_row = lambda record: text.write("\t".join(tabular.contentdm_row(record)) + "\r\n")  # noqa: E731
+    else:  # CONTENTdm: tabs between fields, no quoting; cells never hold tabs or line breaks. A line
+        # break after the last record is read as one more, empty record: each row starts with the break.
+        text.write("\t".join(tabular.CONTENTDM_COLUMNS))
+        write_row = lambda record: text.write("\r\n" + "\t".join(tabular.contentdm_row(record)))  # noqa: E731
     for record in records:
         write_row(record)
         yield text.getvalue().encode("utf-8")

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from photoid.catalog.records import CatalogRecord, Fact, distinct, distinct_text, xml_safe
+from photoid.catalog.records import CatalogRecord, Fact, distinct, distinct_text, name_and_dates, xml_safe, years
 from photoid.edtf import is_valid, year_range
 from photoid.templating import RIGHTS_LABELS
 from photoid.text import one_line
@@ -26,7 +26,6 @@ NSMAP = {"marc": MARC, "xsi": XSI}
 #: new record, two-dimensional nonprojectable graphic, monograph, Unicode, ISBD punctuation.
 #: (A "kh" 007 and the 336-338 types say what it is; RDA has no general material designation, 245 $h.)
 LEADER = "00000nkm a2200000 i 4500"
-_DATED_HEADING = re.compile(r"^(?P<name>.+?),\s*(?P<dates>(?:approximately |born |died )?\d{3,4}-?(?:\d{3,4})?\??)\.?$")
 _NONFILING = {"the ": 4, "a ": 2, "an ": 3}
 #: Words that make an event a meeting (653 second indicator 3): anything else is a topical term.
 _MEETING = re.compile(r"\b(?:meeting|conference|congress|convention|symposium|assembly|synod|summit|council)s?\b", re.I)
@@ -122,18 +121,9 @@ def _source(uri: str | None) -> tuple[str, Subfields]:
     return "7", [("2", code), ("0", uri or "")]
 
 
-def _years(edtf: str | None) -> str:
-    span = year_range(edtf) if edtf else None
-    if span is None:
-        return ""
-    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
-
-
 def _person(parent: etree._Element, fact: Fact) -> None:
     ind2, source = _source(fact.authority_uri)
-    heading = one_line(fact.heading)
-    match = _DATED_HEADING.match(heading)
-    name, dates = (match["name"], match["dates"]) if match else (heading, _years(fact.dates))
+    name, dates = name_and_dates(fact)
     ind1 = "1" if "," in name else "0"
     subfields: Subfields = [("a", f"{name}," if dates else _end(name)), ("d", _end(dates) if dates else "")]
     _data(parent, "600", ind1, ind2, subfields + source)
@@ -187,9 +177,9 @@ def to_marcxml(record: CatalogRecord) -> etree._Element:
     for fact in distinct(record.events):
         if fact.is_controlled:
             ind2, source = _source(fact.authority_uri)
-            _data(root, "647", " ", ind2, [("a", fact.heading), ("d", _years(fact.dates))] + source)
+            _data(root, "647", " ", ind2, [("a", fact.heading), ("d", years(fact.dates))] + source)
     for fact in distinct(record.dates):
-        _data(root, "648", " ", "4", [("a", _years(fact.dates) or fact.heading)])
+        _data(root, "648", " ", "4", [("a", years(fact.dates) or fact.heading)])
     for subject in distinct_text(record.subjects):
         _data(root, "650", " ", "4", [("a", _end(subject))])
     for place in distinct_text(record.places):

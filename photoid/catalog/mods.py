@@ -1,34 +1,38 @@
-"""A catalog record as MODS 3.8, keeping EDTF dates as EDTF and authority URIs as ``valueURI``."""
+"""A catalog record as MODS 3.8, keeping EDTF dates as EDTF and authority URIs as ``valueURI``.
+
+Names and headings are written on one line, each subject once, and a person's dates only in
+their ``namePart type="date"``.
+"""
 from __future__ import annotations
 
 from lxml import etree
 
-from photoid.catalog.records import CatalogRecord, Fact, xml_safe
+from photoid.catalog.records import CatalogRecord, Fact, distinct, distinct_text, name_and_dates, xml_safe
 from photoid.edtf import is_valid
 from photoid.templating import RIGHTS_LABELS
+from photoid.text import one_line, tidy_lines
 
 MODS = "http://www.loc.gov/mods/v3"
 XLINK = "http://www.w3.org/1999/xlink"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_URL = "http://www.loc.gov/standards/mods/v3/mods-3-8.xsd"
 NSMAP = {"mods": MODS, "xlink": XLINK, "xsi": XSI}
-#: Known vocabularies: the start of a value URI and the vocabulary's own URI (``authorityURI``).
+#: Known vocabularies: the start of a value URI and the vocabulary's own URI (``authorityURI``), on the
+#: same scheme as the canonical value URIs stored (authorities/uris.py).
 AUTHORITIES = (
     ("http://id.loc.gov/authorities/names/", "http://id.loc.gov/authorities/names"),
-    ("https://id.loc.gov/authorities/names/", "http://id.loc.gov/authorities/names"),
     ("http://id.loc.gov/authorities/subjects/", "http://id.loc.gov/authorities/subjects"),
-    ("https://id.loc.gov/authorities/subjects/", "http://id.loc.gov/authorities/subjects"),
     ("http://www.wikidata.org/entity/", "http://www.wikidata.org/entity/"),
-    ("https://www.wikidata.org/entity/", "http://www.wikidata.org/entity/"),
-    ("https://sws.geonames.org/", "http://sws.geonames.org/"),
-    ("http://sws.geonames.org/", "http://sws.geonames.org/"),
+    ("https://sws.geonames.org/", "https://sws.geonames.org/"),
+    ("http://viaf.org/viaf/", "http://viaf.org/viaf/"),
 )
 
 
 def _el(parent: etree._Element, name: str, text: str | None = None, **attributes: str) -> etree._Element:
+    """A MODS element; its text on one line (``abstract`` keeps its paragraphs)."""
     element = etree.SubElement(parent, f"{{{MODS}}}{name}", {k: xml_safe(v) for k, v in attributes.items() if v})
     if text is not None:
-        element.text = xml_safe(text)
+        element.text = xml_safe(tidy_lines(text) if name == "abstract" else one_line(text))
     return element
 
 
@@ -48,25 +52,29 @@ def _date(parent: etree._Element, name: str, edtf: str, **attributes: str) -> No
 
 
 def _subjects(root: etree._Element, record: CatalogRecord) -> None:
-    for topic in record.subjects:
+    for topic in distinct_text(record.subjects):
         _el(_el(root, "subject"), "topic", topic)
-    for place in record.places:
-        _el(_el(root, "subject"), "geographic", place)
-    for fact in record.people:
+    places = distinct(record.fact_places)
+    approved = {one_line(fact.heading).casefold() for fact in places}
+    for place in distinct_text(record.places):
+        if one_line(place).casefold() not in approved:  # the approved one carries its link
+            _el(_el(root, "subject"), "geographic", place)
+    for fact in distinct(record.people):
         name = _el(_el(root, "subject"), "name", type="personal", **_uris(fact))
-        _el(name, "namePart", fact.heading)
-        if fact.dates and fact.is_controlled:
-            _el(name, "namePart", fact.dates, type="date")
-    for fact in record.fact_places:
+        words, dates = name_and_dates(fact)
+        _el(name, "namePart", words)
+        if dates:
+            _el(name, "namePart", dates, type="date")
+    for fact in places:
         subject = _el(root, "subject")
         _el(subject, "geographic", fact.heading, **_uris(fact))
         if fact.latitude is not None and fact.longitude is not None:
             _el(_el(subject, "cartographics"), "coordinates", f"{fact.latitude}, {fact.longitude}")
-    for fact in record.events:
+    for fact in distinct(record.events):
         _el(_el(root, "subject"), "topic", fact.heading, **_uris(fact))
-    for fact in record.dates:
+    for fact in distinct(record.dates):
         _date(_el(root, "subject"), "temporal", fact.heading)
-    for fact in record.keywords:
+    for fact in distinct(record.keywords):
         _el(_el(root, "subject"), "topic", fact.heading)
 
 
@@ -104,7 +112,7 @@ def to_mods(record: CatalogRecord) -> etree._Element:
     _el(root, "identifier", record.page_url, type="uri")
     location = _el(root, "location")
     _el(location, "physicalLocation", record.institution_name)
-    _el(location, "url", record.page_url, usage="primary display", access="object in context")
+    _el(location, "url", record.page_url, usage="primary", access="object in context")
     _el(location, "url", record.image_url, access="preview")
     if record.rights_uri:
         rights = _el(root, "accessCondition", RIGHTS_LABELS.get(record.rights_uri, record.rights_uri),

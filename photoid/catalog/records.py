@@ -6,6 +6,7 @@ contributors by display name only (never an email). Building a batch costs two q
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,6 +20,7 @@ from photoid.accounts.models import User
 from photoid.authorities.models import AuthorityRecord
 from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
+from photoid.edtf import year_range
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.text import one_line
@@ -207,6 +209,28 @@ def iter_catalog_records(query: Select, *, base_url: str, batch_size: int = 500)
         last = batch[-1]
         if len(batch) < batch_size:
             return
+
+
+#: A heading that ends in its dates, as name authorities write them: "Smith, John, 1890-1962".
+_DATED_HEADING = re.compile(r"^(?P<name>.+?),\s*(?P<dates>(?:approximately |born |died )?\d{3,4}-?(?:\d{3,4})?\??)\.?$")
+
+
+def years(edtf: str | None) -> str:
+    """The years an EDTF date covers, as headings give them: "1945", "1890-1962"; "" when unknown."""
+    span = year_range(edtf) if edtf else None
+    if span is None:
+        return ""
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
+
+
+def name_and_dates(fact: Fact) -> tuple[str, str]:
+    """A person's name and dates apart, each once: ("Smith, John", "1890-1962") from the heading
+    "Smith, John, 1890-1962", or from the record's dates when the heading has none."""
+    heading = one_line(fact.heading)
+    match = _DATED_HEADING.match(heading)
+    if match:
+        return match["name"], match["dates"]
+    return heading, years(fact.dates) if fact.is_controlled else ""
 
 
 def distinct(facts: Iterable[Fact]) -> list[Fact]:

@@ -159,7 +159,8 @@ def test_csv_has_a_header_one_row_per_photo_and_pipes_between_values() -> None:
     assert len(rows) == 2 and list(rows[0]) == list(CSV_COLUMNS)
     assert rows[0]["title"] == "'" + formula and rows[0]["creator"] == "'@SUM(A1)"
     assert rows[0]["people"] == "Smith, John, 1890-1962|Aunt Mary Kowalski"
-    assert rows[0]["people_uris"] == "http://id.loc.gov/authorities/names/n79021164"
+    # The n-th URI is the n-th person's: Aunt Mary has none, so her slot is empty.
+    assert rows[0]["people_uris"] == "http://id.loc.gov/authorities/names/n79021164|"
     assert rows[1]["identifier"] == "MPL-0008"
 
 
@@ -172,4 +173,5 @@ def test_contentdm_rows_are_tab_delimited_with_semicolons_between_values() -> No
     assert row["Subject"] == "Parades; bands/ brass"
     assert row["Description"] == "Line one still line two"
     assert row["Type"] == "Still Image" and row["File Name"] == "7.jpg"
-    assert lines[2:] == [""]
+    assert row["Date"] == "1945" and row["Date (EDTF)"] == "1945~"
+    assert lines[2:] == []  # no line break after the last record: CONTENTdm reads one as an empty record
