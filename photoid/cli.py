@@ -17,6 +17,7 @@ from photoid.accounts.service import RESERVED_NAME_KEYS, AccountError, create_us
 from photoid.admin.institutions import InstitutionError, create_institution
 from photoid.backup import BackupError, backup, restore
 from photoid.catalog.export import ExportError, parse_since, start_export, stream_export
+from photoid.catalog.oai import DOMAIN as OAI_DOMAIN
 from photoid.demo.loader import DEMO_ACCOUNTS, DemoError, load_demo
 from photoid.extensions import db
 from photoid.impact.rollup import forget_all
@@ -193,6 +194,15 @@ def serve_command(bind: str, workers: int | None, gunicorn_args: tuple[str, ...]
     This process becomes gunicorn's master. `kill -HUP` it after an upgrade: new workers start on
     the new code, and the old ones finish the requests they hold before they stop.
     """
+    repository_id = os.environ.get("PHOTOID_OAI_REPOSITORY_ID")
+    if not repository_id:
+        # OAI identifiers would follow whatever host name each harvester used, and change with it.
+        click.echo("Warning: PHOTOID_OAI_REPOSITORY_ID is not set, so OAI-PMH identifiers (oai:ID:photo/7) take the "
+                   "host name of each request and change if the site's address does. Set it to your domain "
+                   "before the first harvest (see README, Configuration).", err=True)
+    elif not OAI_DOMAIN.fullmatch(repository_id):
+        click.echo(f"Warning: PHOTOID_OAI_REPOSITORY_ID ({repository_id}) is not a domain name such as "
+                   "photos.millbrook.example, so OAI-PMH Identify cannot describe its identifiers.", err=True)
     argv = [
         sys.executable, "-m", "gunicorn",
         "--bind", bind,

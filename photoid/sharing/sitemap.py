@@ -31,7 +31,7 @@ IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
 #: Paths no crawler should visit: staff pages, accounts, forms, token feeds and APIs.
 DISALLOWED = [
     "/moderation", "/admin", "/authorities", "/account", "/me/", "/login", "/register", "/logout",
-    "/feeds/queue", "/api/", "/oai", "/comments/", "/identifications/", "/photos/*/identify",
+    "/feeds/queue", "/api/", "/comments/", "/identifications/", "/photos/*/identify",
     "/collections/*/upload", "/campaigns/new", "/campaigns/*/edit", "/search",
 ]
 
@@ -158,6 +158,7 @@ def sitemap_index(pages: int, sitemap_url: Callable[[int], str]) -> str:
 
 
 def robots_txt(sitemap_url: str) -> str:
-    """robots.txt: everything public may be crawled, staff and account pages may not."""
+    """robots.txt: everything public may be crawled, staff and account pages may not. ``/oai`` stays
+    open: OAI-PMH harvesters (BASE, aggregators) honour robots.txt and would stop at a Disallow."""
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED), "Allow: /", "", f"Sitemap: {sitemap_url}", ""]
     return "\n".join(lines)
