@@ -22,6 +22,7 @@ _.RETENTION_DAYS, _.SQLALCHEMY_ENGINE_OPTIONS, _.SQLITE_BUSY_TIMEOUT_MS, _.PAGE_
 _.SMTP_HOST, _.SMTP_PORT, _.SMTP_USER, _.SMTP_PASSWORD, _.SMTP_FROM, _.SMTP_STARTTLS
 _.METRICS, _.MAIL_SENDER, _.INVITATION_DAYS, _.RESET_TOKEN_SECONDS, _.UNVERIFIED_DAYS
 _.TESTING, _.SERVER_NAME
+_.PER_PAGE, _.MODERATION_PER_PAGE, _.PROFILES_PER_PAGE, _.IMPACT_CACHE_SECONDS, _.REMEMBER_COOKIE_NAME
 
 # --- Jinja templates read these attributes and properties (grep the templates for each).
 _.has_prev, _.has_next  # pagination links (photoid/templates/_pagination.html and others)
@@ -48,8 +49,8 @@ _.widget, _.option_widget  # WTForms field rendering (admin/forms.py CheckboxLis
 _.last_modified, _.no_cache, _.immutable, _.max_content_length  # Werkzeug response/request properties set
 _.get_timestamp  # itsdangerous TimestampSigner hook (catalog/oai_tokens.py, the clock tests move)
 _.writable  # io.RawIOBase API (catalog/export.py streaming writer)
-_.format_fragment, _.between  # Whoosh highlight.Formatter API (search/index.py)
-_.dfl  # Whoosh BM25FScorer's field-length function (search/ranking.py)
+_.format_fragment, _.between  # Whoosh highlight.Formatter API (search/querying.py)
+_.dfl  # Whoosh BM25FScorer's field-length function (search/whoosh_fast.py)
 _.handle_starttag, _.handle_endtag, _.handle_data  # html.parser.HTMLParser API (tests)
 _.handle_DATA  # aiosmtpd handler API (tests/mailbox.py)
 _.log_message  # http.server handler API (browser tests silence their servers)

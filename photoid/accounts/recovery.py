@@ -18,7 +18,7 @@ from photoid.accounts import tokens
 from photoid.accounts.models import User, new_login_id
 from photoid.accounts.service import AccountError, check_password, hash_password, normalise_email
 from photoid.audit import record_event
-from photoid.db import unit_of_work, utcnow
+from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.notifications.mail import link, queue_mail, site_name
 
@@ -93,6 +93,7 @@ def _queue_no_account_note(address: str) -> None:
 
 # --- forgotten password ----------------------------------------------------------------------------
 
+@unit_of_work
 def request_password_reset(email: str) -> None:
     """Email a reset link to the address's account, or a note that no account uses it.
 
@@ -112,7 +113,6 @@ def request_password_reset(email: str) -> None:
         ))
     elif address and len(address) <= MAX_EMAIL:
         _queue_no_account_note(address)
-    db.session.commit()
 
 
 @unit_of_work
@@ -131,6 +131,7 @@ def send_reset_by_staff(account: User, *, actor: User) -> None:
                  after={"sent_at": utcnow().isoformat(timespec="seconds")})
 
 
+@unit_of_work
 def reset_password(token: str, *, new: str) -> User:
     """Set a new password from a reset link: every session of the account ends (new login id), the
     link and any other reset link stop working, and the email counts as proven (the owner read it).
@@ -141,7 +142,7 @@ def reset_password(token: str, *, new: str) -> User:
     user = tokens.read(token, "reset")
     check_password(new)
     stored_hash = user.password_hash
-    db.session.rollback()  # the slow hash follows: hold no write lock meanwhile (see service.authenticate)
+    end_read_transaction(db.session)  # the slow hash follows: hold no write lock meanwhile (see service.authenticate)
     new_hash = hash_password(new)
     if user.password_hash != stored_hash:  # the password changed meanwhile: this link is spent
         raise tokens.LinkGone(tokens.GONE["reset"])
@@ -150,29 +151,28 @@ def reset_password(token: str, *, new: str) -> User:
     user.reset_count = (user.reset_count or 0) + 1
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
-    db.session.commit()
     return user
 
 
 # --- a proven email --------------------------------------------------------------------------------
 
+@unit_of_work
 def resend_verification(user: User) -> bool:
     """Email the account a new confirmation link; False (nothing sent) when its email is already
     proven. Commits once. Raises nothing."""
     if user.email_verified_at is not None or not user.is_active:
         return False
     queue_verification(user)
-    db.session.commit()
     return True
 
 
+@unit_of_work
 def verify_email(token: str) -> User:
     """Mark the account's email as proven from the emailed link (again is harmless). Its waiting
     contributions lose the "email not verified" mark. Commits once. Raises tokens.LinkGone."""
     user = tokens.read(token, "verify")
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
-    db.session.commit()
     return user
 
 
@@ -190,6 +190,7 @@ def clean_new_email(value: str | None) -> str:
     return address
 
 
+@unit_of_work
 def request_email_change(user: User, *, new_email: str, password: str) -> None:
     """Start moving the account to a new address: it becomes ``pending_email``, the new address is
     sent a confirmation link (or, when another account already uses it, a note saying so — the page
@@ -200,7 +201,7 @@ def request_email_change(user: User, *, new_email: str, password: str) -> None:
     """
     address = clean_new_email(new_email)
     stored_hash = user.password_hash
-    db.session.rollback()  # the slow hash check follows: hold no write lock meanwhile
+    end_read_transaction(db.session)  # the slow hash check follows: hold no write lock meanwhile
     if not check_password_hash(stored_hash, password or ""):
         raise AccountError("Your password is not correct, so your email was not changed.")
     if address == user.email:
@@ -229,9 +230,9 @@ def request_email_change(user: User, *, new_email: str, password: str) -> None:
         "If this was not you, change your password at once: "
         f"{link('accounts.forgot_password')}\n"
     ))
-    db.session.commit()
 
 
+@unit_of_work
 def confirm_email_change(token: str) -> User:
     """Move the account to its ``pending_email`` from the link sent there: that address is now
     proven. Records an ``email_change`` audit event (without addresses). Commits once.
@@ -247,5 +248,4 @@ def confirm_email_change(token: str) -> User:
     user.email, user.pending_email, user.email_verified_at = address, None, now
     record_event(actor=user, action="email_change", target=user, before=None,
                  after={"changed_at": now.isoformat(timespec="seconds")})
-    db.session.commit()
     return user

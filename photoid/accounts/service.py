@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from photoid.accounts.models import ROLES, User, new_login_id
 from photoid.audit import record_event
-from photoid.db import utcnow
+from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Institution
 
@@ -90,6 +90,7 @@ def _new_user(*, email: str, display_name: str, password: str, role: str = "patr
     return user
 
 
+@unit_of_work
 def register(*, email: str, display_name: str, password: str) -> User | None:
     """Create a patron account whose email is not yet proven, and email it a link to prove it.
 
@@ -111,17 +112,16 @@ def register(*, email: str, display_name: str, password: str) -> User | None:
     existing = db.session.scalar(select(User).where(User.email == address))
     if existing is not None:
         recovery.queue_already_registered_note(existing)
-        db.session.commit()
         return None
     user = User(email=address, display_name=display_name, display_name_key=key, password_hash=password_hash,
                 role="patron")
     db.session.add(user)
     db.session.flush()
     recovery.queue_verification(user)
-    db.session.commit()
     return user
 
 
+@unit_of_work
 def authenticate(*, email: str, password: str) -> User | None:
     """The account for these credentials, or None. Records the sign-in time on success."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
@@ -131,21 +131,21 @@ def authenticate(*, email: str, password: str) -> User | None:
     stored_hash, deleted = user.password_hash, user.deleted_at is not None
     # scrypt is slow on purpose; end the transaction first, so it holds no lock
     # meanwhile (on SQLite a POST's transaction holds the write lock and other writers would time out).
-    db.session.rollback()
+    end_read_transaction(db.session)
     if not check_password_hash(stored_hash, password) or deleted:
         return None
     user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
+@unit_of_work
 def change_password(user: User, *, current: str, new: str) -> None:
     """Replace the password and end every other session of the account (new login id).
 
     Raises AccountError when the current password is wrong or the new one too weak.
     """
     stored_hash = user.password_hash
-    db.session.rollback()  # two slow scrypt runs follow: hold no write lock meanwhile (see authenticate)
+    end_read_transaction(db.session)  # two slow scrypt runs follow: hold no write lock meanwhile (see authenticate)
     if not check_password_hash(stored_hash, current):
         raise AccountError("Your current password is not correct.")
     check_password(new)
@@ -154,15 +154,15 @@ def change_password(user: User, *, current: str, new: str) -> None:
         raise AccountError("Your password was changed on another device meanwhile. Please sign in again.")
     user.password_hash = new_hash
     user.login_id = new_login_id()
-    db.session.commit()
 
 
+@unit_of_work
 def end_all_sessions(user: User) -> None:
     """Sign the account out everywhere (used at logout)."""
     user.login_id = new_login_id()
-    db.session.commit()
 
 
+@unit_of_work
 def create_user(
     *,
     email: str,
@@ -196,10 +196,10 @@ def create_user(
         before=None,
         after={"role": role, "institutions": sorted(i.slug for i in user.institutions)},
     )
-    db.session.commit()
     return user
 
 
+@unit_of_work
 def set_profile_visibility(user: User, *, is_public: bool) -> bool:
     """Make the account's contributor page (``/contributors/<id>``) public or private again.
 
@@ -216,10 +216,10 @@ def set_profile_visibility(user: User, *, is_public: bool) -> bool:
     record_event(
         actor=user, action="profile_visibility", target=user, before=before, after={"is_profile_public": is_public}
     )
-    db.session.commit()
     return True
 
 
+@unit_of_work
 def change_display_name(user: User, *, display_name: str) -> bool:
     """Give the account a new display name, checked as at registration (look-alikes of another
     account's name, reserved names, invisible characters). Records a ``display_name_change`` audit
@@ -239,15 +239,14 @@ def change_display_name(user: User, *, display_name: str) -> bool:
     before = {"display_name": user.display_name}
     user.display_name, user.display_name_key = name, key
     record_event(actor=user, action="display_name_change", target=user, before=before, after={"display_name": name})
-    db.session.commit()
     return True
 
 
+@unit_of_work
 def set_email_notifications(user: User, *, wanted: bool) -> bool:
     """Turn emails about decisions on the account's contributions on or off (the site's own
     notifications stay). Returns whether anything changed. Commits once. Raises nothing."""
     if user.wants_email_notifications == wanted:
         return False
     user.wants_email_notifications = wanted
-    db.session.commit()
     return True

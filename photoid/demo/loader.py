@@ -18,6 +18,7 @@ from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord
 from photoid.contributions.competing import about_the_same
 from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.contributions.workflow import CommentState, IdentificationState, VoteStance, VoteState, move_identification
+from photoid.db import unit_of_work
 from photoid.demo import catalog
 from photoid.demo.scenes import figure_boxes, render_scene
 from photoid.extensions import db
@@ -58,6 +59,7 @@ def _accounts() -> dict[str, User]:
     return users
 
 
+@unit_of_work
 def _institutions() -> None:
     for spec in catalog.INSTITUTIONS:
         if db.session.scalar(select(Institution.id).where(Institution.slug == spec.slug)) is None:
@@ -68,9 +70,9 @@ def _institutions() -> None:
         if db.session.scalar(select(Collection.id).where(Collection.slug == spec.slug)) is None:
             institution = db.session.scalar(select(Institution).where(Institution.slug == spec.institution))
             db.session.add(Collection(slug=spec.slug, title=spec.title, description=spec.description, institution=institution))
-    db.session.commit()
 
 
+@unit_of_work
 def _authorities() -> dict[str, AuthorityRecord]:
     records: dict[str, AuthorityRecord] = {}
     specs: list[tuple[str, object]] = [("person", p) for p in catalog.PEOPLE]
@@ -90,7 +92,6 @@ def _authorities() -> dict[str, AuthorityRecord]:
                 record.add_variant(variant)
             db.session.add(record)
         records[heading] = record
-    db.session.commit()
     return records
 
 
@@ -100,6 +101,7 @@ def _jpeg(spec: catalog.DemoPhoto) -> bytes:
     return buffer.getvalue()
 
 
+@unit_of_work
 def _identify(photo: Photo, spec: catalog.DemoPhoto, records: dict[str, AuthorityRecord], users: dict[str, User], n: int) -> None:
     archivist = users["archivist@example.org"]
     patrons = [users["patron@example.org"], users["neighbour@example.org"]]
@@ -124,9 +126,9 @@ def _identify(photo: Photo, spec: catalog.DemoPhoto, records: dict[str, Authorit
             db.session.add(Confirmation(identification=rival, voter=identification.contributor, stance=VoteStance.DISAGREE,
                                         state=VoteState.ACTIVE, counter_identification=identification))
         made.append(identification)
-    db.session.commit()
 
 
+@unit_of_work
 def _discuss(photo: Photo, users: dict[str, User]) -> None:
     """The demo conversations under this photo, published as the institution's policy allows."""
     posted: dict[int, Comment] = {}
@@ -137,7 +139,6 @@ def _discuss(photo: Photo, users: dict[str, User]) -> None:
         comment = Comment(photo=photo, author=users[spec.author], body=spec.body, parent=parent, state=CommentState.PUBLISHED)
         db.session.add(comment)
         posted[index] = comment
-    db.session.commit()
 
 
 def load_demo(*, if_empty: bool = False, progress: Callable[[str], None] = print) -> int:
