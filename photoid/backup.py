@@ -21,6 +21,10 @@ A restore checks everything in the backup against its manifest before it changes
 puts back, in this order, the database, the photo files and the search index (rebuilt from the
 restored database), and moves the data version on, which ends every kept public page.
 
+The photo files are read, and put back, through the storage adapter (photos/storage.py), so a
+backup works whatever holds them. The backup folder and the live SQLite file are not stored objects
+but this module's own files on the local disk: it copies, renames and removes those itself.
+
 The database holds email addresses, password hashes and feed tokens, so its copy in a backup, the
 file a restore puts in place, and the live SQLite file the site creates are all readable and
 writable by their owner only (mode 0600; SQLite gives its -wal and -shm files the same mode).
@@ -45,7 +49,7 @@ from sqlalchemy.engine import make_url
 from photoid import backup_postgres as postgres
 from photoid.db import utcnow
 from photoid.extensions import db
-from photoid.photos.storage import photo_prefix
+from photoid.photos.storage import Storage, StorageError, current_storage, photo_prefix
 from photoid.search import queue
 
 MANIFEST = "manifest.json"
@@ -57,8 +61,6 @@ FORMAT = 2
 READABLE_FORMATS = frozenset({1, 2})
 #: Owner read and write only: for every database file (see the module's docstring).
 PRIVATE = 0o600
-#: Cached files inside a photo folder that the site makes again on demand.
-_SKIP = shutil.ignore_patterns("regions", "*.tmp", ".*")
 Echo = Callable[[str], None]
 
 
@@ -120,6 +122,12 @@ def sha256_file(path: Path) -> str:
 def _file_entry(folder: Path, name: str) -> dict[str, Any]:
     path = folder / name
     return {"file": name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def _is_cached(name: str) -> bool:
+    """Whether a file inside a photo folder (``name`` relative to it) is one the site makes again on
+    demand (a cut crop under ``regions/``) or was being written, and stays out of a backup."""
+    return any(part == "regions" or part.endswith(".tmp") or part.startswith(".") for part in name.split("/"))
 
 
 def _folder_entry(folder: Path) -> dict[str, Any]:
@@ -188,7 +196,7 @@ def backup(dest: Path, *, echo: Echo = lambda _m: None) -> Outcome:
     dest = Path(dest)
     url = _database_url()
     kind = url.get_backend_name()
-    upload_root = Path(current_app.config["UPLOAD_DIR"])
+    store = current_storage()
     manifest: dict[str, Any] = {"format": FORMAT, "created_at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
                                 "photoid_version": _version(), "database": {"kind": kind}}
     if kind == "sqlite":
@@ -198,9 +206,9 @@ def backup(dest: Path, *, echo: Echo = lambda _m: None) -> Outcome:
         echo(f"Database copied: {_plural(photo_count, 'photo')}.")
     else:
         photo_count, checksums = _backup_postgresql(dest, manifest["database"], echo=echo)
-    folders, missing = _copy_photo_folders(checksums, upload_root, dest / UPLOADS)
+    folders, missing = _copy_photo_folders(checksums, store, dest / UPLOADS)
     for checksum in missing:
-        echo(f"Warning: the files of the photo with checksum {checksum} are missing from {upload_root}.")
+        echo(f"Warning: the files of the photo with checksum {checksum} are missing from {store}.")
     # Each photo folder is named by the SHA-256 of its original, checked as it was copied.
     manifest.update(photos=photo_count, files=sum(f["files"] for f in folders.values()), missing_photo_files=missing,
                     photo_checksums=sorted(folders), photo_folders=folders)
@@ -251,22 +259,26 @@ def _backup_postgresql(dest: Path, entry: dict[str, Any], *, echo: Echo) -> tupl
     return photo_count, checksums
 
 
-def _copy_photo_folders(checksums: list[str], source_root: Path, target_root: Path) -> tuple[dict[str, Any], list[str]]:
-    """Copy each photo's folder into a backup; returns each copied folder's manifest entry and the
-    checksums whose folders are missing. Raises BackupError when an original does not match its
+def _copy_photo_folders(checksums: list[str], store: Storage, target_root: Path) -> tuple[dict[str, Any], list[str]]:
+    """Copy each photo's stored files into a backup; returns each copied folder's manifest entry and
+    the checksums whose files are missing. Raises BackupError when an original does not match its
     folder's name (a damaged file)."""
     folders: dict[str, Any] = {}
     missing = []
     for checksum in checksums:
         key = photo_prefix(checksum)
-        source, target = source_root / key, target_root / key
-        if not source.is_dir():
+        target = target_root / key
+        names = [name for name in (k[len(key) + 1:] for k in store.keys(key)) if not _is_cached(name)]
+        if not names:
             missing.append(checksum)
             continue
-        shutil.copytree(source, target, ignore=_SKIP)
+        for name in names:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            with store.open(f"{key}/{name}") as stored, (target / name).open("wb") as copy:
+                shutil.copyfileobj(stored, copy)
         original = _original(target)
         if original is not None and sha256_file(original) != checksum:
-            raise BackupError(f"The original image in {source} is damaged: its checksum does not match. "
+            raise BackupError(f"The original image in {store}/{key} is damaged: its checksum does not match. "
                               "Restore that photo from another copy, then run the backup again.")
         folders[checksum] = _folder_entry(target)
     return folders, missing
@@ -369,7 +381,7 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
                           "Nothing was restored.")
     check_backup(src, manifest)
     engine = _engine()
-    upload_root = Path(current_app.config["UPLOAD_DIR"])
+    store = current_storage()
     if kind == "sqlite":
         target = _sqlite_path(url)
         has_data, where = _sqlite_has_data(target), str(target)
@@ -412,13 +424,13 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
     try:
         for checksum in checksums:
             key = photo_prefix(checksum)
-            shutil.rmtree(upload_root / key, ignore_errors=True)
-            shutil.copytree(src / UPLOADS / key, upload_root / key)
-    except OSError as error:
-        raise BackupError(f"The database was restored, but copying the photo files into {upload_root} failed: {error}. "
+            store.delete_prefix(key)
+            store.put_folder(key, src / UPLOADS / key)
+    except (OSError, StorageError) as error:
+        raise BackupError(f"The database was restored, but copying the photo files into {store} failed: {error}. "
                           "Fix that, then run the restore again with --force.") from None
-    files = sum(1 for checksum in checksums for p in (upload_root / photo_prefix(checksum)).rglob("*") if p.is_file())
-    echo(f"2. Photo files restored: {_plural(len(checksums), 'folder')} ({_plural(files, 'file')}) into {upload_root}.")
+    files = sum(len(store.keys(photo_prefix(checksum))) for checksum in checksums)
+    echo(f"2. Photo files restored: {_plural(len(checksums), 'folder')} ({_plural(files, 'file')}) into {store}.")
 
     try:
         indexed = queue.reindex(current_app._get_current_object(), procs=1)  # type: ignore[attr-defined]

@@ -259,13 +259,15 @@ def _iso_point(p: _Point) -> str | None:
 def iso8601(edtf: str | None) -> str | None:
     """The date in ISO 8601 (what schema.org's ``dateCreated`` takes), or None when it has none.
 
-    "1925-07-04" stays as it is; a range is an interval ("1935/1938", "194X" -> "1940/1949"); a
-    qualifier cannot be said and is dropped ("1945~" -> "1945"). Seasons, open-ended ranges and values we
-    cannot read give None.
+    "1925-07-04" stays as it is; a range is an interval ("1935/1938", "194X" -> "1940/1949").
+    ISO 8601 cannot say "about" or "possibly", nor name a season, so qualified dates, seasons,
+    open-ended ranges and values we cannot read give None rather than claim more than we know.
     """
     try:
         start, end, interval = _parse(edtf or "")
     except EDTFError:
+        return None
+    if any(p is not None and p.qual for p in (start, end)):
         return None
     if not interval:
         return _iso_point(start)

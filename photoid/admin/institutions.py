@@ -6,12 +6,9 @@ commits once. Bad values raise :class:`InstitutionError` with a message per fiel
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -254,7 +251,7 @@ def update_profile(
                          after={k: v for k, v in after.items() if before[k] != v})
     except BaseException:
         if written is not None:
-            written.unlink(missing_ok=True)
+            _remove_file(written)
         raise
     if "logo_key" in changed and old_logo:
         _remove_file(old_logo)
@@ -263,27 +260,20 @@ def update_profile(
 
 # --- logo files ----------------------------------------------------------------------------------
 
-def logo_path(institution: Institution) -> Path | None:
-    """The stored logo's file, or None when there is none (or it went missing)."""
-    if not institution.logo_key:
-        return None
-    path = storage().path(institution.logo_key)
-    return path if path.is_file() else None
+def stored_logo(institution: Institution) -> str | None:
+    """The stored logo's key, or None when there is none (or its file went missing)."""
+    key = institution.logo_key
+    return key if key and storage().exists(key) else None
 
 
-def _write_logo(key: str, png: bytes) -> Path:
-    """Write the file under its key in one step (a reader never sees half a logo)."""
-    path = storage().path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".logo-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(png)
-    os.replace(temporary, path)
-    return path
+def _write_logo(key: str, png: bytes) -> str:
+    """Store the file under its key in one step (a reader never sees half a logo); returns the key."""
+    storage().put(key, png)
+    return key
 
 
 def _remove_file(key: str) -> None:
     try:
-        storage().path(key).unlink(missing_ok=True)
+        storage().delete_prefix(key)
     except OSError:  # pragma: no cover - a file we cannot remove is only wasted space
         pass

@@ -5,7 +5,7 @@ The "recently identified" queries and the fact wording are in identified.py (the
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -14,10 +14,11 @@ from sqlalchemy import and_, func, literal, or_, select, union_all
 from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.contributions.workflow import PENDING_STATE, PUBLIC_COMMENT_STATE, PUBLIC_FACT_STATE, VoteState
 from photoid.db import utcnow
-from photoid.edtf import MIN_YEAR, decades
+from photoid.edtf import MIN_YEAR
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.params import page_arg
+from photoid.photos.dating import attach_shown_dates, decade_index, shown_date_column
 from photoid.photos.identified import recently_identified
 from photoid.photos.models import Institution, Photo
 from photoid.photos.queries import public_photos, published_collections
@@ -31,47 +32,18 @@ UNKNOWN = "unknown"
 
 # --- decades -------------------------------------------------------------------------------------
 
-@dataclass
-class DecadeIndex:
-    """Photo counts per decade, and which stored date values fall in each (one grouped query)."""
-
-    counts: dict[int, int] = field(default_factory=dict)
-    values: dict[int, list[str]] = field(default_factory=dict)
-    unknown_count: int = 0
-    unknown_values: list[str] = field(default_factory=list)
-
-
-def decade_index() -> DecadeIndex:
-    """Count published photos per decade of their EDTF date, in one query over distinct dates.
-
-    A photo counts in every decade its date touches ("1935/1948": the 1930s and the 1940s);
-    photos without a date, with an open-ended one ("1950/..") or one we cannot read are "Date unknown".
-    """
-    index = DecadeIndex()
-    rows = db.session.execute(
-        public_photos().with_only_columns(Photo.date_edtf, func.count(Photo.id)).group_by(Photo.date_edtf)
-    )
-    for value, count in rows:
-        touched = decades(value) if value else []
-        if not touched:
-            index.unknown_count += count
-            if value:
-                index.unknown_values.append(value)
-        for decade in touched:
-            index.counts[decade] = index.counts.get(decade, 0) + count
-            index.values.setdefault(decade, []).append(value)
-    return index
-
-
 def decade_photos(decade: int | None, *, page: int, per_page: int) -> Page[Photo]:
     """Published photos dated in ``decade`` (None: date unknown), in date order."""
     index = decade_index()
+    shown = shown_date_column()
     if decade is None:
-        condition = or_(Photo.date_edtf.is_(None), Photo.date_edtf == "", Photo.date_edtf.in_(index.unknown_values))
+        condition = or_(shown.is_(None), shown.in_(index.unknown_values))
     else:
-        condition = Photo.date_edtf.in_(index.values.get(decade, []))
-    query = public_photos().where(condition).order_by(Photo.date_edtf, Photo.title, Photo.id)
-    return paginate(query, page=page, per_page=per_page)
+        condition = shown.in_(index.values.get(decade, []))
+    query = public_photos().where(condition).order_by(shown, Photo.title, Photo.id)
+    found = paginate(query, page=page, per_page=per_page)
+    attach_shown_dates(found.items)
+    return found
 
 
 # --- most discussed ------------------------------------------------------------------------------

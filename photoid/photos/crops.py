@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
-from pathlib import Path
-from typing import Protocol
+from pathlib import PurePosixPath
+from typing import BinaryIO, Protocol
 
 from PIL import Image, ImageDraw
 
-from photoid.photos.storage import LocalStorage, derivative_key, photo_prefix
+from photoid.photos.storage import NotStored, Storage, derivative_key, photo_prefix
 
 #: Longest side of a crop in pixels.
 CROP_SIZE = 480
@@ -79,9 +77,9 @@ def _outline(part: Image.Image, box: tuple[int, int, int, int], scale: float) ->
         draw.rectangle((left - grow, top - grow, right - 1 + grow, bottom - 1 + grow), outline=colour, width=2)
 
 
-def crop_jpeg(source: Path, region: tuple[float, float, float, float], *, size: int = CROP_SIZE,
+def crop_jpeg(source: BinaryIO, region: tuple[float, float, float, float], *, size: int = CROP_SIZE,
               context: bool = False) -> bytes:
-    """The region cut from the image at ``source``, at most ``size`` pixels a side, as JPEG bytes.
+    """The region cut from the image read from ``source``, at most ``size`` pixels a side, as JPEG bytes.
 
     With ``context``, the region is outlined on a larger window of the image around it (see
     :func:`context_box`). Raises OSError or ValueError when the image cannot be read.
@@ -106,41 +104,25 @@ def crop_key(checksum: str, region: tuple[float, float, float, float], *, size: 
     return f"{photo_prefix(checksum)}/regions/{name}.jpg"
 
 
-def cached_crop(store: LocalStorage, checksum: str, region: tuple[float, float, float, float], *,
-                size: int = CROP_SIZE, context: bool = False) -> Path | None:
-    """The path of the crop's file, cutting and saving it on first use; None when there is no picture.
-
-    Writes the crop file (atomically: a half-written file is never served) the first time.
-    Returns None, rather than raising, when the display image is missing or unreadable.
-    """
-    target = store.path(crop_key(checksum, region, size=size, context=context))
-    if target.is_file():
-        return target
-    source = store.path(derivative_key(checksum, "display"))
-    if not source.is_file():
-        return None
-    try:
-        data = crop_jpeg(source, region, size=size, context=context)
-    except (OSError, ValueError):
-        return None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def read_crop(store: LocalStorage, checksum: str, region: tuple[float, float, float, float], *,
+def read_crop(store: Storage, checksum: str, region: tuple[float, float, float, float], *,
               size: int = CROP_SIZE, context: bool = False) -> tuple[bytes, str] | None:
-    """The crop's JPEG bytes and a stable ETag for them (cut and saved on first use, as
-    :func:`cached_crop`); None when there is no picture. Reading the small file whole leaves no
-    open file handle behind the response."""
-    path = cached_crop(store, checksum, region, size=size, context=context)
-    if path is None:
+    """The crop's JPEG bytes and a stable ETag for them; None when there is no picture.
+
+    Cuts the crop from the display image and stores it the first time (``Storage.put``: a
+    half-written crop is never served). Returns None, rather than raising, when the display image
+    is missing or unreadable. Reading the small file whole leaves no open file behind the response.
+    """
+    key = crop_key(checksum, region, size=size, context=context)
+    etag = PurePosixPath(key).stem
+    try:
+        with store.open(key) as stored:
+            return stored.read(), etag
+    except NotStored:
+        pass
+    try:
+        with store.open(derivative_key(checksum, "display")) as display:
+            data = crop_jpeg(display, region, size=size, context=context)
+    except (NotStored, OSError, ValueError):
         return None
-    return path.read_bytes(), path.stem
+    store.put(key, data)
+    return data, etag

@@ -13,7 +13,6 @@ from photoid.extensions import limiter
 from photoid.photos import pyramid
 from photoid.photos.public import image_service_id, visible_photo
 from photoid.photos.routes import send_immutable
-from photoid.photos.service import storage
 from photoid.photos.storage import photo_prefix
 
 bp = Blueprint("iiif", __name__, url_prefix="/iiif/3")
@@ -71,7 +70,5 @@ def image(photo_id: int, region: str, size: str, rotation: str, quality: str, fm
     photo = visible_photo(photo_id)
     if rotation != "0" or quality != "default" or fmt != "jpg":
         abort(404, "Only the tiles and sizes listed in info.json are available (level 0).")
-    path = storage().path(f"{photo_prefix(photo.source_checksum)}/{pyramid.request_path(photo.width, photo.height, region, size)}")
-    if not path.is_file():
-        abort(404, "Only the tiles and sizes listed in info.json are available (level 0).")
-    return _cors(send_immutable(path))
+    key = f"{photo_prefix(photo.source_checksum)}/{pyramid.request_path(photo.width, photo.height, region, size)}"
+    return _cors(send_immutable(key, missing="Only the tiles and sizes listed in info.json are available (level 0)."))

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from photoid.photos.images import ImageRejected
-from photoid.photos.ingest import StagedImage, clear_staging, stage_file
+from photoid.photos.ingest import StagedImage, stage_file
 from photoid.photos.manifest import ManifestRow, read_manifest
 from photoid.photos.models import Collection
-from photoid.photos.service import PhotoError, catalog_photo, upload_root
+from photoid.photos.service import PhotoError, catalog_photo, storage
+from photoid.photos.storage import Storage
 from photoid.text import neutralise
 
 
@@ -42,11 +43,11 @@ class Summary:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
-def _work(job: tuple[int, str, str, int]) -> tuple[int, StagedImage | None, str]:
+def _work(job: tuple[int, str, Storage, int]) -> tuple[int, StagedImage | None, str]:
     """In a worker process: stage one file. Never raises for a bad image; reports it instead."""
-    number, source, root, max_bytes = job
+    number, source, store, max_bytes = job
     try:
-        return number, stage_file(Path(source), Path(root), max_bytes=max_bytes), ""
+        return number, stage_file(Path(source), store, max_bytes=max_bytes), ""
     except ImageRejected as error:
         return number, None, str(error)
     except OSError as error:
@@ -86,13 +87,13 @@ def run_import(
     """Ingest every row of the manifest into ``collection``; returns what happened to each row."""
     manifest = read_manifest(manifest_path, images_dir)
     summary = Summary(unknown_columns=manifest.unknown_columns)
-    root = upload_root()
-    clear_staging(root)
+    store = storage()
+    store.clear_staging()
     rows = {row.number: row for row in manifest.rows}
     for row in manifest.rows:
         if row.problem:
             summary.outcomes.append(Outcome(row.number, row.identifier, "rejected", reason=row.problem))
-    jobs = [(row.number, str(row.source), str(root), max_bytes) for row in manifest.rows if row.problem is None]
+    jobs = [(row.number, str(row.source), store, max_bytes) for row in manifest.rows if row.problem is None]
     progress = Progress(len(manifest.rows), echo)
     for _ in range(len(manifest.rows) - len(jobs)):
         progress.step()
@@ -106,7 +107,7 @@ def run_import(
         pool.close()
     except BaseException as error:
         pool.terminate()
-        clear_staging(root, older_than_seconds=0)  # the workers were stopped mid-file
+        store.clear_staging(older_than_seconds=0)  # the workers were stopped mid-file
         if not isinstance(error, KeyboardInterrupt):
             raise
         summary.interrupted = True

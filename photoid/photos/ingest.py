@@ -1,7 +1,8 @@
 """Getting image files into storage safely, shared by the shell importer and the upload form.
 
-A file is processed in a private staging folder (``staging/<random>``) next to its final place,
-then the folder is renamed into place in one step and only then is the photo's row committed.
+A file is processed in a private staging folder (:meth:`Storage.staging_folder`), then the
+folder is put in place in one step (:meth:`Storage.put_folder`) and only then is the photo's row
+committed.
 A crash at any point leaves either nothing, or complete files that the next run reuses:
 never a row without its files, never half a set of tiles.
 """
@@ -9,18 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import time
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from photoid.photos.images import ImageRejected, process_image
-from photoid.photos.storage import LocalStorage, photo_prefix
+from photoid.photos.storage import Storage, photo_prefix
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "TIFF": "tif", "WEBP": "webp"}
-STAGING = "staging"
 META = "meta.json"
 CHUNK = 1024 * 1024
 
@@ -34,8 +31,8 @@ class StagedImage:
     format: str
     width: int
     height: int
-    #: The staging folder's key, or None when the files were already stored by an earlier run.
-    staging_key: str | None
+    #: The staging folder, or None when the files were already stored by an earlier run.
+    staging_folder: Path | None
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -48,71 +45,48 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def stage_file(source: Path, root: Path, *, max_bytes: int) -> StagedImage:
-    """Hash, validate and process one file into a new staging folder under ``root``.
+def stage_file(source: Path, store: Storage, *, max_bytes: int) -> StagedImage:
+    """Hash, validate and process one file into a new staging folder of ``store``.
 
     Skips the processing when the same bytes are already stored. Raises ImageRejected (with a
     message for the archivist) and then leaves nothing behind. Safe to run in a worker process.
     """
-    files = LocalStorage(root)
     size = source.stat().st_size
     if size > max_bytes:
         raise ImageRejected(f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
     checksum, size = sha256_of(source)
-    stored_meta = files.path(f"{photo_prefix(checksum)}/{META}")
-    if stored_meta.is_file():
-        meta = json.loads(stored_meta.read_text())
-        return StagedImage(**{**meta, "staging_key": None})
-    staging_key = f"{STAGING}/{uuid.uuid4().hex}"
-    folder = files.path(staging_key)
-    folder.mkdir(parents=True)
+    stored_meta = f"{photo_prefix(checksum)}/{META}"
+    if store.exists(stored_meta):
+        with store.open(stored_meta) as handle:
+            meta = json.load(handle)
+        return StagedImage(**{**meta, "staging_folder": None})
+    folder = store.staging_folder()
     try:
         info = process_image(source, folder, max_bytes=max_bytes)
-        shutil.copyfile(source, folder / f"original.{EXTENSIONS[info.format]}")
-        staged = StagedImage(checksum, size, info.format, info.width, info.height, staging_key)
-        meta = {k: v for k, v in asdict(staged).items() if k != "staging_key"}
+        shutil.copyfile(source, folder / f"original.{EXTENSIONS[info.format]}")  # into the staging folder: not stored yet
+        staged = StagedImage(checksum, size, info.format, info.width, info.height, folder)
+        meta = {k: v for k, v in asdict(staged).items() if k != "staging_folder"}
         # meta.json is written last: its presence marks a complete set of files.
         (folder / META).write_text(json.dumps(meta))
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        store.discard(folder)
         raise
     return staged
 
 
-def place(staged: StagedImage, root: Path) -> bool:
-    """Move a staged folder to its final place in one rename. True if this call created it."""
-    if staged.staging_key is None:
+def place(staged: StagedImage, store: Storage) -> bool:
+    """Put a staged folder in its final place in one step. True if this call created it; False when
+    the files were there already (the same bytes arrived twice: the first are kept)."""
+    if staged.staging_folder is None:
         return False
-    files = LocalStorage(root)
-    source = files.path(staged.staging_key)
-    target = files.path(photo_prefix(staged.checksum))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.rename(source, target)
-    except OSError:
-        if not (target / META).is_file():
-            raise
-        shutil.rmtree(source, ignore_errors=True)  # the same bytes arrived twice: keep the first
-        return False
-    return True
+    return store.put_folder(photo_prefix(staged.checksum), staged.staging_folder)
 
 
-def discard(staged: StagedImage, root: Path) -> None:
-    if staged.staging_key is not None:
-        shutil.rmtree(LocalStorage(root).path(staged.staging_key), ignore_errors=True)
+def discard(staged: StagedImage, store: Storage) -> None:
+    if staged.staging_folder is not None:
+        store.discard(staged.staging_folder)
 
 
-def unplace(staged: StagedImage, root: Path) -> None:
+def unplace(staged: StagedImage, store: Storage) -> None:
     """Remove files that :func:`place` created, when the database refused the photo."""
-    shutil.rmtree(LocalStorage(root).path(photo_prefix(staged.checksum)), ignore_errors=True)
-
-
-def clear_staging(root: Path, *, older_than_seconds: float = 3600) -> None:
-    """Delete leftovers of interrupted runs; recent folders may belong to an upload in progress."""
-    staging = Path(root) / STAGING
-    if not staging.is_dir():
-        return
-    cutoff = time.time() - older_than_seconds
-    for folder in staging.iterdir():
-        if folder.stat().st_mtime < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
+    store.delete_prefix(photo_prefix(staged.checksum))

@@ -3,7 +3,9 @@ with who they are, how to reach them, their public collections and campaigns, an
 Its archivists and the admins also find a form there to invite the next archivist."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from pathlib import PurePosixPath
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
@@ -12,12 +14,14 @@ from werkzeug.wrappers import Response
 from photoid.accounts.permissions import require_moderator
 from photoid.admin import invitations
 from photoid.admin.forms import InstitutionInviteForm
-from photoid.admin.institutions import logo_path
+from photoid.admin.institutions import stored_logo
 from photoid.campaigns import queries as campaign_queries
 from photoid.campaigns.models import Campaign
 from photoid.contributions.workflow import CampaignStatus
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
+from photoid.photos.service import storage
+from photoid.photos.storage import NotStored
 
 bp = Blueprint("institutions", __name__, template_folder="templates")
 
@@ -75,7 +79,7 @@ def render_institution(institution: Institution, *, invite_form: InstitutionInvi
         day=campaign_queries.today(), status_words=STATUS_WORDS,
         paragraphs=[p.strip() for p in institution.description.split("\n\n") if p.strip()],
         invite_form=(invite_form or InstitutionInviteForm(formdata=None)) if can_invite else None,
-        has_logo=logo_path(institution) is not None, invitation_days=current_app.config["INVITATION_DAYS"],
+        has_logo=stored_logo(institution) is not None, invitation_days=current_app.config["INVITATION_DAYS"],
     ), status
 
 
@@ -88,15 +92,14 @@ def show(slug: str) -> tuple[str, int]:
 def logo(slug: str) -> Response:
     """The logo; its address carries ``?v=`` the file's name, so a new logo is fetched at once."""
     institution = _found(slug)
-    path = logo_path(institution)
-    if path is None:
+    if not institution.logo_key:
         abort(404)
-    response = send_file(path, mimetype="image/png", conditional=True, etag=True)
-    if request.args.get("v") == path.stem:
-        response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    else:
-        response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    is_current = request.args.get("v") == PurePosixPath(institution.logo_key).stem
+    try:
+        return storage().send(institution.logo_key, mimetype="image/png", max_age=ONE_YEAR if is_current else 3600,
+                              immutable=is_current)
+    except NotStored:
+        abort(404)
 
 
 @bp.route("/institutions/<slug>/invitations", methods=["POST"])

@@ -10,6 +10,7 @@ from photoid.contributions.competing import competing_groups
 from photoid.contributions.forms import CommentForm, VoteForm, WithdrawForm
 from photoid.contributions.workflow import is_pending, is_public_fact
 from photoid.photos import queries
+from photoid.photos.dating import shown_date
 from photoid.photos.models import Photo
 
 
@@ -19,10 +20,12 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
     facts = queries.visible_facts(photo, current_user)
     pending = [f for f in facts if is_pending(f)]
     signed_in = current_user.is_authenticated
+    approved = [f for f in facts if is_public_fact(f)]
     return render_template(
         "photos/photo.html",
         photo=photo,
-        approved=[f for f in facts if is_public_fact(f)],
+        approved=approved,
+        shown_date=shown_date(photo, approved),
         pending_groups=competing_groups(pending),
         regions=[f for f in facts if f.has_region],
         # Votes show on suggestions only: a photo with none asks nothing more.

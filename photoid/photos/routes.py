@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,7 +17,7 @@ from photoid.photos.page import render_photo_page
 from photoid.photos.public import visible_photo
 from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manifest
 from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, add_photo, storage
-from photoid.photos.storage import derivative_key
+from photoid.photos.storage import NotStored, derivative_key
 
 bp = Blueprint("photos", __name__, template_folder="templates")
 
@@ -59,17 +59,16 @@ def media(photo_id: int, variant: str) -> Response:
     if variant not in DERIVATIVE_SIZES:
         abort(404)
     found = visible_photo(photo_id)
-    path = storage().path(derivative_key(found.source_checksum, variant))
-    if not path.is_file():
-        abort(404)
-    return send_immutable(path)
+    return send_immutable(derivative_key(found.source_checksum, variant))
 
 
-def send_immutable(path: Path) -> Response:
-    """A JPEG whose URL's bytes never change (files are addressed by checksum): cache for a year."""
-    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True, max_age=ONE_YEAR)
-    response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    return response
+def send_immutable(key: str, *, missing: str | None = None) -> Response:
+    """The stored JPEG under ``key``, whose bytes never change (files are addressed by checksum):
+    cached for a year. A 404, saying ``missing`` when given, when nothing is stored there."""
+    try:
+        return storage().send(key, mimetype="image/jpeg", max_age=ONE_YEAR, immutable=True)
+    except NotStored:
+        abort(404, missing)
 
 
 def _catalog_row(name: str, catalog: Manifest | None) -> tuple[PhotoFields | None, str]:

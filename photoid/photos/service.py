@@ -18,7 +18,7 @@ from photoid.photos.errors import PhotoError
 from photoid.photos.images import ImageRejected
 from photoid.photos.ingest import StagedImage, discard, place, stage_file, unplace
 from photoid.photos.models import Collection, Photo
-from photoid.photos.storage import LocalStorage, photo_prefix
+from photoid.photos.storage import Storage, current_storage, photo_prefix
 
 
 @dataclass
@@ -39,8 +39,9 @@ def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
 
-def storage() -> LocalStorage:
-    return LocalStorage(upload_root())
+def storage() -> Storage:
+    """The app's file storage (photos/storage.py): what every feature reads and writes files through."""
+    return current_storage()
 
 
 def find_duplicate(collection: Collection, fields: PhotoFields, checksum: str) -> tuple[str, str] | None:
@@ -68,13 +69,13 @@ def catalog_photo(*, staged: StagedImage, collection: Collection, fields: PhotoF
     Raises PhotoError when the identifier or the image is already catalogued; the staged files
     are discarded and nothing is written.
     """
-    root = upload_root()
+    store = storage()
     duplicate = find_duplicate(collection, fields, staged.checksum)
     if duplicate is not None:
-        discard(staged, root)
+        discard(staged, store)
         kind, reason = duplicate
         raise PhotoError(reason[0].upper() + reason[1:] + ".", kind=kind)
-    created = place(staged, root)
+    created = place(staged, store)
     try:
         with unit_of_work():  # the files placed above are removed again when it rolls back
             photo = Photo(
@@ -92,7 +93,7 @@ def catalog_photo(*, staged: StagedImage, collection: Collection, fields: PhotoF
                          institution_id=collection.institution_id)
     except BaseException:
         if created:
-            unplace(staged, root)
+            unplace(staged, store)
         raise
     return photo
 
@@ -112,7 +113,7 @@ def add_photo(*, collection: Collection, image_data: bytes, actor: Any = None, i
     with tempfile.NamedTemporaryFile(dir=upload_root(), prefix=".upload-") as handle:
         handle.write(image_data)
         handle.flush()
-        staged = stage_file(Path(handle.name), upload_root(), max_bytes=max_bytes)
+        staged = stage_file(Path(handle.name), storage(), max_bytes=max_bytes)
     return catalog_photo(staged=staged, collection=collection, fields=photo_fields, actor=actor, is_published=is_published)
 
 
@@ -205,7 +206,7 @@ def delete_photo(photo: Photo, *, actor: Any) -> None:
         Photo.source_checksum == photo.source_checksum, Photo.deleted_at.is_(None)
     ))
     if still_used is None:  # another institution may have catalogued the same scan
-        storage().remove_tree(photo_prefix(photo.source_checksum))
+        storage().delete_prefix(photo_prefix(photo.source_checksum))
 
 
 __all__ = ["ImageRejected", "PhotoError", "PhotoFields", "add_photo", "catalog_photo", "delete_photo",

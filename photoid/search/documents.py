@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from photoid.authorities.models import AuthorityRecord
 from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PENDING_STATE, PUBLIC_FACT_STATE
-from photoid.edtf import decades, sort_key
+from photoid.edtf import decades, sort_key, year_bounds
+from photoid.photos.dating import shown_date
 from photoid.photos.models import Collection, Photo
 from photoid.search.index import PhotoDocument
 
@@ -66,6 +67,8 @@ def _document(photo: Photo, facts: list[Identification], has_open_boxes: bool) -
             names.append(fact.text_value)
     names.extend(list(photo.subjects or []) + list(photo.places or []))
     reviewed = [fact.reviewed_at for fact in facts if fact.reviewed_at is not None]
+    community = [span for fact in facts if fact.kind == "date" and (span := year_bounds(fact.date_edtf))]
+    shown = shown_date(photo, facts)
     return PhotoDocument(
         photo_id=photo.id,
         title=photo.title,
@@ -79,7 +82,9 @@ def _document(photo: Photo, facts: list[Identification], has_open_boxes: bool) -
         event=sorted(ids["event"]),
         decade=sorted({decade for edtf in dates for decade in decades(edtf)}),
         unidentified=has_open_boxes,
-        date_sort=min((sort_key(edtf) for edtf in dates), default="9999-12-31"),
+        date_sort=sort_key(shown.edtf) if shown else "9999-12-31",
+        catalog_years=year_bounds(photo.date_edtf),
+        community_years=(min(a for a, _ in community), max(b for _, b in community)) if community else None,
         identified_at=max(reviewed).strftime("%Y-%m-%dT%H:%M:%S") if reviewed else "",
     )
 

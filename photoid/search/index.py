@@ -44,6 +44,8 @@ CURRENT = "current"
 #: Facets offered on the results page, in the order shown; each is a stored multi-valued field.
 FACETS = ("collection", "institution", "person", "place", "event", "decade", "unidentified")
 MAX_QUERY_LENGTH = 200
+#: Where a photo's dates come from, each indexed as ``<source>_from`` and ``<source>_to`` years.
+YEAR_SOURCES = ("catalog", "community")
 def schema() -> fields.Schema:
     """The index schema: one searchable text field (weighted words and pairs), stored text, facets."""
     return fields.Schema(
@@ -58,6 +60,9 @@ def schema() -> fields.Schema:
         facet=fields.KEYWORD(commas=True),
         facet_values=fields.COLUMN(columns.VarBytesColumn()),
         date_sort=fields.COLUMN(columns.VarBytesColumn()),
+        # Earliest and latest year of the catalog date and of the approved community dates: a search
+        # for years matches the photos whose dates overlap them (see querying.years_query).
+        **{f"{source}_{end}": fields.NUMERIC(int) for source in YEAR_SOURCES for end in ("from", "to")},
         identified_at=fields.COLUMN(columns.VarBytesColumn()),
         fingerprint=fields.STORED(),
     )
@@ -87,7 +92,11 @@ def _facet_values(doc: PhotoDocument) -> str:
 def _fields(doc: PhotoDocument) -> dict[str, object]:
     names = " · ".join(doc.names)
     facets = _facet_values(doc)
-    return {
+    years = {}
+    for source, span in zip(YEAR_SOURCES, (doc.catalog_years, doc.community_years)):
+        if span is not None:
+            years[f"{source}_from"], years[f"{source}_to"] = span
+    return years | {
         "photo_id": str(doc.photo_id),
         "text": _SECTION.join([doc.title, names, f"{doc.description}\n{doc.identifier}"]),
         "title": doc.title,
@@ -230,7 +239,8 @@ def apply(root: Path, *, upserts: Iterable[PhotoDocument] = (), removals: Iterab
             writer.delete_by_term("photo_id", str(photo_id))
             changes += 1
         for doc in upserts:
-            writer.update_document(**_fields(doc))
+            # An index built before a field was added takes the fields it has until ``photoid reindex``.
+            writer.update_document(**{name: value for name, value in _fields(doc).items() if name in ix.schema})
             changes += 1
     except BaseException:
         writer.cancel()

@@ -18,10 +18,11 @@ from whoosh import highlight, qparser, query, sorting
 
 from photoid.search import ranking, spelling, whoosh_fast
 from photoid.search.analysis import ANALYZER as _ANALYZER, SPELL_ANALYZER as _SPELL_ANALYZER
-from photoid.search.index import _PARSE_SCHEMA, FACETS, FacetTable, Reader
+from photoid.search.index import _PARSE_SCHEMA, FACETS, YEAR_SOURCES, FacetTable, Reader
 from photoid.search.records import Hit, Results
+from photoid.search.years import split_years
 
-__all__ = ["parse", "search", "suggest", "term_count"]
+__all__ = ["parse", "search", "suggest", "term_count", "years_query"]
 
 #: At most this many matches are collected per query, for the total and the facet counts.
 COUNT_LIMIT = 10_000
@@ -65,8 +66,30 @@ _PARSER_LOCAL = threading.local()
 def parse(text: str) -> query.Query:
     """Words are ANDed; "quoted phrases", -exclusion and OR work as people expect.
 
-    A phrase becomes the AND of its adjacent word pairs in the ``text`` field.
+    A phrase becomes the AND of its adjacent word pairs in the ``text`` field. A year, decade or
+    range of years ("1925", "1920s", "1920-1929", "between 1920 and 1925") matches the photos dated
+    in it (``years_query``); a single year or decade also matches the word in the text.
     """
+    words, spans = split_years(text)
+    parts = [_parse_words(words)] if words else []
+    for span in spans:
+        dated = years_query(span.first, span.last)
+        parts.append(query.Or([dated, _parse_words(span.words)]) if span.words else dated)
+    if not parts:
+        return query.NullQuery
+    return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+def years_query(first: int | None, last: int | None) -> query.Query:
+    """Photos whose catalog date or an approved community date overlaps the years ``first``–``last``
+    (either may be None: open)."""
+    return query.Or([
+        query.And([query.NumericRange(f"{source}_from", None, last), query.NumericRange(f"{source}_to", first, None)])
+        for source in YEAR_SOURCES
+    ])
+
+
+def _parse_words(text: str) -> query.Query:
     parser = getattr(_PARSER_LOCAL, "parser", None)
     if parser is None:
         parser = _PARSER_LOCAL.parser = _parser()
@@ -123,6 +146,7 @@ def _count_facets(table: FacetTable, searcher, docnums: list[int],  # type: igno
 def search(
     reader: Reader, text: str, *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
     page: int = 1, per_page: int = 24, with_facets: bool = True, facet_limit: int = 12,
+    years: tuple[int | None, int | None] | None = None,
 ) -> Results:
     """One page of matching photos with snippets, facet counts and a spelling suggestion.
 
@@ -133,6 +157,8 @@ def search(
     text = text.strip()
     q = parse(text).normalize() if text else query.Every()
     flt = _filter(filters or {})
+    if years is not None:
+        flt = query.And([flt, years_query(*years)]) if flt is not None else years_query(*years)
     # Words and filters: the filters become a set of documents that the words' matches are checked
     # against, which is much cheaper than stepping two long posting lists side by side.
     allowed = frozenset(ranking.matching_docnums(searcher, flt)) if text and flt is not None else None

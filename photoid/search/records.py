@@ -24,8 +24,13 @@ class PhotoDocument:
     event: list[int] = field(default_factory=list)
     decade: list[int] = field(default_factory=list)
     unidentified: bool = False
-    #: "YYYY-MM-DD" of the earliest date, "9999-12-31" when undated.
+    #: "YYYY-MM-DD" of the shown date's earliest day (the catalog date, else the approved community
+    #: date), "9999-12-31" when undated.
     date_sort: str = "9999-12-31"
+    #: Earliest and latest year of the catalog date, and of the approved community dates together
+    #: (None when there is none), for searches by year.
+    catalog_years: tuple[int, int] | None = None
+    community_years: tuple[int, int] | None = None
     #: ISO time of the latest approval, "" when nothing is approved yet.
     identified_at: str = ""
 

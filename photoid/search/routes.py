@@ -7,9 +7,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from photoid.authorities.models import AuthorityRecord
+from photoid.db import utcnow
+from photoid.edtf import MIN_YEAR
 from photoid.extensions import db, limiter
 from photoid.params import BadNumber, whole_number
 from photoid.photos import queries as photo_queries
+from photoid.photos.dating import attach_shown_dates
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.search import index, querying
 from photoid.search.queries import reader
@@ -30,6 +33,24 @@ MAX_TERMS = 12
 
 class BadSearch(Exception):
     """A search the page cannot run; the message says what to change."""
+
+
+def _year(raw: str | None, label: str) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    latest = utcnow().year + 1
+    if not (raw.isascii() and raw.isdecimal()) or not MIN_YEAR <= int(raw) <= latest:
+        raise BadSearch(f"{label} must be a year from {MIN_YEAR} to {latest}, written in four digits, like 1925.")
+    return int(raw)
+
+
+def _years(args: MultiDict[str, str]) -> tuple[int | None, int | None] | None:
+    """The From year and To year filter (either may be left empty), or None when both are."""
+    first, last = _year(args.get("from_year"), "From year"), _year(args.get("to_year"), "To year")
+    if first is not None and last is not None and first > last:
+        raise BadSearch(f"From year ({first}) is after To year ({last}). Please put the earlier year first.")
+    return None if first is None and last is None else (first, last)
 
 
 def _arguments(args: MultiDict[str, str]) -> tuple[str, dict[str, list[str]], str, int]:
@@ -109,17 +130,21 @@ def search() -> tuple[str, int] | str:
     args = request.args
     try:
         text, filters, sort, page = _arguments(args)
+        years = _years(args)
     except BadSearch as error:
         return render_template("search/results.html", q=(args.get("q") or "")[: index.MAX_QUERY_LENGTH],
-                               error=str(error), results=None, sort="relevance", sorts=SORT_CHOICES), 400
+                               error=str(error), results=None, sort="relevance", sorts=SORT_CHOICES,
+                               from_year=(args.get("from_year") or "")[:10], to_year=(args.get("to_year") or "")[:10]), 400
     staff = getattr(current_user, "is_authenticated", False) and getattr(current_user, "is_staff", False)
     context: dict[str, object] = dict(q=text, error=None, sort=sort, sorts=SORT_CHOICES, facet_titles=FACET_TITLES,
-                                      url=lambda **kw: _url(args, **kw), staff=staff, index_missing=False)
-    if not text and not filters:
+                                      url=lambda **kw: _url(args, **kw), staff=staff, index_missing=False,
+                                      from_year=years[0] or "" if years else "", to_year=years[1] or "" if years else "")
+    if not text and not filters and years is None:
         return render_template("search/results.html", results=None, **context)
     per_page = current_app.config["PER_PAGE"]
     try:
-        results = querying.search(reader(current_app), text, filters=filters, sort=sort, page=page, per_page=per_page)
+        results = querying.search(reader(current_app), text, filters=filters, sort=sort, page=page, per_page=per_page,
+                                  years=years)
     except index.IndexMissing:
         # No index yet: fall back to the plain database search so visitors still find photos.
         context["index_missing"] = True
@@ -128,6 +153,7 @@ def search() -> tuple[str, int] | str:
     if results.total and not results.hits and page > 1:
         abort(404)
     photos = _photos([hit.photo_id for hit in results.hits])
+    attach_shown_dates(photos.values())
     hits = [(photos[hit.photo_id], hit.snippet) for hit in results.hits if hit.photo_id in photos]
     active = [(name, value) for name, values in filters.items() for value in values]
     labels = _labels({**results.facets, **{name: [(v, 0) for v in values] for name, values in filters.items()}})

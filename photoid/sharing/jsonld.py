@@ -8,11 +8,17 @@ from typing import Any
 from markupsafe import Markup
 
 from photoid.authorities.queries import has_public_page
+from photoid.edtf import iso8601
+from photoid.photos.dating import shown_date
 from photoid.sharing.meta import absolute, display_size
 from photoid.templating import rights_label
 
-#: EDTF that is a plain calendar date or year (no ``~``, ``?``, ``X`` or interval): schema.org can say it.
-PLAIN_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+#: A creator whose name says it is a business, not a person: "Lindqvist Studio", "Valley Camera Shop".
+ORGANIZATION_WORDS = re.compile(
+    r"\b(?:studios?|shop|service|company|co|inc|ltd|llc|corp(?:oration)?|photographers|bros|brothers|sons|"
+    r"agency|press|news|society|library|museum|archives?|association|club)\b|&", re.IGNORECASE)
+#: Catalog creators that name nobody.
+UNKNOWN_CREATOR = re.compile(r"^(?:unknown|anonymous|unidentified)\b", re.IGNORECASE)
 _UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
@@ -23,9 +29,13 @@ def safe_json(data: Any) -> Markup:
     return Markup(text.translate(_UNSAFE))
 
 
-def plain_date(edtf: str | None) -> str | None:
-    """The EDTF date as an ISO date when it is exact (``1923``, ``1923-05``, ``1923-05-04``), else None."""
-    return edtf if edtf and PLAIN_DATE.match(edtf) else None
+def creator(name: str) -> dict[str, Any] | None:
+    """The catalog's creator as a schema.org Person or, for a studio or firm, an Organization; None
+    when the catalog says it is unknown."""
+    name = " ".join(name.split())
+    if not name or UNKNOWN_CREATOR.match(name):
+        return None
+    return {"@type": "Organization" if ORGANIZATION_WORDS.search(name) else "Person", "name": name}
 
 
 def _person(fact: Any) -> dict[str, Any]:
@@ -77,13 +87,15 @@ def photograph(photo: Any, approved: list[Any], *, description: str) -> dict[str
         },
         "provider": {"@type": "Organization", "name": photo.institution.name},
     }
-    dates = [plain_date(f.date_edtf) for f in approved if f.kind == "date"]
-    created = plain_date(photo.date_edtf) or next((d for d in dates if d), None)
+    # ISO 8601 only (an interval for a range, nothing for a season): the shown date, catalog first.
+    shown = shown_date(photo, approved)
+    created = iso8601(shown.edtf) if shown else None
     if created:
         data["dateCreated"] = created
-    if photo.creator:
-        data["creator"] = {"@type": "Person", "name": photo.creator}
-        data["creditText"] = f"{photo.creator} / {photo.institution.name}"
+    made_by = creator(photo.creator or "")
+    if made_by:
+        data["creator"] = made_by
+        data["creditText"] = f"{made_by['name']} / {photo.institution.name}"
     else:
         data["creditText"] = photo.institution.name
     if photo.rights_uri:

@@ -1,6 +1,7 @@
 """sitemap.xml (https://www.sitemaps.org/protocol.html) with Google's image extension, and robots.txt.
 
-Every public page is listed: the home page, collections, photos (each with its image), people,
+Every public page is listed: the home page, collections, photos (each with its image), the decades
+that hold photos (by their shown date: the catalog's, else the community's approved one), people,
 places and events with public pages, and campaigns when that feature is installed. Past
 ``URLS_PER_SITEMAP`` addresses, ``/sitemap.xml`` becomes an index of numbered sitemaps.
 """
@@ -20,6 +21,7 @@ from photoid.campaigns import queries as campaign_queries
 from photoid.campaigns.models import Campaign
 from photoid.contributions.workflow import AuthorityStatus
 from photoid.extensions import db
+from photoid.photos.dating import decade_index
 from photoid.photos.models import Collection, Photo
 from photoid.photos.queries import listed_collection, public_photos
 from photoid.sharing.meta import site_root
@@ -52,7 +54,7 @@ class Section:
 
 
 def _static_entries() -> list[Entry]:
-    paths = ["/", "/browse", "/help"]
+    paths = ["/", "/browse", "/browse/decades", "/help"]
     if "campaigns.index" in current_app.view_functions:
         paths.append("/campaigns")
     return [Entry(p) for p in paths]
@@ -90,6 +92,10 @@ def _count(query) -> int:  # type: ignore[no-untyped-def]
     return int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
 
 
+def _decade_entries() -> list[Entry]:
+    return [Entry(f"/browse/decades/{decade}") for decade in sorted(decade_index().counts)]
+
+
 def _campaign_ids() -> list[int]:
     if "campaigns.show" not in current_app.view_functions:
         return []
@@ -105,6 +111,7 @@ def _sections() -> list[Section]:
         Section(lambda: len(static), lambda o, n: static[o:o + n]),
         Section(lambda: _count(_public_collections()), _collections),
         Section(lambda: _count(public_photos().with_only_columns(Photo.id)), _photos),
+        Section(lambda: len(_decade_entries()), lambda o, n: _decade_entries()[o:o + n]),
         Section(lambda: _count(_public_records()), _records),
         Section(lambda: len(_campaign_ids()), lambda o, n: [Entry(f"/campaigns/{i}") for i in _campaign_ids()[o:o + n]]),
     ]

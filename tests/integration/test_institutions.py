@@ -15,6 +15,7 @@ from photoid.admin.logo import LOGO_SIZE, LogoRejected, make_logo
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
 from photoid.photos.models import Institution
+from photoid.photos.service import storage
 from tests.factories import make_collection, make_institution, make_photo, make_user
 
 
@@ -160,16 +161,16 @@ def test_a_logo_is_stored_as_a_small_png_and_replacing_it_removes_the_old_file(a
     db.session.commit()
 
     service.update_profile(mill, **_profile(), logo=image_bytes("JPEG", (1600, 800)), actor=admin)
-    first = service.logo_path(mill)
+    first = service.stored_logo(mill)
     assert first is not None
-    with Image.open(first) as stored:
+    with storage().open(first) as file, Image.open(file) as stored:
         assert (stored.format, stored.size) == ("PNG", (LOGO_SIZE, LOGO_SIZE // 2))
 
     service.update_profile(mill, **_profile(), logo=image_bytes("WEBP", (100, 50)), actor=admin)
-    second = service.logo_path(mill)
-    assert second is not None and second != first and not first.exists()
+    second = service.stored_logo(mill)
+    assert second is not None and second != first and not storage().exists(first)
     service.update_profile(mill, **_profile(), remove_logo=True, actor=admin)
-    assert mill.logo_key is None and not second.exists()
+    assert mill.logo_key is None and not storage().exists(second)
     assert [e.after for e in _events("edit_institution")][-1] == {"logo": None}
 
 
