@@ -5,14 +5,13 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from photoid.accounts.models import User
 from photoid.extensions import db
-from tests.conftest import CSRF_PATTERN
 from tests.factories import DEFAULT_PASSWORD, make_identification, make_user
 from tests.mailbox import Mailbox
+from tests.web.pages import csrf_token_on as _token
 
 
 @pytest.fixture
@@ -24,12 +23,6 @@ def mailbox(app) -> Iterator[Mailbox]:  # type: ignore[no-untyped-def]
         yield box
     finally:
         box.stop()
-
-
-def _token(client: FlaskClient, path: str) -> str:
-    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
-    assert match, f"no form on {path}"
-    return match.group(1) or match.group(2)
 
 
 def _path(link: str) -> str:

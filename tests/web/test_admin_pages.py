@@ -3,7 +3,6 @@ suspension, and edit an institution's settings. Controls are found by their labe
 from __future__ import annotations
 
 import pytest
-from lxml import html
 from sqlalchemy import select
 
 from photoid.accounts.models import User
@@ -11,40 +10,13 @@ from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
 from photoid.photos.models import Institution
 from tests.factories import make_identification, make_institution, make_photo, make_user
+from tests.web.pages import alert, button as named_button, button_form, labelled, parse as _doc, text as _text
 
 
 # --- reading and filling in pages as a person would ----------------------------------------------
 
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
-
-
 def page_text(response) -> str:  # type: ignore[no-untyped-def]
     return _text(_doc(response).xpath("//main")[0])
-
-
-def alert(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(_text(e) for e in _doc(response).xpath("//*[@role='alert']"))
-
-
-def button_form(scope, name: str):  # type: ignore[no-untyped-def]
-    """The form of the button whose accessible name is ``name``."""
-    for button in scope.xpath(".//button"):
-        if _text(button) == name:
-            return button.xpath("ancestor::form[1]")[0], button
-    raise AssertionError(f"no button named {name!r}")
-
-
-def labelled(scope, label: str):  # type: ignore[no-untyped-def]
-    """The control whose label starts with ``label``."""
-    for element in scope.xpath(".//label"):
-        if _text(element).startswith(label):
-            return scope.xpath(f".//*[@id='{element.get('for')}']")[0]
-    raise AssertionError(f"no control labelled {label!r}")
 
 
 def textarea_text(element) -> str:  # type: ignore[no-untyped-def]
@@ -75,10 +47,11 @@ def _initial_values(form) -> list[tuple[str, str]]:  # type: ignore[no-untyped-d
 
 def press(client, page, button: str, fill: dict[str, str | bool] | None = None):  # type: ignore[no-untyped-def]
     """Fill in the controls named in ``fill`` (text, or True/False to tick) and press ``button``."""
-    form, pressed = button_form(_doc(page), button)
+    form = button_form(_doc(page), button)
+    pressed = named_button(form, button)
     values = _initial_values(form)
     for label, value in (fill or {}).items():
-        control = labelled(form, label)
+        control = labelled(form, label, prefix=True)
         name, kind = control.get("name"), (control.get("type") or "text").lower()
         if kind == "radio":
             values = [v for v in values if v[0] != name] + [(name, control.get("value"))]
@@ -314,7 +287,7 @@ def test_an_admin_changes_an_institutions_settings(client, login_as, people) -> 
     listing = _doc(client.get("/admin/institutions"))
     link = [a.get("href") for a in listing.xpath("//table//a") if _text(a) == "Millbrook Library"][0]
     page = client.get(link)
-    assert textarea_text(labelled(_doc(page), "Reasons archivists can choose")).startswith("We could not verify")
+    assert textarea_text(labelled(_doc(page), "Reasons archivists can choose", prefix=True)).startswith("We could not verify")
 
     response = press(client, page, "Save settings", {
         "Comments wait for an archivist": True,
@@ -343,7 +316,7 @@ def test_too_many_reject_reasons_are_explained(client, login_as, people) -> None
     assert response.status_code == 400
     assert "at most 20 reject reasons (you have 22)" in alert(response)
     # What was typed is kept, so nothing is lost.
-    assert "Reason number 22" in textarea_text(labelled(_doc(response), "Reasons archivists can choose"))
+    assert "Reason number 22" in textarea_text(labelled(_doc(response), "Reasons archivists can choose", prefix=True))
 
 
 def test_a_forged_comment_policy_is_refused(client, login_as, people, csrf_token) -> None:

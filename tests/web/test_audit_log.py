@@ -6,21 +6,13 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from lxml import html
 
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation import log
 from photoid.moderation import service as moderation
 from tests.factories import make_event, make_identification, make_institution, make_photo, make_user
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
+from tests.web.pages import alert, parse as _doc, text as _text
 
 
 def rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -36,10 +28,6 @@ def rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
 
 def csv_rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-
-
-def alert(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(_text(e) for e in _doc(response).xpath("//*[@role='alert']"))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import csv
 import io
 
 import pytest
-from lxml import html
 from sqlalchemy import func, select
 
 from photoid.authorities.models import AuthorityRecord
@@ -13,14 +12,7 @@ from photoid.contributions.models import Identification
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
 from tests.factories import make_authority, make_collection, make_identification, make_institution, make_photo, make_user
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
+from tests.web.pages import parse as _doc, sign_in, text as _text
 
 
 def buttons(response) -> list[str]:  # type: ignore[no-untyped-def]
@@ -34,13 +26,6 @@ def log_rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
     headings = [_text(th) for th in tables[0].xpath(".//thead//th")]
     return [dict(zip(headings, (_text(c) for c in tr.xpath("./th|./td")), strict=True))
             for tr in tables[0].xpath(".//tbody/tr")]
-
-
-def sign_in(client, user) -> None:  # type: ignore[no-untyped-def]
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = user.login_id
-        session["_fresh"] = True
 
 
 def token(client, path: str) -> str:  # type: ignore[no-untyped-def]

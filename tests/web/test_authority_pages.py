@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from lxml import html
 from PIL import Image
 from sqlalchemy import event, select
 
@@ -15,17 +14,10 @@ from photoid.moderation.models import ModerationEvent
 from photoid.photos import crops
 from photoid.photos.service import add_photo
 from tests.factories import make_authority, make_collection, make_identification, make_photo
+from tests.web.pages import button_form, labelled, link, parse as _doc, submit, text as _text
 
 
 # --- reading pages as a person would -------------------------------------------------------------
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
-
 
 def section(doc, heading_start: str):  # type: ignore[no-untyped-def]
     """The section named by a heading that starts with ``heading_start``."""
@@ -48,33 +40,6 @@ def listed(doc, term: str) -> list[str]:  # type: ignore[no-untyped-def]
         if _text(dt) == term:
             return [_text(li) for li in dt.getnext().xpath(".//li")]
     raise AssertionError(f"no {term!r} in the page's facts")
-
-
-def link(scope, name: str):  # type: ignore[no-untyped-def]
-    for a in scope.xpath(".//a"):
-        if _text(a) == name or a.get("aria-label") == name:
-            return a
-    raise AssertionError(f"no link named {name!r}")
-
-
-def button_form(scope, name: str):  # type: ignore[no-untyped-def]
-    for button in scope.xpath(".//button"):
-        if _text(button) == name:
-            return button.xpath("ancestor::form[1]")[0]
-    raise AssertionError(f"no button named {name!r}")
-
-
-def labelled(scope, label: str):  # type: ignore[no-untyped-def]
-    for element in scope.xpath(".//label"):
-        if _text(element) == label:
-            return scope.xpath(f".//*[@id='{element.get('for')}']")[0]
-    raise AssertionError(f"no control labelled {label!r}")
-
-
-def submit(client, form, **data):  # type: ignore[no-untyped-def]
-    """Send a form as the browser would: its hidden fields, then what the person filled in."""
-    fields = {i.get("name"): i.get("value") or "" for i in form.xpath(".//input[@type='hidden']")}
-    return client.post(form.get("action"), data={**fields, **data})
 
 
 def photo_titles(doc) -> list[str]:  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from lxml import html
 from sqlalchemy import event
 
 from photoid.db import utcnow
@@ -12,14 +11,7 @@ from photoid.extensions import db
 from tests.factories import (
     make_authority, make_collection, make_comment, make_identification, make_institution, make_photo, make_vote,
 )
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
+from tests.web.pages import parse as _doc, text as _text
 
 
 def photo_titles(doc) -> list[str]:  # type: ignore[no-untyped-def]

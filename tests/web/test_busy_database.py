@@ -22,8 +22,9 @@ from werkzeug.datastructures import MultiDict
 
 from photoid.contributions.models import Comment, Identification
 from photoid.extensions import db
-from tests.conftest import CSRF_PATTERN, PG_URL, make_test_app
+from tests.conftest import PG_URL, make_test_app
 from tests.factories import DEFAULT_PASSWORD, make_collection, make_identification, make_institution, make_photo, make_user
+from tests.web.pages import csrf_token_on as token, labelled
 
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="SQLite's write lock; PostgreSQL is tested below with a closed port")
 COMMENT = "That is my grandmother, Mary Smith, outside the bakery on Main Street in 1948.\nShe ran it for thirty years."
@@ -53,25 +54,12 @@ def signed_in(app: Flask, user) -> FlaskClient:  # type: ignore[no-untyped-def]
     return client
 
 
-def token(client: FlaskClient, path: str) -> str:
-    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1) or match.group(2)
-
-
 def resend_form(response) -> tuple[lxml.html.FormElement, lxml.html.HtmlElement]:  # type: ignore[no-untyped-def]
     """The busy page's form (the one with "Send again"), and the page."""
     page = lxml.html.fromstring(response.get_data(as_text=True))
     forms = [f for f in page.forms if f.xpath(".//button[normalize-space()='Send again']")]
     assert len(forms) == 1, "no “Send again” form on the busy page"
     return forms[0], page
-
-
-def labelled(page: lxml.html.HtmlElement, label: str) -> lxml.html.HtmlElement:
-    for element in page.iter("label"):
-        if element.text_content().strip() == label:
-            return page.get_element_by_id(element.get("for"))
-    raise AssertionError(f"no control labelled {label!r}")
 
 
 def send_again(client: FlaskClient, form: lxml.html.FormElement):  # type: ignore[no-untyped-def]

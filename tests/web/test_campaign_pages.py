@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import lxml.html
 import pytest
 from sqlalchemy import func, select
 
@@ -14,16 +13,9 @@ from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
 from tests.factories import make_authority, make_campaign, make_collection, make_identification, make_institution, make_photo
+from tests.web.pages import parse as page, text
 
 TODAY = utcnow().date()
-
-
-def page(response) -> lxml.html.HtmlElement:  # type: ignore[no-untyped-def]
-    return lxml.html.fromstring(response.get_data(as_text=True))
-
-
-def text(element: lxml.html.HtmlElement) -> str:
-    return " ".join(element.text_content().split())
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 
-from lxml import html as lxml_html
 from sqlalchemy import func, select
 
 from photoid.contributions.models import Comment
 from photoid.extensions import db
 from tests.conftest import make_test_app
 from tests.factories import make_collection, make_comment, make_institution, make_photo, make_user
+from tests.web.pages import parse as _page
 
 
 def _photo(policy: str = "post"):  # type: ignore[no-untyped-def]
@@ -17,10 +17,6 @@ def _photo(policy: str = "post"):  # type: ignore[no-untyped-def]
                        is_published=True)
     db.session.commit()
     return photo
-
-
-def _page(response):  # type: ignore[no-untyped-def]
-    return lxml_html.fromstring(response.get_data(as_text=True))
 
 
 def _discussion(page):  # type: ignore[no-untyped-def]

@@ -14,17 +14,10 @@ from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
 from tests.factories import make_collection, make_comment, make_identification, make_photo, make_user
+from tests.web.pages import parse as _doc, text as _text
 
 LABEL = "Show my public contributor page"
 SAVE = "Save contributor page setting"
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
 
 
 def _settings_form(client):  # type: ignore[no-untyped-def]

@@ -14,20 +14,11 @@ from photoid.moderation.models import ModerationEvent
 from photoid.photos.models import Collection, Photo
 from photoid.photos.service import add_photo
 from tests.factories import jpeg_bytes, make_collection, make_identification, make_institution, make_photo
-
-
-def page(response) -> lxml.html.HtmlElement:  # type: ignore[no-untyped-def]
-    return lxml.html.fromstring(response.get_data(as_text=True))
+from tests.web.pages import labelled, parse as page
 
 
 def words(response) -> str:  # type: ignore[no-untyped-def]
     return " ".join(page(response).text_content().split())
-
-
-def labelled(doc: lxml.html.HtmlElement, label: str) -> lxml.html.HtmlElement:
-    """The control whose <label> reads ``label``, as a browser's accessibility tree finds it."""
-    [found] = [l for l in doc.xpath("//label") if " ".join(l.text_content().split()) == label]
-    return doc.get_element_by_id(found.get("for"))
 
 
 def shown_value(control: lxml.html.HtmlElement) -> str:

@@ -15,7 +15,6 @@ from photoid.contributions.models import Comment
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
-from tests.conftest import CSRF_PATTERN
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_collection,
@@ -25,12 +24,7 @@ from tests.factories import (
     make_user,
     make_vote,
 )
-
-
-def _token(client: FlaskClient, path: str) -> str:
-    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
-    assert match, f"no form on {path}"
-    return match.group(1) or match.group(2)
+from tests.web.pages import csrf_token_on as _token
 
 
 def _register(client: FlaskClient, **overrides: str):  # type: ignore[no-untyped-def]

@@ -4,26 +4,14 @@ from __future__ import annotations
 import csv
 import io
 
-import lxml.html
 from sqlalchemy import select
 
 from photoid.catalog.models import ExportRun
 from photoid.extensions import db
 from tests.factories import make_collection, make_identification, make_photo
+from tests.web.pages import labelled as _control, parse as _page
 
 PATH = "/admin/exports"
-
-
-def _page(response) -> lxml.html.HtmlElement:  # type: ignore[no-untyped-def]
-    return lxml.html.fromstring(response.get_data(as_text=True))
-
-
-def _control(doc: lxml.html.HtmlElement, label: str) -> lxml.html.HtmlElement:
-    """The form control whose <label> reads ``label``."""
-    for element in doc.iter("label"):
-        if element.text_content().strip() == label:
-            return doc.get_element_by_id(element.get("for"))
-    raise AssertionError(f"no control labelled {label!r}")
 
 
 def _archive():  # type: ignore[no-untyped-def]

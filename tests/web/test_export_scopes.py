@@ -5,7 +5,6 @@ import csv
 import io
 from datetime import timedelta
 
-import lxml.html
 import pytest
 from sqlalchemy import func, select
 
@@ -13,12 +12,9 @@ from photoid.catalog.models import ExportRun
 from photoid.db import utcnow
 from photoid.extensions import db
 from tests.factories import make_collection, make_institution, make_photo, make_user
+from tests.web.pages import parse as _doc, sign_in
 
 PATH = "/admin/exports"
-
-
-def _doc(response) -> lxml.html.HtmlElement:  # type: ignore[no-untyped-def]
-    return lxml.html.fromstring(response.get_data(as_text=True))
 
 
 def _text(response) -> str:  # type: ignore[no-untyped-def]
@@ -36,13 +32,6 @@ def _options(response, label: str) -> list[str]:  # type: ignore[no-untyped-def]
 def identifiers(response) -> list[str]:  # type: ignore[no-untyped-def]
     assert response.status_code == 200, _text(response)
     return sorted(r["identifier"] for r in csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-
-
-def sign_in(client, user) -> None:  # type: ignore[no-untyped-def]
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = user.login_id
-        session["_fresh"] = True
 
 
 def post(client, **data):  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import feedparser
 import pytest
-from lxml import html
 from sqlalchemy import select
 
 from photoid.accounts.models import User
@@ -15,16 +14,9 @@ from tests.factories import (
     make_authority, make_collection, make_comment, make_identification, make_institution, make_photo, make_user,
 )
 from tests.unit.test_atom import NS, assert_valid_atom
+from tests.web.pages import parse as _doc, text as _text
 
 ATOM = "application/atom+xml; charset=utf-8"
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
 
 
 def read_feed(client, path: str):  # type: ignore[no-untyped-def]

@@ -11,13 +11,10 @@ from photoid.contributions.models import Confirmation
 from photoid.contributions.workflow import move_identification
 from photoid.extensions import db
 from tests.factories import make_collection, make_identification, make_institution, make_photo, make_user
+from tests.web.pages import parse as _page
 
 BASE = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
 BOX = {"region_x": 0.1, "region_y": 0.1, "region_w": 0.2, "region_h": 0.3}
-
-
-def _page(response) -> lxml.html.HtmlElement:  # type: ignore[no-untyped-def]
-    return lxml.html.fromstring(response.get_data(as_text=True))
 
 
 def _cards(doc: lxml.html.HtmlElement) -> list[tuple[str, str]]:

@@ -5,18 +5,13 @@ import itertools
 import time
 
 import pytest
-from lxml import html
 
 from photoid.accounts import abuse
 from photoid.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.web.pages import alert as _alert
 
 _addresses = itertools.count(1)
-
-
-def _alert(response) -> str:  # type: ignore[no-untyped-def]
-    doc = html.fromstring(response.get_data(as_text=True))
-    return " ".join(" ".join(e.text_content().split()) for e in doc.xpath("//*[@role='alert']"))
 
 
 def _sign_in(client, csrf_token, email: str, password: str):  # type: ignore[no-untyped-def]

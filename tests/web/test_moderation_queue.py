@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from lxml import html
 from PIL import Image
 from sqlalchemy import event, select
 
@@ -24,19 +23,12 @@ from tests.factories import (
     make_user,
     make_vote,
 )
+from tests.web.pages import button_form, labelled, parse as _doc, submit, text as _text
 
 STATIC = Path(__file__).resolve().parents[2] / "photoid" / "static"
 
 
 # --- reading the page as a person would ----------------------------------------------------------
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
-
 
 def item_titles(doc) -> list[str]:  # type: ignore[no-untyped-def]
     """The headings of the queue's items (each item is an article named by its heading)."""
@@ -48,26 +40,6 @@ def item(doc, title: str):  # type: ignore[no-untyped-def]
         if _text(doc.get_element_by_id(article.get("aria-labelledby"))) == title:
             return article
     raise AssertionError(f"no item titled {title!r} in {item_titles(doc)}")
-
-
-def button_form(scope, name: str):  # type: ignore[no-untyped-def]
-    """The form of the button whose accessible name is ``name``."""
-    for button in scope.xpath(".//button"):
-        if _text(button) == name:
-            return button.xpath("ancestor::form[1]")[0]
-    raise AssertionError(f"no button named {name!r}")
-
-
-def labelled(scope, label: str):  # type: ignore[no-untyped-def]
-    for element in scope.xpath(".//label"):
-        if _text(element) == label:
-            return scope.xpath(f".//*[@id='{element.get('for')}']")[0]
-    raise AssertionError(f"no control labelled {label!r}")
-
-
-def submit(client, form, **data):  # type: ignore[no-untyped-def]
-    token = form.xpath(".//input[@name='csrf_token']/@value")[0]
-    return client.post(form.get("action"), data={"csrf_token": token, **data})
 
 
 def state(identification: Identification) -> str:

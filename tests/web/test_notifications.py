@@ -10,10 +10,7 @@ from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.notifications.models import Notification
 from tests.factories import make_photo, make_user
-
-
-def _page(response) -> lxml.html.HtmlElement:  # type: ignore[no-untyped-def]
-    return lxml.html.fromstring(response.get_data(as_text=True))
+from tests.web.pages import parse as _page
 
 
 def _name(element: lxml.html.HtmlElement) -> str:

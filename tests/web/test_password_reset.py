@@ -12,8 +12,8 @@ from photoid.accounts import abuse, tokens
 from photoid.accounts.models import User
 from photoid.extensions import db
 from photoid.moderation.models import ModerationEvent
-from tests.conftest import CSRF_PATTERN
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.web.pages import csrf_token_on as _token
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -23,12 +23,6 @@ def margaret(app) -> User:  # type: ignore[no-untyped-def]
     user = make_user(email="margaret@example.org", display_name="Margaret H.")
     db.session.commit()
     return user
-
-
-def _token(client: FlaskClient, path: str) -> str:
-    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
-    assert match, f"no form on {path}"
-    return match.group(1) or match.group(2)
 
 
 def _forgot(client: FlaskClient, email: str):  # type: ignore[no-untyped-def]

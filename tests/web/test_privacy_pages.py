@@ -3,20 +3,12 @@ from __future__ import annotations
 
 import json
 
-from lxml import html
 from sqlalchemy import select
 
 from photoid.accounts.models import User
 from photoid.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_collection, make_comment, make_identification, make_institution, make_photo, make_user
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
+from tests.web.pages import button_form, labelled, parse as _doc, text as _text
 
 
 def link(doc, name: str) -> str:  # type: ignore[no-untyped-def]
@@ -24,20 +16,6 @@ def link(doc, name: str) -> str:  # type: ignore[no-untyped-def]
         if _text(a) == name:
             return a.get("href")
     raise AssertionError(f"no link named {name!r}")
-
-
-def button_form(doc, name: str):  # type: ignore[no-untyped-def]
-    for button in doc.xpath("//button"):
-        if _text(button) == name:
-            return button.xpath("ancestor::form[1]")[0]
-    raise AssertionError(f"no button named {name!r}")
-
-
-def labelled(scope, label: str):  # type: ignore[no-untyped-def]
-    for element in scope.xpath(".//label"):
-        if _text(element) == label:
-            return scope.xpath(f".//*[@id='{element.get('for')}']")[0]
-    raise AssertionError(f"no control labelled {label!r}")
 
 
 def _delete(client, password: str):  # type: ignore[no-untyped-def]

@@ -4,27 +4,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from lxml import html
 from sqlalchemy import func, select
 
 from photoid.accounts import abuse
 from photoid.accounts.models import User
 from photoid.extensions import db
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
-
-
-def labelled(doc, label: str):  # type: ignore[no-untyped-def]
-    for element in doc.xpath("//label"):
-        if _text(element) == label:
-            return doc.get_element_by_id(element.get("for"))
-    raise AssertionError(f"no control labelled {label!r}")
+from tests.web.pages import alert as _alert, labelled, parse as _doc
 
 
 def hidden_value(doc, name: str) -> str:  # type: ignore[no-untyped-def]
@@ -41,10 +26,6 @@ def _send(client, doc, **overrides):  # type: ignore[no-untyped-def]
 
 def _accounts() -> int:
     return db.session.scalar(select(func.count(User.id))) or 0
-
-
-def _alert(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(_text(e) for e in _doc(response).xpath("//*[@role='alert']"))
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from lxml import html
 from sqlalchemy import select
 
 from photoid.accounts.models import User
@@ -11,48 +10,15 @@ from photoid.extensions import db
 from photoid.moderation.models import Report
 from tests.conftest import make_test_app
 from tests.factories import make_collection, make_comment, make_identification, make_institution, make_photo, make_user
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _text(element) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(element.text_content().split())
+from tests.web.pages import button_form, labelled, link, parse as _doc, submit, text as _text
 
 
 def _name(element) -> str:  # type: ignore[no-untyped-def]
     return element.get("aria-label") or _text(element)
 
 
-def link(doc, name: str):  # type: ignore[no-untyped-def]
-    found = [a for a in doc.xpath("//a") if _name(a) == name]
-    assert found, f"no link named {name!r}"
-    return found[0]
-
-
 def links_named(doc, start: str) -> list[str]:  # type: ignore[no-untyped-def]
     return [_name(a) for a in doc.xpath("//a") if _name(a).startswith(start)]
-
-
-def button_form(doc, name: str):  # type: ignore[no-untyped-def]
-    for button in doc.xpath("//button"):
-        if _text(button) == name:
-            return button.xpath("ancestor::form[1]")[0]
-    raise AssertionError(f"no button named {name!r}")
-
-
-def labelled(scope, label: str):  # type: ignore[no-untyped-def]
-    for element in scope.xpath(".//label"):
-        if _text(element).startswith(label):
-            target = element.get("for")
-            return scope.xpath(f".//*[@id='{target}']")[0] if target else element.xpath(".//input")[0]
-    raise AssertionError(f"no control labelled {label!r}")
-
-
-def submit(client, form, **data):  # type: ignore[no-untyped-def]
-    token = form.xpath(".//input[@name='csrf_token']/@value")[0]
-    return client.post(form.get("action") or "", data={"csrf_token": token, **data})
 
 
 def flashed(response) -> str:  # type: ignore[no-untyped-def]
@@ -92,7 +58,7 @@ def test_a_patron_reports_a_fact_and_the_archivist_resolves_it_by_retracting(cli
     page = _doc(client.get(f"/photos/{scene['photo'].id}"))
     form_page = _doc(client.get(link(page, "Report: Person Harold Whitcomb").get("href")))
     form = button_form(form_page, "Send the report")
-    assert labelled(form, "This is wrong").get("type") == "radio"
+    assert labelled(form, "This is wrong", prefix=True).get("type") == "radio"
     response = submit(client, form, reason="This is wrong", details="That is my uncle Bert.")
     assert response.status_code == 302
     assert "Thank you for your report" in flashed(client.get(response.location))
@@ -103,7 +69,7 @@ def test_a_patron_reports_a_fact_and_the_archivist_resolves_it_by_retracting(cli
     article = [a for a in queue.xpath("//article") if _text(a).startswith("Reported: Person: Harold Whitcomb")][0]
     assert "Watchful Wendy: “This is wrong: That is my uncle Bert.”" in _text(article)
     resolve = button_form(article, "Resolve the report on Person: Harold Whitcomb")
-    assert [o.text for o in labelled(resolve, "What to do").xpath("option")] == [
+    assert [o.text for o in labelled(resolve, "What to do", prefix=True).xpath("option")] == [
         "Leave it as it is", "Retract the fact from the photo's record"]
     response = submit(client, resolve, action="retract", reason="The donor says it is Bert.")
     assert response.status_code == 302
@@ -159,7 +125,7 @@ def test_staff_retract_a_fact_from_the_photo_page_and_the_patron_sees_it_retract
     page = _doc(client.get(f"/photos/{scene['photo'].id}"))
     summary = [s for s in page.xpath("//details/summary") if _text(s).startswith("Retract")][0]
     form = summary.getparent().xpath(".//form")[0]
-    assert labelled(form, "Why it is retracted").tag == "textarea"
+    assert labelled(form, "Why it is retracted", prefix=True).tag == "textarea"
 
     refused = submit(client, form, reason="")
     assert refused.status_code == 400 and "Please write why the fact is retracted" in flashed(refused)

@@ -9,14 +9,7 @@ import pytest
 from photoid.extensions import db
 from photoid.search import querying, queue
 from tests.factories import make_authority, make_collection, make_identification, make_photo
-
-
-def parse(response) -> lxml.html.HtmlElement:  # type: ignore[no-untyped-def]
-    return lxml.html.fromstring(response.get_data(as_text=True))
-
-
-def text(element: lxml.html.HtmlElement) -> str:
-    return " ".join(element.text_content().split())
+from tests.web.pages import parse, text
 
 
 def status(page: lxml.html.HtmlElement) -> str:

@@ -15,18 +15,13 @@ from sqlalchemy import select
 from photoid.accounts import service
 from photoid.accounts.models import User
 from photoid.extensions import db
-from tests.conftest import CSRF_PATTERN, make_test_app
+from tests.conftest import make_test_app
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.web.pages import csrf_token_on as _token
 
 SESSION = "session"
 REMEMBER = "remember_token"
 NEW_PASSWORD = "a brand new passphrase"
-
-
-def _token(client: FlaskClient, path: str = "/login") -> str:
-    match = CSRF_PATTERN.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1) or match.group(2)
 
 
 def _sign_in(client: FlaskClient, email: str = "reader@example.org", *, remember: bool = True):  # type: ignore[no-untyped-def]

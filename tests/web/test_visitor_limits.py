@@ -8,21 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from lxml import html
 from sqlalchemy import func, select
 
 from photoid.accounts.models import User
 from photoid.extensions import db
 from tests.conftest import _empty_tables, make_test_app
 from tests.factories import DEFAULT_PASSWORD, make_user
-
-
-def _doc(response):  # type: ignore[no-untyped-def]
-    return html.fromstring(response.get_data(as_text=True))
-
-
-def _alert(response) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(" ".join(e.text_content().split()) for e in _doc(response).xpath("//*[@role='alert']"))
+from tests.web.pages import alert as _alert, parse as _doc
 
 
 def _field(response, name: str) -> str:  # type: ignore[no-untyped-def]
