@@ -6,14 +6,15 @@ from photoid.campaigns.models import Campaign, CampaignPhoto
 from photoid.catalog.models import ExportRun
 from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.impact.rollup import ImpactWeek
-from photoid.moderation.models import ModerationEvent, Report
+from photoid.moderation.models import ModerationEvent, ModerationEventInstitution, Report
 from photoid.notifications.models import Notification
 from photoid.page_cache import DataVersion
 from photoid.photos.models import Collection, Institution, Photo
+from photoid.search.models import SearchQueueEntry
 
 __all__ = [
     "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation", "DataVersion",
     "Event",
     "ExportRun", "Identification", "ImpactWeek", "Institution", "Invitation", "ModerationEvent", "Notification", "Person",
-    "Photo", "Place", "Report", "User", "staff_membership",
+    "ModerationEventInstitution", "Photo", "Place", "Report", "SearchQueueEntry", "User", "staff_membership",
 ]
