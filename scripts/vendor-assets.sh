@@ -33,3 +33,13 @@ mkdir -p "$axe"
 cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE "$axe/"
 node -e 'const p=require("./node_modules/axe-core/package.json"); console.log(p.version)' > "$axe/VERSION"
 echo "vendored axe-core $(cat "$axe/VERSION") (for the tests)"
+
+# Mirador, the IIIF viewer many libraries run, opens our manifests in the browser tests (it must
+# show the community's identifications). A test tool like axe-core: its UMD build bundles React and
+# everything else, so one file (2.3 MB) works offline.
+mirador=tests/browser/vendor/mirador
+rm -rf "$mirador"
+mkdir -p "$mirador"
+cp node_modules/mirador/dist/mirador.min.js node_modules/mirador/LICENSE "$mirador/"
+node -e 'const p=require("./node_modules/mirador/package.json"); console.log(p.version)' > "$mirador/VERSION"
+echo "vendored mirador $(cat "$mirador/VERSION") (for the tests)"

@@ -64,24 +64,25 @@ def metadata(record: CatalogRecord) -> list[dict[str, Any]]:
 def _annotation(fact: Fact, *, canvas_id: str, width: int, height: int) -> dict[str, Any]:
     assert fact.region is not None
     x, y, w, h = fraction_to_pixels(Region(*fact.region), width=width, height=height)
-    purpose = "tagging" if fact.kind == "keyword" else "identifying"
     text = _date_words(fact.heading) if fact.kind == "date" else fact.heading
-    body: list[dict[str, Any]] = [{"type": "TextualBody", "purpose": purpose, "value": text, "format": "text/plain",
-                                   "language": "en"}]
-    if fact.authority_uri:
-        body.append({"type": "SpecificResource", "purpose": purpose, "source": fact.authority_uri})
+    # As the IIIF cookbook tags a region (recipe 0021), so stock viewers show it: Mirador's default
+    # filter hides the motivation "identifying" (the W3C annotation API keeps it), Clover crashes on
+    # a bare-string source, and Mirador lists every body of a tag, so the only body is the name and
+    # the authority record is a seeAlso.
     annotation: dict[str, Any] = {
         "id": f"{canvas_id}/annotations/{fact.identification_id}",
         "type": "Annotation",
-        "motivation": purpose,
-        "body": body,
+        "motivation": "tagging",
+        "body": {"type": "TextualBody", "value": text, "format": "text/plain", "language": "en"},
         "target": {
             "type": "SpecificResource",
-            "source": canvas_id,
+            "source": {"id": canvas_id, "type": "Canvas"},
             "selector": {"type": "FragmentSelector", "conformsTo": MEDIA_FRAGMENTS, "value": f"xywh={x},{y},{w},{h}"},
         },
         "label": _lang(f"{_KIND_LABELS.get(fact.kind, 'Identification')}: {text}"),
     }
+    if fact.authority_uri:
+        annotation["seeAlso"] = [{"id": fact.authority_uri, "type": "Dataset", "label": _lang("Authority record")}]
     if fact.contributor:
         annotation["creator"] = {"type": "Person", "name": fact.contributor}
     if fact.created_at:
@@ -93,8 +94,7 @@ def _annotation(fact: Fact, *, canvas_id: str, width: int, height: int) -> dict[
 
 def _painting_body(record: CatalogRecord, service_id: str) -> dict[str, Any]:
     """The largest whole-image size the level 0 service has as a file."""
-    sizes = pyramid.advertised_sizes(record.width, record.height) or [(record.width, record.height)]
-    width, height = sizes[-1]
+    width, height = pyramid.max_size(record.width, record.height)
     path = pyramid.size_path(record.width, record.height, (width, height)).removeprefix("iiif/")
     return {
         "id": f"{service_id}/{path}", "type": "Image", "format": "image/jpeg", "width": width, "height": height,

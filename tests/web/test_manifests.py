@@ -61,17 +61,18 @@ def test_a_photo_manifest_is_valid_and_shows_approved_regions(client, photo) -> 
     assert service["id"].endswith(f"/iiif/3/{photo.id}") and service["profile"] == "level0"
 
     annotations = canvas["annotations"][0]["items"]
-    by_text = {a["body"][0]["value"]: a for a in annotations}
+    by_text = {a["body"]["value"]: a for a in annotations}
     assert set(by_text) == {"Smith, John, 1890-1962", "brass band"}  # approved regions only
     smith = by_text["Smith, John, 1890-1962"]
-    assert smith["motivation"] == "identifying"
-    assert smith["target"]["source"] == canvas["id"]
+    # Tagged as the IIIF cookbook does, which Mirador shows and Clover reads (tests/browser/test_mirador.py).
+    assert smith["motivation"] == "tagging" and by_text["brass band"]["motivation"] == "tagging"
+    assert smith["body"] == {"type": "TextualBody", "value": "Smith, John, 1890-1962", "format": "text/plain", "language": "en"}
+    assert smith["target"]["source"] == {"id": canvas["id"], "type": "Canvas"}
     assert smith["target"]["selector"] == {"type": "FragmentSelector", "conformsTo": "http://www.w3.org/TR/media-frags/",
                                            "value": "xywh=200,200,500,500"}
-    assert smith["body"][1] == {"type": "SpecificResource", "purpose": "identifying",
-                                "source": "http://id.loc.gov/authorities/names/n79021164"}
+    assert smith["seeAlso"] == [{"id": "http://id.loc.gov/authorities/names/n79021164", "type": "Dataset",
+                                 "label": {"en": ["Authority record"]}}]
     assert smith["creator"]["name"] == "Rose Tyler"
-    assert by_text["brass band"]["motivation"] == "tagging"
     text = response.get_data(as_text=True)
     assert "hidden.address" not in text and "Pending Pete" not in text and "Rejected Ray" not in text
 
