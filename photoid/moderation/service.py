@@ -94,8 +94,18 @@ def _snapshot(identification: Identification) -> dict[str, Any]:
     }
 
 
-def _reason(reason: str | None) -> str:
-    return clean_text(reason, label="a reason", limit=MAX_REASON, required=True)
+def _reason(reason: str | None, *, ask: str = "Please choose or write a reason", reader: str = "the contributor") -> str:
+    """The reason ``reader`` will see, trimmed and checked: the one rule for every decision that needs one.
+
+    Raises ModerationError saying "{ask}; {reader} will see it." when it is missing or only spaces,
+    and with what is wrong when it is unusable (too long, markup, control characters).
+    """
+    if not (reason or "").strip():
+        raise ModerationError(f"{ask}; {reader} will see it.")
+    try:
+        return clean_text(reason, label="a reason", limit=MAX_REASON, required=True)
+    except ContributionError as error:
+        raise ModerationError(str(error)) from error
 
 
 def _note(note: str | None) -> str | None:
@@ -158,12 +168,7 @@ def reject(identification: Identification, *, moderator: User, reason: str | Non
     Raises ModerationError when the reason is missing or unusable, and the workflow errors of
     :func:`approve`; nothing is saved then.
     """
-    if not (reason or "").strip():
-        raise ModerationError("Please choose or write a reason; the contributor will see it.")
-    try:
-        text = _reason(reason)
-    except ContributionError as error:
-        raise _reraise_as_moderation_error(error) from error
+    text = _reason(reason)
     return _commit_decision(identification, IdentificationState.REJECTED, moderator=moderator, note=text, action="reject")
 
 
@@ -333,12 +338,7 @@ def reject_comment(comment: Comment, *, moderator: User, reason: str | None) -> 
 
     Raises ModerationError without a reason, and the errors of :func:`approve_comment`.
     """
-    if not (reason or "").strip():
-        raise ModerationError("Please choose or write a reason; the author will see it.")
-    try:
-        text = _reason(reason)
-    except ContributionError as error:
-        raise ModerationError(str(error)) from error
+    text = _reason(reason, reader="the author")
     return _decide_comment(comment, CommentState.REJECTED, moderator=moderator, note=text, action="reject_comment")
 
 
@@ -368,12 +368,7 @@ def bulk_decide(ids: list[int], action: str, *, moderator: User, reason: str | N
         raise ModerationError(f"Please select at most {MAX_BULK} items at a time.")
     note: str | None = None
     if action == "reject":
-        if not (reason or "").strip():
-            raise ModerationError("Please choose or write a reason for rejecting them; the contributors will see it.")
-        try:
-            note = _reason(reason)
-        except ContributionError as error:
-            raise ModerationError(str(error)) from error
+        note = _reason(reason, ask="Please choose or write a reason for rejecting them", reader="the contributors")
     found = {i.id: i for i in db.session.scalars(
         select(Identification).where(Identification.id.in_(unique)).options(selectinload(Identification.photo))
     )}
@@ -405,12 +400,7 @@ def retract(identification: Identification, *, moderator: User, reason: str | No
     SelfReviewForbidden, and InvalidTransition/AlreadyDecided when it is not (or no longer)
     approved; nothing is saved then.
     """
-    if not (reason or "").strip():
-        raise ModerationError("Please write why the fact is retracted; the contributor will see it.")
-    try:
-        text = _reason(reason)
-    except ContributionError as error:
-        raise ModerationError(str(error)) from error
+    text = _reason(reason, ask="Please write why the fact is retracted")
     _check_can_decide(identification, moderator)
     _claim(Identification, identification.id, (IdentificationState.APPROVED,))
     db.session.refresh(identification)
