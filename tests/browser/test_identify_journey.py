@@ -96,7 +96,7 @@ def date_the_photo_in_words(page: Page) -> None:
     expect(page.get_by_label("Name")).to_be_hidden()  # only the field that matters is shown
     page.get_by_label("Date", exact=True).fill("summer 1952")
     expect(page.get_by_role("status").filter(has_text="We will record this as")).to_have_text(
-        "We will record this as summer 1952 (1952-22).")
+        "We will record this as summer 1952.")
     page.get_by_role("button", name="Send to the archivists").click()
     expect(page.get_by_role("status")).to_contain_text("Thank you!")
 

@@ -52,3 +52,24 @@ def test_the_demo_shows_a_dispute_and_a_conversation(app) -> None:
     assert dispute.identification.photo_id == dispute.counter_identification.photo_id
     replies = db.session.scalars(select(Comment).where(Comment.parent_id.is_not(None))).all()
     assert replies and all(r.state == "published" for r in replies)
+
+
+def test_searching_the_demo_by_year_finds_the_photos_dated_then(app, client) -> None:
+    """Issue #20: q=1925 found only the photos with 1925 in their text, q=1952 missed "summer 1952"
+    and q=1920s found nothing."""
+    from photoid.demo.loader import load_demo
+    from photoid.search import queue
+
+    load_demo(progress=lambda _: None)
+    queue.reindex(app, procs=1)
+
+    def identifiers(q: str) -> set[str]:
+        html = client.get(f"/search?q={q}").get_data(as_text=True)
+        return {identifier for identifier in db.session.scalars(select(Photo.identifier)) if f"· {identifier}<" in html}
+
+    catalogued_1925 = {"MPL-1923-004", "AHS-1978-001", "AHS-1985-010"}
+    parade = {"MPL-1925-001", "MPL-1925-002"}
+    assert identifiers("1925") == catalogued_1925 | parade
+    assert identifiers("1952") == {"MPL-1952-014", "MPL-1958-012", "AHS-1981-009"}
+    assert identifiers("1920s") == catalogued_1925 | parade | {"MPL-1929-006", "MPL-1927-005"}
+    assert identifiers("between+1920+and+1925") == identifiers("1920-1925") == catalogued_1925 | parade

@@ -123,7 +123,7 @@
         .then(function (answer) {
           preview.classList.toggle("error", Boolean(answer.error));
           preview.textContent = answer.error ? answer.error
-            : "We will record this as " + answer.words + " (" + answer.edtf + ").";
+            : "We will record this as " + answer.words + ".";  // words, never the EDTF code
         })
         .catch(function () { preview.textContent = ""; });
     }, 250);
