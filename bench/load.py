@@ -147,15 +147,12 @@ SHARED = ("shared", "/shared", "photo pages, as served, kept pages shared throug
 
 
 def changed(app: Any) -> None:
-    """Raise the data version, as any committed change does: every run starts with no kept page."""
-    from sqlalchemy import text
-
+    """End every kept page, as a restore does: every run starts with no kept page."""
+    from photoid import page_versions
     from photoid.extensions import db
 
-    with app.app_context():
-        db.session.execute(text("UPDATE data_version SET version = version + 1 WHERE id = 1"))
-        db.session.commit()
-        db.session.remove()
+    with app.app_context(), db.engine.begin() as connection:
+        page_versions.end_every_page(connection)
 
 
 def _ids(name: str, photo_ids: list[int]) -> list[int]:

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
-from photoid.db import reading_snapshot, track_flushes
+from photoid.db import reading_snapshot
 from photoid.extensions import csrf, db, limiter, login_manager, migrate
 from photoid.links import SiteUrlFlask, refuse_untrusted_hosts
 
@@ -56,9 +56,10 @@ def create_app(config: Any = None) -> Flask:
     limiter.init_app(app)
     with app.app_context():
         _configure_sqlite(db.engine, busy_timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
-    track_flushes()
 
-    from photoid import models  # noqa: F401  (every table registered before anything queries)
+    from photoid import events, models  # noqa: F401  (models: every table registered before anything queries)
+
+    events.init_app(app)
     from photoid.accounts.profiles import bp as profiles_bp
     from photoid.accounts.routes import bp as accounts_bp
     from photoid.admin.routes import bp as admin_bp
@@ -83,6 +84,7 @@ def create_app(config: Any = None) -> Flask:
     from photoid.photos.iiif import bp as iiif_bp
     from photoid.photos.routes import bp as photos_bp
     from photoid.sharing.routes import bp as sharing_bp
+    from photoid.cors import register_cors
     from photoid.security import refuse_nul_characters, register_security_headers
     from photoid.templating import register_template_helpers
 
@@ -121,6 +123,7 @@ def create_app(config: Any = None) -> Flask:
     register_error_handlers(app)
     refuse_untrusted_hosts(app)
     register_security_headers(app)
+    register_cors(app)
     refuse_nul_characters(app)
     keep_new_sqlite_file_private(app)
     register_template_helpers(app)

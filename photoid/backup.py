@@ -19,7 +19,7 @@ writing anything: a folder without its database must never look complete.
 
 A restore checks everything in the backup against its manifest before it changes anything, then
 puts back, in this order, the database, the photo files and the search index (rebuilt from the
-restored database), and moves the data version on, which ends every kept public page.
+restored database), and moves the page versions on, which ends every kept public page.
 
 The photo files are read, and put back, through the storage adapter (photos/storage.py), so a
 backup works whatever holds them. The backup folder and the live SQLite file are not stored objects
@@ -47,6 +47,7 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import make_url
 
 from photoid import backup_postgres as postgres
+from photoid import page_versions
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.photos.storage import Storage, StorageError, current_storage, photo_prefix
@@ -336,28 +337,25 @@ def _sqlite_has_data(path: Path) -> bool:
         connection.close()
 
 
-def _data_version(engine: Any) -> int | None:
-    """The database's data version (see photoid/page_cache.py), or None before it has one."""
+def _page_version(engine: Any) -> int | None:
+    """The highest version of kept public pages (see photoid/page_versions.py), or None before there is one."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("data_version"):
+        if not inspect(conn).has_table(page_versions.PageVersion.__tablename__):
             return None
-        return conn.scalar(text("SELECT version FROM data_version WHERE id = 1"))
+        return page_versions.latest(conn)
 
 
 def _end_kept_pages(engine: Any, before: int | None) -> tuple[int, int] | None:
-    """Move the restored database's data version past both its own and the one the site had
-    before the restore. Kept public pages are keyed by that version, and the restored one may be a
-    version workers (or Redis) already kept pages under, showing the data since replaced. Returns
-    (restored, new) versions, or None when the database has no version yet (an older backup:
-    ``photoid db upgrade`` adds it)."""
+    """Move the restored database's page versions past both its own and the ones the site had
+    before the restore. Kept public pages are keyed by those versions, and the restored ones may be
+    versions workers (or Redis) already kept pages under, showing the data since replaced. Returns
+    (restored, new) versions, or None when the database has none yet (an older backup:
+    ``photoid db upgrade`` adds them)."""
     with engine.begin() as conn:
-        if not inspect(conn).has_table("data_version"):
+        if not inspect(conn).has_table(page_versions.PageVersion.__tablename__):
             return None
-        restored = conn.scalar(text("SELECT version FROM data_version WHERE id = 1"))
-        if restored is None:
-            return None
-        new = max(restored, before or 0) + 1
-        conn.execute(text("UPDATE data_version SET version = :new WHERE id = 1"), {"new": new})
+        restored = page_versions.latest(conn)
+        new = page_versions.end_every_page(conn, above=before or 0)
     return restored, new
 
 
@@ -367,7 +365,7 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
     Checks the whole backup against its manifest, then replaces, in this order and saying so:
     the database (the SQLite file, removing its stale WAL files, or pg_restore into the configured
     PostgreSQL database), the photo folders in the upload folder, and the search index (rebuilt
-    from the restored database); it moves the data version on, so no kept public page outlives it.
+    from the restored database); it moves the page versions on, so no kept public page outlives it.
     Raises BackupError, having changed nothing, when the backup is incomplete or damaged, its
     database kind differs, pg_restore is missing or too old, or the database already holds data
     and ``force`` is not set.
@@ -385,14 +383,14 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
     if kind == "sqlite":
         target = _sqlite_path(url)
         has_data, where = _sqlite_has_data(target), str(target)
-        before = _data_version(engine) if target.is_file() else None
+        before = _page_version(engine) if target.is_file() else None
     else:
         try:
             tool = postgres.find_tool("pg_restore", at_least=manifest["database"].get("client_major"))
         except postgres.ClientError as error:
             raise BackupError(f"{error} Nothing was restored.") from None
         has_data, where = postgres.has_data(engine), f"{url.database} on {url.host or 'the local server'}"
-        before = _data_version(engine)
+        before = _page_version(engine)
     if has_data and not force:
         raise BackupError(f"The database {where} already holds data. Nothing was restored. "
                           "To replace it with the backup, run the command again with --force.")
@@ -417,7 +415,7 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
     echo(f"1. Database restored into {where}.")
     versions = _end_kept_pages(engine, before)
     if versions is not None:
-        echo(f"   Kept public pages end with the data version, which is now {versions[1]} "
+        echo(f"   Kept public pages end with the page version, which is now {versions[1]} "
              f"(it was {before if before is not None else 'unset'} before, {versions[0]} in the backup).")
 
     checksums = sorted(manifest.get("photo_checksums", []))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar, overload
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData, event
+from sqlalchemy import CheckConstraint, DateTime, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -152,20 +152,14 @@ _READING_SNAPSHOT = "photoid_reading_snapshot"
 _SAVED = "photoid_saved"
 
 
-def track_flushes() -> None:
-    """Note on each session whether its transaction has written anything (``end_read_transaction``
-    asks), and on the app context whether a commit saved something (``saved_in_this_context``)."""
-    if not event.contains(Session, "after_flush", _note_flush):
-        event.listen(Session, "after_flush", _note_flush)
-        event.listen(Session, "after_commit", _note_commit)
-        event.listen(Session, "after_transaction_end", _forget_flush)
-
-
-def _note_flush(session: Session, _context: object) -> None:
+def note_flush(session: Session, _context: object) -> None:
+    """after_flush (registered in photoid/events.py): the transaction has written something
+    (``end_read_transaction`` and the unit of work ask)."""
     session.info[_FLUSHED] = True
 
 
-def _note_commit(session: Session) -> None:
+def note_commit(session: Session) -> None:
+    """after_commit: note on the app context that a commit saved something (``saved_in_this_context``)."""
     from flask import g, has_app_context
 
     if session.info.get(_FLUSHED) and has_app_context():
@@ -180,7 +174,8 @@ def saved_in_this_context() -> bool:
     return has_app_context() and bool(g.get(_SAVED))
 
 
-def _forget_flush(session: Session, transaction: Any) -> None:
+def forget_flush(session: Session, transaction: Any) -> None:
+    """after_transaction_end: a new transaction has written nothing yet."""
     if transaction.parent is None:
         session.info.pop(_FLUSHED, None)
 
@@ -234,3 +229,7 @@ def read_snapshot(session: Session | scoped_session[Session]) -> Iterator[None]:
     finally:
         setattr(g, _READING_SNAPSHOT, previous)
         session.rollback()
+
+
+#: The listeners above, in the order photoid/events.py registers them.
+FLUSH_TRACKING = (("after_flush", note_flush), ("after_commit", note_commit), ("after_transaction_end", forget_flush))

@@ -8,13 +8,14 @@ from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.impact.rollup import ImpactWeek
 from photoid.moderation.models import ModerationEvent, ModerationEventInstitution, Report
 from photoid.notifications.models import Notification
-from photoid.page_cache import DataVersion
+from photoid.page_versions import PageVersion
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.search.models import SearchQueueEntry
 
 __all__ = [
-    "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation", "DataVersion",
+    "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation",
     "Event",
-    "ExportRun", "Identification", "ImpactWeek", "Institution", "Invitation", "ModerationEvent", "Notification", "Person",
+    "ExportRun", "Identification", "ImpactWeek", "Institution", "Invitation", "ModerationEvent", "Notification", "PageVersion",
+    "Person",
     "ModerationEventInstitution", "Photo", "Place", "Report", "SearchQueueEntry", "User", "staff_membership",
 ]

@@ -2,17 +2,19 @@
 
 When a local newspaper links to a photo, thousands of visitors who are not signed in ask for
 the same page, and rendering it (four queries and a large template) is most of what the server
-does. Each worker keeps the pages it rendered for them, keyed by address and by the database's
-*data version*: one counter row that every transaction changing any table raises in the same
-commit. A page is therefore never served older than the last committed change: an approval,
-a new comment or a renamed contributor shows at once. Only visitors with no session or
+does. Each worker keeps the pages it rendered for them, keyed by address and by the versions of
+what the page shows (photoid/page_versions.py): a photo's page by its photo's version and the
+site's, a list page by the lists' version and the site's. Every transaction that changes what a
+public page renders raises those versions in the same commit, so a page is never served older
+than the last committed change (an approval, a new comment or a renamed contributor shows at
+once), while a sign-in, a vote on another photo or a notification read ends no page. Only visitors with no session or
 remember-me cookie get kept pages (signed-in patrons and anyone with a flash message waiting
 always get their own), and a response that sets a cookie is never kept.
 ``PAGE_CACHE_ENTRIES`` (0 turns it off) bounds each worker's store and ``PAGE_CACHE_SECONDS`` how
 long a page may be kept at most, for the few words that depend on the clock alone.
 
 Kept pages are answered in front of Flask (``KeptPages`` wraps the WSGI app): a visitor's request
-costs a route match, one read of the data version and a dictionary lookup, not a request context,
+costs a route match, one read of its versions and a dictionary lookup, not a request context,
 session and hooks. The headers are kept with the body, exactly as they were first sent.
 
 With Redis configured (``PHOTOID_REDIS_URL``) the workers also share what they rendered: a crawler
@@ -30,70 +32,25 @@ from collections import OrderedDict
 from typing import Any, Callable, Iterable, NamedTuple
 
 from flask import Flask
-from sqlalchemy import event, inspect
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from photoid.db import Base
+from photoid import page_versions
 from photoid.extensions import db
 
-#: The pages a burst of visitors from outside lands on.
-CACHED_ENDPOINTS = frozenset({
-    "photos.home", "photos.collection", "photos.photo", "campaigns.show", "campaigns.embed", "sharing.embed_photo",
-})
-_WRITES = ("INSERT", "UPDATE", "DELETE")
-_WROTE = "photoid_wrote"
+#: The pages a burst of visitors from outside lands on: one photo's, and those listing photos.
+_PHOTO_PAGES = frozenset({"photos.photo", "sharing.embed_photo"})
+_LIST_PAGES = frozenset({"photos.home", "photos.collection", "campaigns.show", "campaigns.embed"})
+CACHED_ENDPOINTS = _PHOTO_PAGES | _LIST_PAGES
 
 
-class DataVersion(Base):
-    """One row whose ``version`` rises with every committed change to the database."""
-
-    __tablename__ = "data_version"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(default=0)
-
-
-@event.listens_for(DataVersion.__table__, "after_create")
-def _first_row(target: Any, connection: Connection, **_kw: Any) -> None:
-    connection.execute(target.insert().values(id=1, version=0))
-
-
-def track_changes(engine: Engine) -> None:
-    """Raise the data version inside every transaction that inserted, updated or deleted a row."""
-    table_found = False
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _note_write(conn: Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
-        nonlocal table_found
-        verb = statement.lstrip()[:6].upper()
-        if verb.startswith(("CREATE", "DROP", "ALTER")):
-            table_found = False  # the schema changed (a migration): look for the table again
-            return
-        compiled_write = context is not None and (context.isinsert or context.isupdate or context.isdelete)
-        if (compiled_write or verb in _WRITES) and DataVersion.__tablename__ not in statement:
-            conn.info[_WROTE] = True
-
-    @event.listens_for(engine, "commit")
-    def _raise_version(conn: Connection) -> None:
-        nonlocal table_found
-        if not conn.info.pop(_WROTE, False):
-            return
-        # Until the table exists (an old database being migrated) there is nothing to raise.
-        if not table_found and not inspect(conn).has_table(DataVersion.__tablename__):
-            return
-        table_found = True
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "rollback")
-    def _forget(conn: Connection) -> None:
-        conn.info.pop(_WROTE, None)
+def scopes_for(endpoint: str, values: dict[str, Any]) -> tuple[str, ...]:
+    """The versions a kept page of ``endpoint`` is keyed by: what every page shows, and its photo or the lists."""
+    if endpoint in _PHOTO_PAGES:
+        return (page_versions.SITE, page_versions.photo_scope(values["photo_id"]))
+    return (page_versions.SITE, page_versions.LISTS)
 
 
 class Kept(NamedTuple):
@@ -208,14 +165,14 @@ class KeptPages:
             return None
         try:
             adapter = self.app.create_url_adapter(request)
-            endpoint, _values = adapter.match() if adapter is not None else (None, None)
+            endpoint, values = adapter.match() if adapter is not None else (None, {})
         except (HTTPException, SecurityError):  # not found, a redirect, an untrusted host: Flask answers
             return None
         environ["photoid.endpoint"] = endpoint  # for the access line and metrics of a kept page (photoid/observability.py)
         if endpoint not in CACHED_ENDPOINTS:
             return None
-        version = self.versions.read()
-        return None if version is None else (request.root_url, request.full_path, version)
+        versions = self.versions.read(scopes_for(endpoint, values))
+        return None if versions is None else (request.root_url, request.full_path, versions)
 
     def _render_and_keep(self, key: tuple[Any, ...], environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         sent: list[tuple[str, str]] = []
@@ -242,34 +199,27 @@ class KeptPages:
 
 
 class VersionReader:
-    """Reads the data version for every kept page asked for, as cheaply as the database allows: on a
-    connection of its own per thread (outside the pool), in autocommit mode, so each read is one
-    statement that sees the last commit. A kept page, in process, cost 520 µs on SQLite and 1,090 µs on
-    PostgreSQL with the read on a pooled SQLAlchemy connection set to autocommit; 140 and 400 µs with this."""
-
-    SQL = "SELECT version FROM data_version WHERE id = 1"
+    """Reads the versions of a kept page's scopes for every kept page asked for, as cheaply as the
+    database allows: on a connection of its own per thread (outside the pool), in autocommit mode, so
+    each read is one statement that sees the last commit. A kept page, in process, cost 520 µs on
+    SQLite and 1,090 µs on PostgreSQL with the read on a pooled SQLAlchemy connection set to
+    autocommit; 140 and 400 µs with this."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._held = threading.local()
         event.listen(engine, "engine_disposed", lambda _engine: self.forget())
 
-    def read(self) -> int | None:
-        """The version, or None when the database cannot tell (away, or not migrated yet)."""
+    def read(self, scopes: tuple[str, ...]) -> tuple[int, ...] | None:
+        """The scopes' versions, or None when the database cannot tell (away, or not migrated yet)."""
         try:
             held = getattr(self._held, "connection", None)
             if held is None:
                 held = self._held.connection = _Held(self._open())
-            cursor = held.connection.cursor()
-            try:
-                cursor.execute(self.SQL)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
+            return page_versions.read(held.connection, scopes, paramstyle=self._engine.dialect.paramstyle)
         except (SQLAlchemyError, self._engine.dialect.loaded_dbapi.Error):
             self.forget()  # a broken connection is opened again for the next visitor
             return None
-        return None if row is None else int(row[0])
 
     def _open(self) -> Any:
         pooled = self._engine.raw_connection()
@@ -304,8 +254,7 @@ class _Held:
 
 
 def init_app(app: Flask) -> None:
-    """Track changes on the app's engine and put ``KeptPages`` in front of it (called in an app context)."""
-    track_changes(db.engine)
+    """Put ``KeptPages`` in front of the app (called in an app context; photoid/events.py raises the versions)."""
     site = f'{app.config["SQLALCHEMY_DATABASE_URI"]} {app.config["SECRET_KEY"]}'
     shared = SharedPages(app.config["REDIS_URL"], site=site) if app.config["REDIS_URL"] else None
     app.wsgi_app = KeptPages(app, db.engine, shared)  # type: ignore[method-assign]

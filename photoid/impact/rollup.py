@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Text, delete, event, func, inspect, select, tuple_
+from sqlalchemy import Date, Text, delete, func, inspect, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -57,8 +57,8 @@ def _weeks(obj: Any, *names: str) -> set[date]:
     return {_to_week(value) for name in names for value in _history(obj, name)}
 
 
-@event.listens_for(Session, "after_flush")
-def _forget_touched_weeks(session: Session, _context: Any) -> None:
+def forget_touched_weeks(session: Session, _context: Any) -> None:
+    """after_flush (registered in photoid/events.py): delete the kept weeks this flush's rows touch."""
     touched: set[tuple[int, date]] = set()
     by_photo: dict[int, set[date]] = {}
     decided_on: set[int] = set()

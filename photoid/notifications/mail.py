@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context, has_request_context, url_for
 from markupsafe import Markup
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from photoid.extensions import db
@@ -152,7 +151,6 @@ def queue_mail(to: str, subject: str, body: str, *, unsubscribe: str | None = No
     The body gets the site's signature and an HTML alternative; ``unsubscribe`` (an address where
     the person turns these emails off) becomes the ``List-Unsubscribe`` header.
     """
-    _install_listeners()
     text = signed(body)
     headers = (("List-Unsubscribe", f"<{unsubscribe}>"),) if unsubscribe else ()
     mail = Mail(to=to, subject=subject, text=text, html=text_to_html(text), headers=headers)
@@ -160,7 +158,8 @@ def queue_mail(to: str, subject: str, body: str, *, unsubscribe: str | None = No
     session.info.setdefault(_OUTBOX, []).append(mail)
 
 
-def _send_outbox(session: Session) -> None:
+def send_outbox(session: Session) -> None:
+    """after_commit (registered in photoid/events.py): send the mail the committed transaction queued."""
     outbox: list[Mail] = session.info.pop(_OUTBOX, [])
     if not outbox:
         return
@@ -171,11 +170,6 @@ def _send_outbox(session: Session) -> None:
         send_mail(mail.to, mail.subject, mail.text, mail=mail)
 
 
-def _drop_outbox(session: Session, *_: Any) -> None:
+def drop_outbox(session: Session, *_: Any) -> None:
+    """after_rollback: a rolled-back transaction sends nothing."""
     session.info.pop(_OUTBOX, None)
-
-
-def _install_listeners() -> None:
-    if not event.contains(Session, "after_commit", _send_outbox):
-        event.listen(Session, "after_commit", _send_outbox)
-        event.listen(Session, "after_rollback", _drop_outbox)

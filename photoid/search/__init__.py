@@ -5,10 +5,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the search page and the listeners that queue changed photos for the index."""
+    """Register the search page (its listeners, which queue changed photos for the index, are in photoid/events.py)."""
     from photoid.search import models  # noqa: F401  (the search_queue table)
-    from photoid.search.queue import register_listeners
     from photoid.search.routes import bp
 
-    register_listeners()
     app.register_blueprint(bp)

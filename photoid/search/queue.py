@@ -1,6 +1,6 @@
 """Keeping the index in step with the database: one writer at a time, after commit.
 
-1. Enqueue (in the changing transaction). An ``after_flush`` listener on every session writes a
+1. Enqueue (in the changing transaction). An ``after_flush`` listener on the app's session writes a
    ``search_queue`` row for each photo whose indexed content may have changed: a Photo or
    Identification row added, changed or deleted (publishing, ingest, contributions, every
    moderation decision), an AuthorityRecord or AuthorityVariant edited (its photos), a Collection
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant
@@ -64,7 +64,8 @@ def _photo_ids_to_enqueue(session: Session) -> tuple[set[int], set[int], set[int
     return {i for i in photo_ids if i}, {i for i in authority_ids if i}, {i for i in collection_ids if i}
 
 
-def _after_flush(session: Session, _context: object) -> None:
+def enqueue_changed(session: Session, _context: object) -> None:
+    """after_flush (registered in photoid/events.py): queue the photos this flush changed."""
     if session.info.get(_QUIET):
         return
     photo_ids, authority_ids, collection_ids = _photo_ids_to_enqueue(session)
@@ -83,7 +84,8 @@ def _after_flush(session: Session, _context: object) -> None:
         session.info[_DIRTY] = True
 
 
-def _after_commit(session: Session) -> None:
+def drain_after_commit(session: Session) -> None:
+    """after_commit: index what the committed transaction queued."""
     if session.info.pop(_DIRTY, False) and has_app_context():
         try:
             drain(current_app)
@@ -91,16 +93,9 @@ def _after_commit(session: Session) -> None:
             log.exception("could not update the search index after a commit")
 
 
-def _after_rollback(session: Session) -> None:
+def forget_queued(session: Session) -> None:
+    """after_rollback: the queue rows rolled back with the change."""
     session.info.pop(_DIRTY, None)
-
-
-def register_listeners() -> None:
-    """Listen on every SQLAlchemy session (idempotent)."""
-    for name, fn in (("after_flush", _after_flush), ("after_commit", _after_commit),
-                     ("after_rollback", _after_rollback)):
-        if not event.contains(Session, name, fn):
-            event.listen(Session, name, fn)
 
 
 # --------------------------------------------------------------------------- the writer lock

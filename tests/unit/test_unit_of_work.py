@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Integer, String, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from photoid.db import track_flushes, unit_of_work
+from photoid.db import FLUSH_TRACKING, unit_of_work
 
 PACKAGE = Path(__file__).resolve().parents[2] / "photoid"
 
@@ -131,7 +131,8 @@ def test_a_failing_commit_is_rolled_back_and_its_error_propagates(session: Sessi
 
 
 def test_a_refusal_leaves_what_the_caller_had_not_committed_yet(session: Session) -> None:
-    track_flushes()  # as create_app does: how the unit knows the caller has flushed changes
+    for name, listener in FLUSH_TRACKING:  # as photoid/events.py does: how the unit knows the caller has flushed
+        event.listen(session, name, listener)
     session.add(Note(text="set up by the caller"))
     session.flush()
     with pytest.raises(Refused):

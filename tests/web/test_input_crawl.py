@@ -239,7 +239,7 @@ class Visitors:
 
     def rebuild(self) -> None:
         db.session.remove()
-        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "data_version"]  # keeps its one row
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "page_version"]  # versions only rise
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":  # DELETE, not TRUNCATE, and one round trip: many times faster
                 sequences = connection.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars()

@@ -218,3 +218,55 @@ def test_a_site_whose_redis_is_away_still_answers(tmp_path, database_url, app, p
     assert (first.headers["X-Page-Cache"], second.headers["X-Page-Cache"]) == ("miss", "hit")
     assert "Harbour from the mill" in first.get_data(as_text=True)
     assert "Pages are not shared between workers" in caplog.text
+
+
+def test_a_sign_in_a_vote_and_a_notification_read_leave_another_photos_page_kept(client, login_as, csrf_token, photo) -> None:
+    # Issue 22: any write used to end every kept page, so under real traffic there were almost none.
+    other = make_photo(collection=photo.collection, title="The mill from the harbour")
+    patron = make_user(email="ruth@example.org", display_name="Ruth Lindqvist")
+    claim = make_identification(photo=other, text_value="Agnes Moller", state="approved")
+    mine = make_identification(photo=other, text_value="Nils Moller", contributor=patron)
+    db.session.commit()
+    visitor = client.application.test_client()
+    _view(visitor, photo)
+
+    def still_kept() -> bool:
+        return _view(visitor, photo).headers["X-Page-Cache"] == "hit"
+
+    signed_in = client.post("/login", data={"email": "ruth@example.org", "password": DEFAULT_PASSWORD,
+                                            "csrf_token": csrf_token("/login")})
+    assert signed_in.status_code == 302 and still_kept()  # the sign-in wrote last_login_at
+    voted = client.post(f"/identifications/{claim.id}/votes", data={"stance": "agree", "csrf_token": csrf_token(f"/photos/{other.id}")})
+    assert voted.status_code == 302 and still_kept()
+    _view(visitor, other)
+
+    archivist = client.application.test_client()
+    with archivist.session_transaction() as session:
+        reviewer = make_user(role="archivist", institutions=[photo.institution])
+        db.session.commit()
+        session["_user_id"], session["_fresh"] = reviewer.login_id, True
+    page = archivist.get("/moderation").get_data(as_text=True)
+    token = next(m.group(1) or m.group(2) for m in [CSRF_PATTERN.search(page)] if m)
+    assert archivist.post(f"/moderation/identifications/{mine.id}/approve", data={"csrf_token": token}).status_code == 302
+    # The approval ends the page of its photo and the pages listing photos, and no other photo's page.
+    assert still_kept()
+    approved_page = _view(visitor, other)
+    assert approved_page.headers["X-Page-Cache"] == "miss" and "Nils Moller" in approved_page.get_data(as_text=True)
+    assert visitor.get(f"/collections/{photo.collection.slug}").headers["X-Page-Cache"] == "miss"
+
+    notifications = client.get("/me/notifications")  # viewing them marks them read
+    assert "Nils Moller" in notifications.get_data(as_text=True)
+    read = client.post("/me/notifications/read", data={"csrf_token": csrf_token("/me/notifications")})
+    assert read.status_code == 302 and still_kept()
+    assert _view(visitor, other).headers["X-Page-Cache"] == "hit"
+
+
+def test_a_new_display_name_ends_every_page_it_may_show_on(client, photo) -> None:
+    patron = make_user(display_name="Ruth")
+    make_identification(photo=photo, text_value="Agnes Moller", contributor=patron, state="approved")
+    db.session.commit()
+    assert "Ruth" in _view(client, photo).get_data(as_text=True)
+    patron.display_name = "Ruth Lindqvist"
+    db.session.commit()
+    renamed = _view(client, photo)
+    assert renamed.headers["X-Page-Cache"] == "miss" and "Ruth Lindqvist" in renamed.get_data(as_text=True)
