@@ -126,8 +126,7 @@ def change_role(
     account.role = role
     account.institutions = sorted(institutions, key=lambda i: i.name)
     after = _role_snapshot(account)
-    if after == before:
-        db.session.rollback()
+    if after == before:  # nothing to save (the unit of work commits no change)
         return False
     db.session.flush()
     record_event(actor=actor, action="role_change", target=account, before=before, after=after, note=text)

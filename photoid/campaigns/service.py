@@ -320,8 +320,7 @@ def update_campaign(campaign: Campaign, data: CampaignInput, *, editor: User) ->
     campaign.cover_photo_id = cover_photo_id
     campaign.starts_on, campaign.ends_on, campaign.is_published = starts_on, ends_on, bool(data.is_published)
     after = _snapshot(campaign, len(resolved.photo_ids))
-    if before == after and old_ids == resolved.photo_ids:
-        db.session.rollback()
+    if before == after and old_ids == resolved.photo_ids:  # nothing to save (the unit of work commits no change)
         return False
     if old_ids != resolved.photo_ids:
         _set_members(campaign, resolved.photo_ids)
@@ -349,7 +348,6 @@ def refresh_photos(campaign: Campaign, *, editor: User) -> tuple[int, int]:
     added = len(set(resolved.photo_ids) - set(old_ids))
     removed = len(set(old_ids) - set(resolved.photo_ids))
     if old_ids == resolved.photo_ids:
-        db.session.rollback()
         return 0, 0
     before = _snapshot(campaign, len(old_ids))
     _set_members(campaign, resolved.photo_ids)
