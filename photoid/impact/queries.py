@@ -401,11 +401,12 @@ def assemble(data: dict[date, Week], exported: dict[date, float], when: Period, 
     def hours(values: list[float], share: float) -> float | None:
         return nearest_rank(values, share) / 3600 if values else None
 
+    decisions = f"{len(seconds)} decision{'' if len(seconds) == 1 else 's'} {note}"
     result += [
-        Figure("median_hours", "Median time to decision (hours)", "hours", hours(seconds, 0.5),
-               f"decisions {note}", [(w, hours(data.get(w, empty).seconds, 0.5)) for w in weeks], is_public=False),
-        Figure("p90_hours", "90th-percentile time to decision (hours)", "hours", hours(seconds, 0.9),
-               f"decisions {note}", [(w, hours(data.get(w, empty).seconds, 0.9)) for w in weeks], is_public=False),
+        Figure("median_hours", "Median time to decision", "hours", hours(seconds, 0.5),
+               f"median of {decisions}", [(w, hours(data.get(w, empty).seconds, 0.5)) for w in weeks], is_public=False),
+        Figure("p90_hours", "90th-percentile time to decision", "hours", hours(seconds, 0.9),
+               f"90th percentile of {decisions}", [(w, hours(data.get(w, empty).seconds, 0.9)) for w in weeks], is_public=False),
         Figure("waiting", "Still waiting for a decision", "count", waiting_count, "now, whenever sent",
                [(w, data.get(w, empty).counts.get("waiting", 0.0)) for w in weeks], is_public=False),
     ]
@@ -414,11 +415,28 @@ def assemble(data: dict[date, Week], exported: dict[date, float], when: Period, 
 
 def csv_table(figs: list[Figure]) -> list[list[str]]:
     """The weekly numbers as rows: a header, then one row per week (empty where there is no value)."""
-    header = ["Week starting (Monday, UTC)"] + [f.title for f in figs]
+    header = ["Week starting (Monday, UTC)"] + [column_title(f) for f in figs]
     rows = [header]
     for i, (week, _) in enumerate(figs[0].series if figs else []):
         rows.append([week.isoformat()] + [format_value(f.series[i][1], f.unit) for f in figs])
     return rows
+
+
+def column_title(figure: Figure) -> str:
+    """The figure's title with its unit, for a column of numbers: "Median time to decision (hours)"."""
+    return f"{figure.title} (hours)" if figure.unit == "hours" else figure.title
+
+
+def headline(value: float | None, unit: str) -> str:
+    """A figure's headline in words: "12", "under a minute", "45 minutes", "1 hour", "26.5 hours"."""
+    if value is None or unit != "hours":
+        return format_value(value, unit)
+    if value * 60 < 0.5:
+        return "under a minute"
+    if value < 1:
+        minutes = round(value * 60)
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return "1 hour" if round(value, 1) == 1 else f"{value:.1f} hours"
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -80,7 +80,7 @@ def dashboard() -> str:
     return render_template(
         "impact/dashboard.html", computed_at=datetime.fromtimestamp(computed_at, UTC), figures=figures, charts=_charts(figures), waiting=waiting, scope=scope,
         when=when, periods=queries.PERIODS, institution=institution, choices=choices, now=utcnow(),
-        format_value=queries.format_value,
+        impact=queries,
     )
 
 
@@ -108,5 +108,5 @@ def achievements() -> str:
     public = [figure for figure in figures if figure.is_public]
     return render_template(
         "impact/achievements.html", computed_at=datetime.fromtimestamp(computed_at, UTC), figures=public, charts=_charts(public), when=when, periods=queries.PERIODS,
-        format_value=queries.format_value,
+        impact=queries,
     )

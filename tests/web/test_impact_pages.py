@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import lxml.html
 import pytest
 
 from photoid.db import utcnow
@@ -86,8 +87,35 @@ def test_every_chart_has_an_accessible_name_and_a_table_of_its_numbers(client, l
         assert f'<title id="{title_id}">' in html
         assert re.search(rf'<desc id="{desc_id}">[^<]+</desc>', html)
     assert 'id="chart-identifications-received-title">Identifications received, by week</title>' in html
-    assert html.count("<details>") == 11
+    # Each figure once: one table of the weekly numbers, a column for every chart.
+    [table] = lxml.html.fromstring(html).xpath("//details[summary='The numbers by week']//table")
+    columns = [" ".join(th.text_content().split()) for th in table.xpath(".//thead//th")]
+    assert len(columns) == 12 and "Median time to decision (hours)" in columns
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_times_to_decision_read_as_durations_with_their_number_of_decisions(client, login_as, world) -> None:  # type: ignore[no-untyped-def]
+    login_as("archivist", institutions=[world["mill"]])
+    doc = lxml.html.fromstring(client.get("/admin/impact").get_data(as_text=True))
+    [median] = doc.xpath("//section[@aria-labelledby='figure-median_hours']")
+    words = " ".join(median.xpath(".//p[@class='impact-total']")[0].text_content().split())
+    assert words == "24.0 hours median of 1 decision in the last 12 weeks"
+
+
+def test_a_chart_draws_no_bar_for_zero_and_tops_its_axis_at_a_round_number() -> None:
+    from datetime import date
+
+    from photoid.impact.charts import bar_chart
+    from photoid.impact.queries import Figure
+
+    weeks = [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)]
+    quick = Figure("median_hours", "Median time to decision", "hours", 0.01, "", list(zip(weeks, [0.0, None, 0.01])))
+    svg = lxml.html.fromstring(str(bar_chart(quick, chart_id="quick")))
+    [bar] = svg.xpath("//rect")  # the zero week draws nothing, the week without decisions nothing
+    assert float(bar.get("height")) <= 2  # 36 seconds on an axis topped at one hour
+    assert "1.0 h" in [t.text for t in svg.xpath("//text")]
+    counts = Figure("identifications_received", "Identifications received", "count", 7, "", list(zip(weeks, [0.0, 3.0, 7.0])))
+    assert "10" in [t.text for t in lxml.html.fromstring(str(bar_chart(counts, chart_id="c"))).xpath("//text")]
 
 
 def test_the_csv_download_has_a_row_per_week_and_no_formulas(client, login_as, world) -> None:  # type: ignore[no-untyped-def]
