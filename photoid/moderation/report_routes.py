@@ -8,13 +8,13 @@ from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 
 from photoid.accounts.models import User
-from photoid.accounts.permissions import require_moderator
+from photoid.accounts.permissions import require_moderator_of
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.visibility import seen_comment, seen_identification
 from photoid.contributions.workflow import WorkflowError
 from photoid.edtf import words as describe_date
 from photoid.errors import status_for
-from photoid.extensions import account_or_address, db, limiter, login_manager
+from photoid.extensions import account_or_address, db, limiter
 from photoid.moderation import reports, service, spam_accounts
 from photoid.moderation.models import Report
 from photoid.moderation.routes import FILTER_KEYS, KIND_WORDS, render_queue
@@ -110,12 +110,8 @@ def report_comment(comment_id: int) -> Response | tuple[str, int]:
 
 def _report(report_id: int) -> tuple[Report, Identification | Comment, User]:
     report = db.session.get(Report, report_id)
-    item = reports.item_of(report) if report is not None else None
-    if item is None:
-        if not current_user.is_authenticated:
-            abort(login_manager.unauthorized())
-        abort(404)
-    return report, item, require_moderator(item.photo.institution_id)  # type: ignore[return-value]
+    item, user = require_moderator_of(reports.item_of(report) if report is not None else None)
+    return report, item, user  # type: ignore[return-value]
 
 
 @bp.route("/moderation/reports/<int:report_id>/resolve", methods=["POST"])
@@ -150,12 +146,7 @@ def dismiss(report_id: int) -> Response | tuple[str, int]:
 # --- staff: retraction and spam accounts ---------------------------------------------------------
 
 def _found(model: type[Identification] | type[Comment], item_id: int) -> tuple[Identification | Comment, User]:
-    item = db.session.get(model, item_id)
-    if item is None:
-        if not current_user.is_authenticated:
-            abort(login_manager.unauthorized())
-        abort(404)
-    return item, require_moderator(item.photo.institution_id)
+    return require_moderator_of(db.session.get(model, item_id))
 
 
 @bp.route("/moderation/identifications/<int:identification_id>/retract", methods=["POST"])

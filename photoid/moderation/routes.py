@@ -9,14 +9,14 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from photoid.accounts.models import User
-from photoid.accounts.permissions import require_moderator, require_institution_staff
+from photoid.accounts.permissions import require_institution_staff, require_moderator_of
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region
 from photoid.contributions.workflow import WorkflowError
 from photoid.db import utcnow
 from photoid.edtf import words as describe_date
 from photoid.errors import status_for
-from photoid.extensions import db, login_manager
+from photoid.extensions import db
 from photoid.moderation import log_routes  # noqa: F401  (adds the audit log's views to bp)
 from photoid.moderation import queries, service
 from photoid.moderation.blueprint import bp
@@ -33,21 +33,11 @@ FILTER_KEYS = ("kind", "collection", "contributor", "has_region", "contested", "
 
 
 def _identification(identification_id: int) -> tuple[Identification, User]:
-    found = db.session.get(Identification, identification_id)
-    if found is None:
-        if not current_user.is_authenticated:
-            abort(login_manager.unauthorized())
-        abort(404)
-    return found, require_moderator(found.photo.institution_id)
+    return require_moderator_of(db.session.get(Identification, identification_id))
 
 
 def _comment(comment_id: int) -> tuple[Comment, User]:
-    found = db.session.get(Comment, comment_id)
-    if found is None:
-        if not current_user.is_authenticated:
-            abort(login_manager.unauthorized())
-        abort(404)
-    return found, require_moderator(found.photo.institution_id)
+    return require_moderator_of(db.session.get(Comment, comment_id))
 
 
 # --- the queue page ------------------------------------------------------------------------------
