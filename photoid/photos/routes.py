@@ -11,6 +11,7 @@ from photoid.accounts.permissions import require_moderator
 from photoid.extensions import db, limiter
 from photoid.params import page_arg
 from photoid.photos import queries
+from photoid.photos.dating import attach_shown_dates
 from photoid.photos.images import DERIVATIVE_SIZES
 from photoid.photos.models import Collection
 from photoid.photos.page import render_photo_page
@@ -28,9 +29,9 @@ MAX_CATALOG_BYTES = 5 * 1024 * 1024
 
 @bp.route("/")
 def home() -> str:
-    return render_template(
-        "photos/home.html", collections=queries.published_collections(), recent=queries.recent_photos()
-    )
+    recent = queries.recent_photos()
+    attach_shown_dates(recent)
+    return render_template("photos/home.html", collections=queries.published_collections(), recent=recent)
 
 
 @bp.route("/collections/<slug>")
@@ -44,6 +45,7 @@ def collection(slug: str) -> str:
         abort(404)
     page = queries.collection_photos(found, page=page_arg(), per_page=current_app.config["PER_PAGE"],
                                      staff_view=is_staff)
+    attach_shown_dates(page.items)
     return render_template("photos/collection.html", collection=found, page=page, is_staff=is_staff,
                            is_listed=not is_staff or queries.collection_is_listed(found))
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from photoid.contributions.workflow import is_public_fact
 from photoid.extensions import limiter
 from photoid.photos import queries as photo_queries
+from photoid.photos.dating import shown_date
 from photoid.sharing import jsonld, meta, oembed, sitemap
 
 bp = Blueprint("sharing", __name__, template_folder="templates")
@@ -58,7 +59,6 @@ def oembed_endpoint() -> Response | tuple[Response, int]:
     except oembed.OEmbedError as error:
         return jsonify({"error": str(error)}), error.status
     response = jsonify(data)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = f"public, max-age={oembed.CACHE_AGE}"
     return response
 
@@ -71,7 +71,7 @@ def embed_photo(photo_id: int) -> str:
         abort(404)
     approved = photo_queries.photo_facts(photo, include_pending=False)
     return render_template(
-        "sharing/embed_photo.html", photo=photo, approved=approved,
+        "sharing/embed_photo.html", photo=photo, approved=approved, shown_date=shown_date(photo, approved),
         question=meta.photo_question(photo, approved), size=meta.display_size(photo.width, photo.height, "thumb"),
         photo_url=meta.absolute("photos.photo", photo_id=photo.id),
     )

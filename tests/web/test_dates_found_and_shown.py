@@ -204,3 +204,17 @@ def test_an_unknown_photographer_is_no_creator(client, app) -> None:  # type: ig
     data = jsonld(client, photo)
     assert "creator" not in data
     assert data["creditText"] == photo.institution.name
+
+
+def test_the_embeddable_card_gives_the_shown_date(client, dated) -> None:  # type: ignore[no-untyped-def]
+    assert definition(parse(client.get(f"/embed/photos/{dated['community'].id}")), "Date") == \
+        "the 1920s (identified by the community)"
+    # The catalog's 194X, not the approved 1947, as on the photo page.
+    assert definition(parse(client.get(f"/embed/photos/{dated['decade'].id}")), "Date") == "the 1940s"
+
+
+def test_collection_and_home_cards_give_the_shown_date(client, dated) -> None:  # type: ignore[no-untyped-def]
+    for path in (f"/collections/{dated['community'].collection.slug}", "/"):
+        page = parse(client.get(path))
+        [card] = [li for li in page.xpath("//li[contains(@class, 'photo-card')]") if "Class photograph" in text(li)]
+        assert text(card.xpath(".//p[@class='card-meta']")[0]) == "the 1920s (identified by the community)"
