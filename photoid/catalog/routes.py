@@ -46,7 +46,6 @@ def _json_ld(document: dict[str, object]) -> Response:
     response = jsonify(document)
     if "application/ld+json" in request.headers.get("Accept", ""):
         response.headers["Content-Type"] = manifests.MEDIA_TYPE
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -24,11 +24,6 @@ SIZE = re.compile(r"^\^?(max|\d+,|,\d+|\d+,\d+|!\d+,\d+|pct:[\d.]+)$")
 ROTATION = re.compile(r"^!?\d+(\.\d+)?$")
 
 
-def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
 def info_document(photo: Any) -> dict[str, Any]:
     return {
         "@context": IMAGE_CONTEXT,
@@ -45,7 +40,7 @@ def info_document(photo: Any) -> dict[str, Any]:
 @bp.route("/<int:photo_id>")
 def base(photo_id: int) -> Response:
     visible_photo(photo_id)
-    return _cors(redirect(url_for("iiif.info", photo_id=photo_id), code=303))
+    return redirect(url_for("iiif.info", photo_id=photo_id), code=303)
 
 
 @bp.route("/<int:photo_id>/info.json")
@@ -57,7 +52,7 @@ def info(photo_id: int) -> Response:
         response.headers["Content-Type"] = f'application/ld+json;profile="{IMAGE_CONTEXT}"'
     response.headers["Cache-Control"] = "public, max-age=86400"
     response.add_etag()
-    return _cors(response.make_conditional(request))
+    return response.make_conditional(request)
 
 
 @bp.route("/<int:photo_id>/<region>/<size>/<rotation>/<quality>.<fmt>")
@@ -71,4 +66,4 @@ def image(photo_id: int, region: str, size: str, rotation: str, quality: str, fm
     if rotation != "0" or quality != "default" or fmt != "jpg":
         abort(404, "Only the tiles and sizes listed in info.json are available (level 0).")
     key = f"{photo_prefix(photo.source_checksum)}/{pyramid.request_path(photo.width, photo.height, region, size)}"
-    return _cors(send_immutable(key, missing="Only the tiles and sizes listed in info.json are available (level 0)."))
+    return send_immutable(key, missing="Only the tiles and sizes listed in info.json are available (level 0).")
