@@ -155,9 +155,9 @@ def check_coordinates(latitude: str | float | None, longitude: str | float | Non
     return lat, lon
 
 
-def _text(value: str | None, *, label: str, limit: int, required: bool = False) -> str:
+def _text(value: str | None, *, label: str, limit: int, required: bool = False, single_line: bool = False) -> str:
     try:
-        return clean_text(value, label=label, limit=limit, required=required)
+        return clean_text(value, label=label, limit=limit, required=required, single_line=single_line)
     except ContributionError as error:
         raise AuthorityError(str(error)) from error
 
@@ -230,14 +230,14 @@ def update_record(record: AuthorityRecord, changes: RecordChanges, *, editor: Us
     """
     check_may_change(editor, record)
     _live(record, "This record was merged into another one; edit that one instead, or undo the merge.")
-    heading = _text(changes.heading, label="a heading", limit=MAX_HEADING, required=True)
+    heading = _text(changes.heading, label="a heading", limit=MAX_HEADING, required=True, single_line=True)
     dates = _dates(changes.dates)
     description = _text(changes.description, label="the description", limit=MAX_DESCRIPTION)
     uri = check_authority_uri(changes.authority_uri)
     lat, lon = check_coordinates(changes.latitude, changes.longitude)
     if lat is not None and record.kind != "place":
         raise AuthorityError("Only places have coordinates; please leave latitude and longitude empty.")
-    new_names = [_text(name, label="the other name", limit=MAX_HEADING) for name in changes.add_variants]
+    new_names = [_text(name, label="the other name", limit=MAX_HEADING, single_line=True) for name in changes.add_variants]
     before = _snapshot(record)
     record.set_heading(heading)
     record.dates_edtf, record.description, record.authority_uri = dates, description, uri

@@ -48,13 +48,18 @@ class Region:
     h: float
 
 
-def clean_text(value: str | None, *, label: str, limit: int, required: bool = False) -> str:
+def clean_text(value: str | None, *, label: str, limit: int, required: bool = False, single_line: bool = False) -> str:
     """Plain text, trimmed; refuses markup, control characters, broken characters (a lone surrogate,
-    a noncharacter such as U+FFFE) and over-long values with a clear message (ContributionError)."""
+    a noncharacter such as U+FFFE) and over-long values with a clear message (ContributionError).
+
+    ``single_line`` for a name or heading: tabs and line breaks become one space, as every run of
+    spaces does, so they never reach a catalog record (where marc-lint refuses them)."""
     if has_broken_characters(value or ""):  # before normalising, which cannot encode a lone surrogate
         raise ContributionError(f"{label.capitalize()} contains a broken character (not a letter, digit or sign); "
                                 "please retype it.")
     text = unicodedata.normalize("NFC", (value or "").strip())
+    if single_line:
+        text = " ".join(text.split())
     if required and not text:
         raise ContributionError(f"Please enter {label}.")
     if len(text) > limit:
@@ -143,7 +148,8 @@ def identify(
     elif authority_id is not None and kind != "keyword":
         identification.authority = _authority(authority_id, kind)
     else:
-        identification.text_value = clean_text(name, label="a name" if kind != "keyword" else "a keyword", limit=MAX_NAME, required=True)
+        identification.text_value = clean_text(name, label="a name" if kind != "keyword" else "a keyword", limit=MAX_NAME,
+                                               required=True, single_line=True)
     checked = check_region(region)
     if checked is not None:
         identification.region_x, identification.region_y = checked.x, checked.y

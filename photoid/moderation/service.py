@@ -254,11 +254,11 @@ def _corrected_copy(
             corrected.authority, corrected.text_value = record, None
             changed = True
         elif (new_heading or "").strip():
-            heading = clean_text(new_heading, label="the heading", limit=300)
+            heading = clean_text(new_heading, label="the heading", limit=300, single_line=True)
             corrected.authority, corrected.text_value = _find_or_create_authority(original.kind, heading, moderator, details), None
             changed = True
     elif original.kind == "keyword" and (new_heading or "").strip():
-        corrected.text_value = clean_text(new_heading, label="the keyword", limit=300)
+        corrected.text_value = clean_text(new_heading, label="the keyword", limit=300, single_line=True)
         changed = True
     checked = check_region(region)
     if checked is not None:

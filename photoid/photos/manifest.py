@@ -16,6 +16,7 @@ from typing import IO, Any
 from photoid.edtf import EDTFError, parse_phrase
 from photoid.photos.service import PhotoFields
 from photoid.templating import RIGHTS_LABELS
+from photoid.text import one_line, tidy_lines
 
 COLUMNS = ("identifier", "title", "description", "date", "creator", "rights", "subjects", "places", "file")
 REQUIRED = ("identifier", "title", "file")
@@ -49,9 +50,14 @@ class Manifest:
 
 
 def _clean(value: str | None, name: str) -> str:
-    text = unicodedata.normalize("NFC", (value or "").strip())
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        raise RowRejected(f"The {name} contains control characters.")
+    """A cell as stored: control characters dropped, and whitespace collapsed (a name or title on one
+    line; a description keeps its paragraphs). Spreadsheets and older catalogs leave tabs, line
+    breaks and stray control characters in cells, which catalog tools then refuse in the exports."""
+    text = unicodedata.normalize("NFC", value or "")
+    if name == "file":
+        text = text.strip()  # a file name is matched as written
+    else:
+        text = tidy_lines(text) if name == "description" else one_line(text)
     limit = LIMITS.get(name)
     if limit and len(text) > limit:
         raise RowRejected(f"The {name} is longer than {limit} characters.")

@@ -52,7 +52,6 @@ def test_dates_are_converted_to_edtf(tmp_path, date, edtf) -> None:
         ("MPL-1,Parade,,,,,,,", "The file column is empty."),
         ("MPL-1,Parade,,,,Public domain-ish,,,a.jpg", "neither a rights statement URI nor a known label"),
         ("MPL-1," + "T" * 501 + ",,,,,,,a.jpg", "The title is longer than 500 characters."),
-        ("MPL-1,Bell\x07,,,,,,,a.jpg", "control characters"),
     ],
 )
 def test_bad_rows_are_rejected_with_a_reason(tmp_path, cells, reason) -> None:
@@ -76,3 +75,15 @@ def test_a_manifest_that_is_not_utf8_is_refused_clearly(tmp_path) -> None:
     (tmp_path / "latin1.csv").write_bytes(HEADER.encode() + "MPL-1,Caf\xe9,,,,,,,a.jpg\n".encode("latin-1"))
     with pytest.raises(ManifestError, match="CSV UTF-8"):
         read_manifest(tmp_path / "latin1.csv", images)
+
+
+def test_tabs_line_breaks_and_control_characters_are_cleaned_where_catalog_data_enters(tmp_path) -> None:
+    """They reached MARC, MODS and Dublin Core, where marc-lint reports "invalid control character"."""
+    cells = 'MPL-1,"Bell\x07\ttower\n(north side)","First line\twith a tab.\n\n\n\nSecond paragraph.\x0b",,' \
+            '"Hill\nStudio",,"Bells\t| Towers",,a.jpg'
+    path, images = _manifest(tmp_path, cells + "\n")
+    fields = read_manifest(path, images).rows[0].fields
+    assert fields is not None
+    assert fields.title == "Bell tower (north side)" and fields.creator == "Hill Studio"
+    assert fields.description == "First line with a tab.\n\nSecond paragraph."
+    assert fields.subjects == ["Bells", "Towers"]
