@@ -75,7 +75,7 @@ def render_queue(*, errors: list[str] | None = None, status: int = 200) -> tuple
     """The queue as the moderator's filters ask; ``errors`` explain a refused decision."""
     user = require_institution_staff()
     filters, filter_form, filter_errors = _filters(user)
-    found = queries.queue(user, filters, page=page_arg(), per_page=current_app.config.get("MODERATION_PER_PAGE", 25))
+    found = queries.queue(user, filters, page=page_arg(), per_page=current_app.config["MODERATION_PER_PAGE"])
     contributor = db.session.get(User, filters.contributor_id) if filters.contributor_id else None
     return render_template(
         "moderation/queue.html",
