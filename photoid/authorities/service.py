@@ -18,6 +18,7 @@ from photoid.accounts.models import User
 from photoid.audit import record_event
 from photoid.authorities import queries
 from photoid.authorities.models import AuthorityRecord, fold
+from photoid.authorities.uris import canonical_uri
 from photoid.contributions.models import Identification
 from photoid.contributions.service import ContributionError, clean_text
 from photoid.contributions.workflow import PUBLIC_FACT_STATE, AuthorityStatus
@@ -33,6 +34,7 @@ AUTHORITY_SOURCES = {
     "www.wikidata.org": "Wikidata",
     "sws.geonames.org": "GeoNames",
     "geonames.org": "GeoNames",
+    "www.geonames.org": "GeoNames",
     "viaf.org": "VIAF",
 }
 MAX_URI = 500
@@ -94,7 +96,8 @@ def _concerned(*records: AuthorityRecord) -> list[int]:
 # --- checks shared with the moderation queue -----------------------------------------------------
 
 def check_authority_uri(value: str | None) -> str | None:
-    """A clean http(s) link to id.loc.gov, Wikidata, GeoNames or VIAF, or None when empty.
+    """A clean http(s) link to id.loc.gov, Wikidata, GeoNames or VIAF in its canonical form
+    (``uris.canonical_uri``: a record's page and its entity URI are one record), or None when empty.
 
     Changes nothing. Raises AuthorityError for anything else, saying which sites are accepted.
     """
@@ -116,7 +119,7 @@ def check_authority_uri(value: str | None) -> str | None:
         raise AuthorityError(f"We only accept authority links from {accepted}; “{host}” is not one of them.")
     if parts.path.strip("/") == "":
         raise AuthorityError("The authority link points to the site's home page. Please link to the record itself.")
-    return text
+    return canonical_uri(text)
 
 
 def source_of(uri: str | None) -> str | None:

@@ -163,15 +163,22 @@ def test_a_name_removed_and_typed_again_in_one_edit_is_kept(duplicates) -> None:
     assert variant_names(survivor.id) == ["j. smith"]
 
 
-@pytest.mark.parametrize("uri", [
-    "https://id.loc.gov/authorities/names/n79021164",
-    "http://www.wikidata.org/entity/Q42",
-    "https://sws.geonames.org/5128581/",
-    "https://geonames.org/5128581",
-    "https://viaf.org/viaf/102333412",
+@pytest.mark.parametrize(("uri", "canonical"), [
+    ("https://id.loc.gov/authorities/names/n79021164", "http://id.loc.gov/authorities/names/n79021164"),
+    ("https://id.loc.gov/authorities/names/n79021164.html", "http://id.loc.gov/authorities/names/n79021164"),
+    ("http://id.loc.gov/authorities/subjects/sh85098685", "http://id.loc.gov/authorities/subjects/sh85098685"),
+    ("http://www.wikidata.org/entity/Q42", "http://www.wikidata.org/entity/Q42"),
+    ("https://www.wikidata.org/wiki/Q42", "http://www.wikidata.org/entity/Q42"),
+    ("https://www.wikidata.org/entity/Q42", "http://www.wikidata.org/entity/Q42"),
+    ("https://sws.geonames.org/5128581/", "https://sws.geonames.org/5128581/"),
+    ("https://geonames.org/5128581", "https://sws.geonames.org/5128581/"),
+    ("https://www.geonames.org/5128581/new-york-city.html", "https://sws.geonames.org/5128581/"),
+    ("https://viaf.org/viaf/102333412", "http://viaf.org/viaf/102333412"),
+    ("https://viaf.org/viaf/102333412/", "http://viaf.org/viaf/102333412"),
 ])
-def test_links_to_the_known_authorities_are_accepted(uri: str) -> None:
-    assert service.check_authority_uri(f"  {uri} ") == uri
+def test_links_to_the_known_authorities_are_stored_in_one_canonical_form(uri: str, canonical: str) -> None:
+    """A record's web page and its entity URI are one record: each is stored as the entity URI."""
+    assert service.check_authority_uri(f"  {uri} ") == canonical
 
 
 @pytest.mark.parametrize(("uri", "message"), [

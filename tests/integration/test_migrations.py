@@ -51,3 +51,25 @@ def test_upgrade_to_head_matches_models_and_downgrade_empties(empty_database: st
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_authority_links_become_canonical_on_upgrade(empty_database: str, tmp_path: Path) -> None:
+    """A Wikidata page link and its entity URI stored before the change end up as the same URI."""
+    app = create_app(TestConfig(tmp_path=tmp_path, database_url_=empty_database))
+    links = {1: "https://www.wikidata.org/wiki/Q42", 2: "http://www.wikidata.org/entity/Q42",
+             3: "https://id.loc.gov/authorities/names/n79021164.html", 4: "http://sws.geonames.org/5165418",
+             5: "https://viaf.org/viaf/102333412/", 6: None}
+    with app.app_context():
+        upgrade(revision="e3b8d5a1c947-1")  # the revision before the change
+        with db.engine.begin() as conn:
+            for id_, uri in links.items():
+                conn.execute(text("INSERT INTO authority (id, kind, heading, heading_folded, description, authority_uri, "
+                                  "status, created_at, modified_at) VALUES (:id, 'person', :h, :h, '', :uri, 'accepted', "
+                                  "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"id": id_, "h": f"Name {id_}", "uri": uri})
+        upgrade(revision="e3b8d5a1c947")
+        with db.engine.connect() as conn:
+            stored = dict(conn.execute(text("SELECT id, authority_uri FROM authority")).all())
+        db.engine.dispose()
+    assert stored == {1: "http://www.wikidata.org/entity/Q42", 2: "http://www.wikidata.org/entity/Q42",
+                      3: "http://id.loc.gov/authorities/names/n79021164", 4: "https://sws.geonames.org/5165418/",
+                      5: "http://viaf.org/viaf/102333412", 6: None}
