@@ -1,4 +1,5 @@
-"""The search index adapter: with ``ranking``, the only module that imports Whoosh (``whoosh3``).
+"""The search index adapter (Whoosh, the ``whoosh3`` distribution): its life cycle. Only photoid/search/
+imports Whoosh, and only ``whoosh_fast`` touches its internals.
 
 It knows nothing of the database: callers hand it plain documents (see ``PhotoDocument``) and get
 plain results back. The index lives in ``<index dir>/current``, a symlink to one build folder, so
