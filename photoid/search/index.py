@@ -1,5 +1,5 @@
-"""The search index adapter (Whoosh, the ``whoosh3`` distribution): its life cycle. Only photoid/search/
-imports Whoosh, and only ``whoosh_fast`` touches its internals.
+"""The search index adapter (Whoosh, the ``whoosh3`` distribution): its life cycle. Whoosh is imported only in
+photoid/search/ (and by the health check), and only ``whoosh_fast`` touches its internals.
 
 It knows nothing of the database: callers hand it plain documents (see ``PhotoDocument``) and get
 plain results back. The index lives in ``<index dir>/current``, a symlink to one build folder, so

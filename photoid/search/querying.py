@@ -1,6 +1,6 @@
 """Querying the search index: parsing what people type, ranking a page, snippets, facet counts and
-"did you mean". The index's life cycle is in ``index``; only photoid/search/ imports Whoosh, and only
-``whoosh_fast`` touches its internals.
+"did you mean". The index's life cycle is in ``index``; Whoosh is imported only here in photoid/search/
+(and by the health check), and only ``whoosh_fast`` touches its internals.
 
 A page does not count every match: ``search`` collects at most ``COUNT_LIMIT`` matching documents
 (the facet counts come from those), and reports a larger total as exact only when it is cheap to
