@@ -28,6 +28,7 @@ _.PER_PAGE, _.MODERATION_PER_PAGE, _.PROFILES_PER_PAGE, _.IMPACT_CACHE_SECONDS, 
 _.has_prev, _.has_next  # pagination links (photoid/templates/_pagination.html and others)
 _.is_email_verified  # admin/user.html
 _.is_identification  # moderation/report.html
+_.possibly  # moderation/queue.html: the records a free-text name resembles
 _.support  # moderation queue cards
 _.total_note  # impact/_figures.html
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, or_, select, true
+from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
+from photoid.authorities.matching import words_match
+from photoid.authorities.models import AuthorityRecord
 from photoid.contributions.models import Identification
 from photoid.contributions.workflow import OPEN, PUBLIC_FACT_STATE, AuthorityStatus
 from photoid.extensions import db
@@ -82,19 +83,6 @@ def appearances(record: AuthorityRecord, *, page: int, per_page: int) -> Page[Ap
                 page=photos.page, per_page=photos.per_page, total=photos.total)
 
 
-def _text_match(text: str):  # type: ignore[no-untyped-def]
-    """Every word of ``text`` in the heading or in one variant, ignoring accents and case."""
-    words = [word.strip(",.;:()") for word in fold(text).split()]
-    words = [word for word in words if word][:8]
-    if not words:
-        return None
-    variant_match = select(AuthorityVariant.authority_id).where(
-        and_(*(AuthorityVariant.name_folded.like(f"%{word}%") for word in words))
-    )
-    return or_(and_(*(AuthorityRecord.heading_folded.like(f"%{word}%") for word in words)),
-               AuthorityRecord.id.in_(variant_match))
-
-
 def browse(*, text: str = "", kind: str | None = None, status: str | None = None, page: int, per_page: int) -> Page:  # type: ignore[type-arg]
     """Records that are not merged away, filtered by words, kind and status, by heading.
 
@@ -114,7 +102,7 @@ def browse(*, text: str = "", kind: str | None = None, status: str | None = None
         query = query.where(AuthorityRecord.kind == kind)
     if status:
         query = query.where(AuthorityRecord.status == status)
-    match = _text_match(text)
+    match = words_match(text)
     if match is not None:
         query = query.where(match)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
@@ -146,7 +134,7 @@ def merge_candidates(record: AuthorityRecord, text: str, *, limit: int = 20,
                      institution_ids: list[int] | None = None) -> list[AuthorityRecord]:
     """Records the duplicate could be merged into: same kind, not merged, not itself, matching ``text``,
     and, when ``institution_ids`` are given (an archivist's), only records :func:`editable_by` them."""
-    match = _text_match(text)
+    match = words_match(text)
     if match is None:
         return []
     allowed = editable_by(institution_ids) if institution_ids is not None else true()

@@ -5,10 +5,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from photoid.accounts.models import User
-from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
+from photoid.authorities.matching import words_match
+from photoid.authorities.models import AuthorityRecord, fold
 from photoid.authorities.queries import survivor_of
 from photoid.contributions.models import IDENTIFICATION_KINDS, Confirmation, Identification
 from photoid.contributions.workflow import (
@@ -85,18 +86,18 @@ def check_region(region: Region | None) -> Region | None:
 
 
 def suggest_authorities(text: str, *, kind: str | None = None, limit: int = 10) -> list[AuthorityRecord]:
-    """Known people, places and events whose heading or a variant contains the text (accents and case ignored)."""
+    """Known people, places and events whose heading or one variant holds every word of the text, in
+    any order (accents and case ignored): "hale dot" finds the record known as "Dot Hale"."""
     folded = fold(text)
-    if len(folded) < 2:
+    match = words_match(text)
+    if len(folded) < 2 or match is None:
         return []
-    pattern = f"%{folded}%"
-    variant_match = select(AuthorityVariant.authority_id).where(AuthorityVariant.name_folded.like(pattern))
     query = (
         select(AuthorityRecord)
         .where(
             AuthorityRecord.merged_into_id.is_(None),
             AuthorityRecord.status == AuthorityStatus.ACCEPTED,
-            or_(AuthorityRecord.heading_folded.like(pattern), AuthorityRecord.id.in_(variant_match)),
+            match,
         )
         .order_by(AuthorityRecord.heading_folded.not_like(f"{folded}%"), AuthorityRecord.heading_folded)
         .limit(limit)

@@ -12,7 +12,8 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from photoid.accounts.models import User
-from photoid.authorities.models import AuthorityRecord, AuthorityVariant, fold
+from photoid.authorities.matching import Resemblance, resembling, words_match
+from photoid.authorities.models import AUTHORITY_KINDS, AuthorityRecord
 from photoid.contributions.competing import SAME_REGION_OVERLAP, about_the_same
 from photoid.contributions.models import AS_SENT, IDENTIFICATION_KINDS, Comment, Confirmation, Identification
 from photoid.contributions.workflow import (
@@ -67,6 +68,8 @@ class QueueItem:
     votes: list[Confirmation] = field(default_factory=list)
     competing: list[Identification] = field(default_factory=list)
     record: ContributorRecord = field(default_factory=ContributorRecord)
+    #: For a free-text name: the records it resembles, each a button that links it (issue 20).
+    possibly: list[Resemblance] = field(default_factory=list)
 
     @property
     def support(self) -> int:
@@ -156,7 +159,8 @@ def pending_identifications_query(institution_ids: list[int] | None, filters: Qu
 
 
 def _details(items: list[QueueItem]) -> None:
-    """Votes, competing claims and contributors' records for a page of items, in four queries."""
+    """Votes, competing claims, contributors' records and the records a free-text name resembles,
+    for a page of items, in at most six queries."""
     if not items:
         return
     by_id = {item.identification.id: item for item in items}
@@ -218,6 +222,12 @@ def _details(items: list[QueueItem]) -> None:
         records = {cid: ContributorRecord(approved=int(a or 0), rejected=int(r or 0)) for cid, a, r in rows}
     for item in items:
         item.record = records.get(item.identification.contributor_id or 0, ContributorRecord())
+
+    # A name typed freely that the library may know under another form (two more queries at most).
+    free_text = {item.identification.id: (item.identification.kind, item.identification.text_value or "") for item in items
+                 if item.identification.kind in AUTHORITY_KINDS and item.identification.authority_id is None}
+    for item_id, found in resembling(free_text).items():
+        by_id[item_id].possibly = found
 
 
 def pending_comments_query(institution_ids: list[int] | None, filters: QueueFilters) -> Select:  # type: ignore[type-arg]
@@ -333,19 +343,15 @@ def reject_reasons(user: User) -> list[str]:
 
 def authority_candidates(text: str, kind: str, *, limit: int = 10) -> list:  # type: ignore[type-arg]
     """Accepted records of ``kind`` whose heading or a variant holds every word of ``text``, in any
-    order and ignoring accents and case, so "John Smith" finds "Smith, John, 1890-1962"."""
-    words = [word.strip(",.;:()") for word in fold(text).split()]
-    words = [word for word in words if len(word) >= 2][:6]
-    if not words:
-        return []
-    heading_match = and_(*(AuthorityRecord.heading_folded.like(f"%{word}%") for word in words))
-    variant_match = select(AuthorityVariant.authority_id).where(
-        and_(*(AuthorityVariant.name_folded.like(f"%{word}%") for word in words))
-    )
-    return list(db.session.scalars(
+    order and ignoring accents and case, so "John Smith" finds "Smith, John, 1890-1962"; then those the
+    text resembles, so "Dot Benson (née Hale)" finds the record known as "Dot Hale"."""
+    match = words_match(text)
+    found = list(db.session.scalars(
         select(AuthorityRecord)
         .where(AuthorityRecord.kind == kind, AuthorityRecord.status == AuthorityStatus.ACCEPTED, AuthorityRecord.merged_into_id.is_(None),
-               or_(heading_match, AuthorityRecord.id.in_(variant_match)))
+               match)
         .order_by(AuthorityRecord.heading_folded)
         .limit(limit)
-    ))
+    )) if match is not None else []
+    found += [r.record for r in resembling({0: (kind, text)}).get(0, []) if r.record not in found]
+    return found[:limit]

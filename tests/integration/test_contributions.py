@@ -92,3 +92,11 @@ def test_suggestions_match_variants_ignoring_accents_and_case(db_session) -> Non
     assert [r.id for r in service.suggest_authorities("MULLER", kind="person")] == [anna.id]
     assert [r.id for r in service.suggest_authorities("anna mull")] == [anna.id]
     assert service.suggest_authorities("m") == []
+
+
+def test_suggestions_match_the_words_of_any_variant_in_any_order(db_session) -> None:
+    hale = make_authority(kind="person", heading="Hale, Dorothy, 1928-2015", variants=("Dot Hale", "Dorothy Hale Benson"))
+    make_authority(kind="person", heading="Benson, Arthur, 1890-1950")
+    assert [r.id for r in service.suggest_authorities("hale dot", kind="person")] == [hale.id]
+    assert [r.id for r in service.suggest_authorities("Benson Dorothy")] == [hale.id]
+    assert [r.id for r in service.suggest_authorities("dorothy hale")] == [hale.id]

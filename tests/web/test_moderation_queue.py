@@ -439,3 +439,33 @@ def test_approve_with_changes_stays_one_contribution_of_the_patron(client, login
     assert not [r for r in rows if _text(r).startswith("Parade on Main Street Person: Smith, John")]
     deletion = _text(_doc(client.get("/account/delete")))
     assert "3 identifications," in deletion
+
+
+# --- names the library knows under another form --------------------------------------------------
+
+def test_a_free_text_name_like_a_known_variant_is_flagged_with_one_button_to_link_it(client, login_as, library) -> None:
+    hale = make_authority(kind="person", heading="Hale, Dorothy, 1928-2015", variants=("Dot Hale", "Dorothy Hale Benson"))
+    make_authority(kind="person", heading="Benson, Arthur, 1890-1950")
+    make_authority(kind="place", heading="Hale Street (Millbrook)")
+    dot = make_identification(photo=library["photo"], text_value="Dot Benson (née Hale)")
+    db.session.commit()
+    archivist = login_as("archivist", institutions=[library["institution"]])
+    doc = _doc(client.get("/moderation"))
+    card = item(doc, "Person: Dot Benson (née Hale)")
+    assert "Possibly: Hale, Dorothy, 1928-2015 (known as “Dot Hale”)" in _text(card)
+    assert "Arthur" not in _text(card) and "Hale Street" not in _text(card)  # one shared word, another kind
+    assert "Possibly" not in _text(item(doc, "Person: John Smith"))
+    shortcuts = _text(doc.xpath("//h2[normalize-space()='Keyboard shortcuts']/following-sibling::dl[1]")[0])
+    assert "Link the current item's name to the record it possibly is" in shortcuts
+    assert 'case "l"' in (STATIC / "js" / "moderation.js").read_text()
+    changes = _doc(client.get(f"/moderation/identifications/{dot.id}/changes"))  # offered there too
+    assert labelled(button_form(changes, "Approve with these changes"), "Hale, Dorothy, 1928-2015").get("value") == str(hale.id)
+
+    form = button_form(card, "Link and approve Person: Dot Benson (née Hale) as Hale, Dorothy, 1928-2015")
+    response = submit(client, form, **{field.get("name"): field.get("value") for field in form.xpath(".//input[@type='hidden']")
+                                       if field.get("name") != "csrf_token"})
+    assert response.status_code == 302
+    assert state(dot) == "approved_with_changes"
+    linked = db.session.scalar(select(Identification).where(Identification.supersedes_id == dot.id))
+    assert linked.authority_id == hale.id and linked.state == "approved" and linked.reviewer_id == archivist.id
+    assert "Hale, Dorothy, 1928-2015 — contributed by" in _text(_doc(client.get(f"/photos/{library['photo'].id}")))

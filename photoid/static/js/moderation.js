@@ -1,5 +1,6 @@
 // Keyboard operation of the moderation queue. Every action is also a plain form without this.
-// j/k move between items, a approve, e approve with changes, r go to the reject reason,
+// j/k move between items, a approve, e approve with changes, l link the name to the record it
+// possibly is (and approve), r go to the reject reason,
 // s skip, x tick for a bulk decision, ? show the key list. Keys are ignored while typing.
 (function () {
   "use strict";
@@ -57,6 +58,7 @@
       case "s": select(current + 1 < items.length ? current + 1 : current); break;
       case "a": click("[data-approve]"); break;
       case "e": click("[data-changes]"); break;
+      case "l": click("[data-link]"); break;
       case "x": click("[data-select]"); break;
       case "r":
         var reason = currentItem().querySelector("[data-reason]");
