@@ -56,6 +56,7 @@ from ingest import write_section  # noqa: E402
 from load_support import site  # noqa: E402
 from load_support.scale import scale_rows  # noqa: E402
 from load_support.users import Record, paced, simulate  # noqa: E402
+from load_support.writer import Writer  # noqa: E402
 from tiles import WRK_SCRIPT, with_wrk  # noqa: E402
 from pg import drop_postgres, fresh_postgres  # noqa: E402
 
@@ -144,6 +145,8 @@ PAGES = (
     ("bare", "/bare", "bare Flask, same query"),
 )
 SHARED = ("shared", "/shared", "photo pages, as served, kept pages shared through Redis")
+#: Photo pages as served while, each second, a patron signs in, votes, comments and suggests, and an archivist approves.
+WRITTEN = ("written", "", "photo pages, as served, while a patron and an archivist write each second")
 
 
 def changed(app: Any) -> None:
@@ -165,8 +168,22 @@ def _paced_run(base: str, prefix: str, photo_ids: list[int], *, rate: float, sec
                  rate=rate, connections=CONNECTIONS, seconds=seconds)
 
 
+def _run(name: str, base: str, prefix: str, photo_ids: list[int], writing: Any, *, rate: float,
+         seconds: float) -> tuple[list[float], int, int]:
+    """One paced run; for the "written" page, with ``writing()`` (a started Writer) writing meanwhile."""
+    if name != WRITTEN[0]:
+        return _paced_run(base, prefix, _ids(name, photo_ids), rate=rate, seconds=seconds)
+    writer = writing()
+    writer.start()
+    try:
+        return _paced_run(base, prefix, photo_ids, rate=rate, seconds=seconds)
+    finally:
+        writer.stop()
+
+
 def photo_page_rate(base: str, photo_ids: list[int], *, pages: tuple[tuple[str, str, str], ...], app: Any,
-                    rate: float, seconds: float, rounds: int, target_ms: float, ladder: list[float]) -> dict[str, Any]:
+                    rate: float, seconds: float, rounds: int, target_ms: float, ladder: list[float],
+                    writing: Any = None) -> dict[str, Any]:
     """Each page at ``rate``/s, alternating, ``rounds`` times; then each page's highest rate on the
     ladder whose p99 stays under the target (one run per step, stopping at the first miss). Each
     run starts just after a change to the data, with nothing kept. A step sends at least
@@ -179,7 +196,7 @@ def photo_page_rate(base: str, photo_ids: list[int], *, pages: tuple[tuple[str, 
     for _ in range(rounds):
         for name, prefix, _label in pages:
             changed(app)
-            latencies, errors, sent = _paced_run(base, prefix, _ids(name, photo_ids), rate=rate, seconds=seconds)
+            latencies, errors, sent = _run(name, base, prefix, photo_ids, writing, rate=rate, seconds=seconds)
             bad += errors
             found[name]["p50"].append(percentile(latencies, 0.5) * 1000)
             found[name]["p99"].append(percentile(latencies, 0.99) * 1000)
@@ -189,8 +206,8 @@ def photo_page_rate(base: str, photo_ids: list[int], *, pages: tuple[tuple[str, 
         best = 0.0
         for step in ladder:
             changed(app)
-            latencies, errors, _sent = _paced_run(base, prefix, _ids(name, photo_ids), rate=step,
-                                                  seconds=max(seconds, LADDER_REQUESTS / step))
+            latencies, errors, _sent = _run(name, base, prefix, photo_ids, writing, rate=step,
+                                            seconds=max(seconds, LADDER_REQUESTS / step))
             bad += errors
             if percentile(latencies, 0.99) * 1000 >= target_ms:
                 break
@@ -235,9 +252,19 @@ def run_database(label: str, database_url: str, args: argparse.Namespace, folder
             base, patrons=data["users"]["patron"], archivists=data["users"]["archivist"],
             photo_ids=data["photo_ids"], seconds=args.seconds, think=args.think))
         print(f"[{label}] load done: {sum(len(v) for v in record.latencies.values())} requests in {wall:.0f} s", flush=True)
-        pages = PAGES + ((SHARED,) if args.redis else ())
+        pages = PAGES + ((SHARED,) if args.redis else ()) + (WRITTEN,)
+        writers: list[Writer] = []
+
+        def writing() -> Writer:
+            writers.append(Writer(base, record, patron=data["users"]["patron"][0], archivist=data["users"]["archivist"][0],
+                                  photo_ids=data["photo_ids"], seed=len(writers)))
+            return writers[-1]
+
         rate = photo_page_rate(base, data["photo_ids"], pages=pages, app=app, rate=args.rate, seconds=args.rate_seconds, rounds=args.rounds,
-                               target_ms=args.target_ms, ladder=[float(x) for x in args.ladder.split(",") if x.strip()])
+                               target_ms=args.target_ms, ladder=[float(x) for x in args.ladder.split(",") if x.strip()],
+                               writing=writing)
+        rate["writes"] = sum((w.done for w in writers), Counter())
+        print(f"[{label}] writes during the written runs: {dict(sorted(rate['writes'].items()))}", flush=True)
     finally:
         site.stop(server)
     problems = check_invariants(app, record, log)
@@ -285,7 +312,7 @@ def rate_table(results: list[dict[str, Any]], target: float, rate: float) -> str
              "|---|---|---:|---:|---:|---:|---|---:|---:|"]
     for result in results:
         r = result["rate"]
-        for name, _prefix, label in PAGES + ((SHARED,) if "shared" in r else ()):
+        for name, _prefix, label in PAGES + ((SHARED,) if "shared" in r else ()) + ((WRITTEN,) if "written" in r else ()):
             ratio = r[name]["p99"] / r["bare"]["p99"]  # two significant figures: a kept page can be 0.006×
             verdict = ("meets target" if r[name]["p99"] < target else "**misses target**") if name != "bare" else "baseline"
             lines.append(f"| {result['label']} | {label} | {r[name]['rps']:.0f} | {r[name]['p50']:.1f} | "
@@ -366,6 +393,8 @@ def main() -> int:
         "its answer arrives), measured with wrk for one photo: a page whose most is near or under the rate cannot "
         "hold it.\n\n"
         + rate_table(results, args.target_ms, args.rate),
+        "\n".join(f"Writes during the \"{WRITTEN[2]}\" runs ({r['label']}), by answer: "
+                  + ", ".join(f"{name} ×{n}" for name, n in sorted(r["rate"].get("writes", {}).items())) for r in results),
         scale,
     ]).rstrip()
     print(body)
