@@ -90,6 +90,10 @@ def years_query(first: int | None, last: int | None) -> query.Query:
     ])
 
 
+def _without_years(q: query.Query) -> query.Query:
+    return q.accept(lambda node: query.NullQuery if isinstance(node, query.NumericRange) else node).normalize()
+
+
 def _parse_words(text: str) -> query.Query:
     parser = getattr(_PARSER_LOCAL, "parser", None)
     if parser is None:
@@ -156,10 +160,14 @@ def search(
     """
     searcher = reader.searcher()
     text = text.strip()
-    q = parse(text).normalize() if text else query.Every()
+    q = parse(text) if text else query.Every()
     flt = _filter(filters or {})
     if years is not None:
         flt = query.And([flt, years_query(*years)]) if flt is not None else years_query(*years)
+    if f"{YEAR_SOURCES[0]}_from" not in searcher.schema:
+        # An index built before years were indexed (until ``photoid reindex``): years match as words only.
+        q, flt = _without_years(q), flt and _without_years(flt)
+    q = q.normalize()
     # Words and filters: the filters become a set of documents that the words' matches are checked
     # against, which is much cheaper than stepping two long posting lists side by side.
     allowed = frozenset(ranking.matching_docnums(searcher, flt)) if text and flt is not None else None
