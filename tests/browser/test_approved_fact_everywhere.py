@@ -121,7 +121,7 @@ def test_an_approved_identification_shows_on_the_photo_in_search_and_in_the_oai_
     sign_in(archivist, "archivist@example.org")
     item = find_in_queue(archivist)
     expect(item).to_contain_text("My aunt Dot")
-    expect(item.get_by_role("img", name="The part of the photo the contributor marked")).to_be_visible()
+    expect(item.get_by_role("img", name="The box the contributor marked, outlined in yellow on the part of the photo around it")).to_be_visible()
     item.get_by_role("button", name=f"Approve {CLAIM}").click()
     expect(archivist.get_by_role("status")).to_contain_text(f"Approved: Person “{PERSON}”")
     expect(archivist.get_by_role("article", name=CLAIM).filter(has_text=PHOTO)).to_have_count(0)
