@@ -149,11 +149,12 @@ def to_marcxml(record: CatalogRecord) -> etree._Element:
     root.set(f"{{{XSI}}}schemaLocation", f"{MARC} {SCHEMA_URL}")
     etree.SubElement(root, f"{{{MARC}}}leader").text = LEADER
     _control(root, "001", xml_safe(one_line(record.identifier)))
-    _control(root, "003", xml_safe(one_line(record.agency)))
+    agency = one_line(record.agency)  # catalog_records always sets it; a record built by hand may not
+    if agency:
+        _control(root, "003", xml_safe(agency))
     _control(root, "005", _timestamp(record.modified_at))
     _control(root, "007", "kh uuu")
     _control(root, "008", fixed_field(record))
-    agency = record.agency
     _data(root, "040", " ", " ", [("a", agency), ("b", "eng"), ("e", "rda"), ("c", agency)])
     if record.date_edtf and is_valid(record.date_edtf):
         _data(root, "046", " ", " ", [("k", record.date_edtf), ("2", "edtf")])
@@ -198,6 +199,8 @@ def to_marcxml(record: CatalogRecord) -> etree._Element:
         _data(root, "720", " ", " ", [("a", record.creator), ("e", "creator.")])
     _data(root, "773", "0", " ", [("t", record.collection_title)])
     _data(root, "856", "4", "0", [("u", record.page_url), ("z", "View the photo and its identifications")])
+    if record.catalog_url:  # imported from the library's IIIF: its own record, so each points to the other
+        _data(root, "856", "4", "1", [("u", record.catalog_url), ("z", f"View in {record.institution_name}'s catalog")])
     fields = _once(root.findall(f"{{{MARC}}}datafield"))
     for element in root.findall(f"{{{MARC}}}datafield"):
         root.remove(element)

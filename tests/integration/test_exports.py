@@ -257,3 +257,15 @@ def test_render_streams_one_piece_per_record(archive) -> None:
     records = catalog_records([archive["parade"].id, archive["band"].id], base_url=BASE)
     pieces = list(render("marcxml", records))
     assert len(pieces) >= 3 and pieces[0].startswith(b"<?xml")
+
+
+def test_marc_names_the_cataloging_agency_by_its_marc_code(app, archive) -> None:
+    """003 and 040 carry PHOTOID_MARC_ORG_CODE, or the institution's web address name until it is set."""
+    ns = {"marc": "http://www.loc.gov/MARC21/slim"}
+    parade = archive["parade"]
+    unset = etree.fromstring(_export("marcxml"))
+    assert unset.xpath("//marc:controlfield[@tag='003']/text()", namespaces=ns)[0] == parade.institution.slug
+    app.config["MARC_ORG_CODE"] = "OMiPL"
+    written = etree.fromstring(_export("marcxml"))
+    assert set(written.xpath("//marc:controlfield[@tag='003']/text()", namespaces=ns)) == {"OMiPL"}
+    assert set(written.xpath("//marc:datafield[@tag='040']/marc:subfield[@code='a']/text()", namespaces=ns)) == {"OMiPL"}
