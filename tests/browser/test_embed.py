@@ -2,21 +2,15 @@
 JSON-LD loading without any Content-Security-Policy complaint."""
 from __future__ import annotations
 
-import functools
 import re
-import threading
 import urllib.request
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+from tests.local_servers import serving_folder
 
 
 def _first_photo_path(live_server: str) -> str:
@@ -39,15 +33,8 @@ def other_site(live_server: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
         "</body></html>",
         encoding="utf-8",
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/index.html", photo_path
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving_folder(tmp_path) as url:
+        yield f"{url}/index.html", photo_path
 
 
 def test_embed_card_renders_inside_a_frame_on_another_site(page, live_server: str, other_site) -> None:  # type: ignore[no-untyped-def]

@@ -7,19 +7,16 @@ servers is reachable: the viewer works offline.
 """
 from __future__ import annotations
 
-import functools
 import re
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.browser.test_embed import QuietHandler
+from tests.local_servers import serving_folder
 
 MIRADOR = Path(__file__).resolve().parent / "vendor" / "mirador" / "mirador.min.js"
 PHOTO = "Whitcomb's Dry Goods, interior"  # MPL-1923-007 in the demo: one approved, boxed, linked name
@@ -45,15 +42,8 @@ def viewer_site(tmp_path: Path) -> Iterator[str]:
     """Mirador's page, served from another origin than the site."""
     (tmp_path / "index.html").write_text(PAGE, encoding="utf-8")
     shutil.copy(MIRADOR, tmp_path / "mirador.min.js")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving_folder(tmp_path) as url:
+        yield url
 
 
 def photo_id(page: Page, title: str) -> int:

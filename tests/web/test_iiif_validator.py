@@ -3,18 +3,17 @@ served on 127.0.0.1: a small photo, photos over 1024 px, and tall and wide ones.
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from iiif_validator import validator
 from PIL import Image
-from werkzeug.serving import make_server
 
 from photoid.extensions import db
 from photoid.photos.service import add_photo
 from tests.factories import make_collection
+from tests.local_servers import serving_app
 from tests.web.test_iiif import _jpeg
 
 #: The validator's level 0 tests for Image API 3.0: info.json, full/max as an image, JPEG, no size
@@ -37,14 +36,8 @@ def validator_pattern() -> bytes:
 @pytest.fixture
 def server(app: Flask) -> Iterator[str]:
     """The app on a free port of 127.0.0.1 ("host:port", as the validator takes it)."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{http.server_port}"
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
+    with serving_app(app) as url:
+        yield url.removeprefix("http://")
 
 
 def failures(server: str, photo_id: int, tests: tuple[str, ...]) -> list[str]:

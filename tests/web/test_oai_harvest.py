@@ -2,7 +2,6 @@
 harvest of a few hundred records in small pages, then an incremental one after an approval."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,7 +10,6 @@ from flask import Flask
 from lxml import etree
 from oaipmh_scythe import Scythe
 from sickle import Sickle
-from werkzeug.serving import make_server
 
 from photoid.photos.service import set_photo_published
 from photoid.db import utcnow
@@ -19,6 +17,7 @@ from photoid.extensions import db
 from photoid.moderation.service import approve
 from photoid.photos.models import Photo
 from tests.factories import make_collection, make_identification, make_institution, make_photo, make_user
+from tests.local_servers import serving_app
 from tests.web.test_oai_protocol import oai_schema
 
 PAGE_SIZE = 7
@@ -37,17 +36,11 @@ def server(app: Flask) -> Iterator[str]:
             bodies.append(response.get_data())
         return response
 
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}/oai"
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        schema = oai_schema()
-        for body in bodies:
-            assert schema.validate(etree.fromstring(body)), schema.error_log
+    with serving_app(app) as url:
+        yield f"{url}/oai"
+    schema = oai_schema()
+    for body in bodies:
+        assert schema.validate(etree.fromstring(body)), schema.error_log
 
 
 @pytest.fixture
