@@ -14,6 +14,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.axe import AxeReport, run_axe
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.pages import sign_in
 
 REPORT = SCREENSHOTS.parent / "accessibility.txt"
 _lesser: dict[str, str] = {}
@@ -28,11 +29,7 @@ def _context(browser, live_server: str) -> BrowserContext:  # type: ignore[no-un
 
 def _sign_in(context: BrowserContext, email: str) -> None:
     page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("photoid-demo")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("status")).to_contain_text("Signed in as")
+    sign_in(page, email)
     page.close()
 
 

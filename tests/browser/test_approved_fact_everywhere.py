@@ -13,8 +13,8 @@ from lxml import etree
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.pages import sign_in
 from tests.browser.test_identify_journey import drag_box, register, wait_for_viewer, watch_for_errors
-from tests.browser.test_moderation_journey import sign_in
 from tests.web.test_oai_protocol import valid
 
 PHOTO = "Portrait of a young woman"  # MPL-1962-002 in the demo: sitter and date unknown

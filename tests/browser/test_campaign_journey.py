@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.axe import run_axe
+from tests.browser.pages import sign_in
 
 TITLE = "Who walked Main Street?"
 
@@ -36,10 +37,7 @@ def campaign_path(browser, live_server: str) -> Iterator[str]:  # type: ignore[n
     context = _context(browser, live_server)
     page = context.new_page()
     try:
-        page.goto("/login")
-        page.get_by_label("Email").fill("archivist@example.org")
-        page.get_by_label("Password").fill("photoid-demo")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, "archivist@example.org", welcome=False)
         page.goto("/campaigns")
         page.get_by_role("link", name="Start a campaign").click()
         page.get_by_label("Title").fill(TITLE)

@@ -10,6 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import confirm_email, screenshot
+from tests.browser.pages import sign_in
 
 _names = itertools.count(1)
 
@@ -137,10 +138,7 @@ def test_a_newcomer_identifies_with_a_box_dates_comments_and_a_neighbour_agrees(
 
     neighbour = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}).new_page()
     neighbour_errors = watch_for_errors(neighbour)
-    neighbour.goto("/login")
-    neighbour.get_by_label("Email").fill("neighbour@example.org")
-    neighbour.get_by_label("Password").fill("photoid-demo")
-    neighbour.get_by_role("button", name="Sign in").click()
+    sign_in(neighbour, "neighbour@example.org", welcome=False)
     neighbour.goto(photo_url)
     neighbour.get_by_role("button", name="I agree: Person Müller, Anna, 1902-1988").click()
     expect(neighbour.get_by_role("status")).to_contain_text("Thank you for your vote")

@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_moderation_journey import sign_in
+from tests.browser.pages import sign_in
 
 
 def test_the_dashboard_fits_two_screens_and_says_each_figure_once(page: Page) -> None:

@@ -11,20 +11,13 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.pages import sign_in
 from tests.browser.test_identify_journey import watch_for_errors
 
 APPROVE = "Person: Okafor, Samuel, 1919-2001"  # the demo patron's, on "Portrait of a man in a jacket and tie"
 CHANGE = "Person: Pratt, Ezra, 1870-1941"  # the demo patron's; the record has a Wikidata link
 REJECT = "Person: Beaulieu, Marie-Louise, 1895-1979"  # the demo patron's
 RECORD = "Pratt, Ezra, 1870-1941"
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("photoid-demo")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("status")).to_contain_text("Signed in as")
 
 
 def current_item(page: Page) -> str:

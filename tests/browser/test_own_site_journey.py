@@ -14,6 +14,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import PHOTOID, screenshot, server_env, serving
+from tests.browser.pages import sign_in
 from tests.mailbox import Mailbox
 
 ADMIN_EMAIL = "head@millbrook.example"
@@ -43,10 +44,7 @@ def _image(path: Path, shade: int) -> Path:
 
 
 def _sign_in(page: Page, email: str, password: str, name: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, email, password, welcome=False)
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(name)
 
 

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import PHOTOID, screenshot, server_env, serving
+from tests.browser.pages import sign_in
 from tests.mailbox import Mailbox
 
 EMAIL = "rose@millbrook.example"
@@ -36,10 +37,7 @@ def _device(browser: Browser, site: str) -> Page:
 
 
 def _sign_in(page: Page, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, EMAIL, password, welcome=False)
 
 
 def test_a_forgotten_password_is_reset_from_the_email_and_the_other_device_is_signed_out(

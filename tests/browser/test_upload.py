@@ -8,13 +8,11 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.pages import sign_in
 
 
 def _sign_in_as_archivist(page: Page) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill("archivist@example.org")
-    page.get_by_label("Password").fill("photoid-demo")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "archivist@example.org", welcome=False)
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Archivist Ann")
 
 
