@@ -23,6 +23,7 @@ _.SMTP_HOST, _.SMTP_PORT, _.SMTP_USER, _.SMTP_PASSWORD, _.SMTP_FROM, _.SMTP_STAR
 _.METRICS, _.MAIL_SENDER, _.INVITATION_DAYS, _.RESET_TOKEN_SECONDS, _.UNVERIFIED_DAYS
 _.TESTING, _.SERVER_NAME
 _.PER_PAGE, _.MODERATION_PER_PAGE, _.PROFILES_PER_PAGE, _.IMPACT_CACHE_SECONDS, _.REMEMBER_COOKIE_NAME
+_.IMPORT_DELAY, _.IMPORT_TIMEOUT, _.IMPORT_ALLOW_PRIVATE, _.IMPORT_LABELS  # photos/iiif_import.py site_fetcher()
 
 # --- Jinja templates read these attributes and properties (grep the templates for each).
 _.has_prev, _.has_next  # pagination links (photoid/templates/_pagination.html and others)
@@ -35,6 +36,7 @@ _.total_note  # impact/_figures.html
 # --- SQLAlchemy: columns and relationships are schema (migrations create them) and are read
 # through the ORM by name; type decorators and bundles are called by SQLAlchemy.
 _.source_size, _.supersedes, _.accepted_by, _.revoked_by, _.updated_by, _.photos_resolved_at
+_.imported_at, _.requested_at  # photo_source, iiif_import (the import page shows requested_at)
 _.impl, _.cache_ok, _.process_bind_param, _.process_result_value  # photoid/db.py UTCDateTime
 _.create_row_processor  # contributions/help.py _HelpCard(Bundle)
 _.isolation_level  # photoid/__init__.py sets pysqlite's attribute on the connection
@@ -55,6 +57,8 @@ _.dfl  # Whoosh BM25FScorer's field-length function (search/whoosh_fast.py)
 _.handle_starttag, _.handle_endtag, _.handle_data  # html.parser.HTMLParser API (tests)
 _.handle_DATA  # aiosmtpd handler API (tests/mailbox.py)
 _.log_message  # http.server handler API (browser tests silence their servers)
+_.do_GET  # http.server handler API (tests/iiif_server.py)
+_.redirect_request  # urllib.request handler API (bench/load_support/writer.py: redirects are answers, not followed)
 _.test_client_class  # Flask's test client class (tests/conftest.py)
 
 # --- pytest: hooks and module marks by name; fixtures asked for only for what they set up.
