@@ -35,6 +35,17 @@ def get_record(record_id: int) -> AuthorityRecord | None:
     )
 
 
+def holder_of_link(uri: str | None, *, other_than: int | None = None) -> AuthorityRecord | None:
+    """The live (not merged) record that already has this authority link, other than ``other_than``;
+    links are stored canonical (uris.py), so a record's page link and its entity URI find the same one."""
+    if not uri:
+        return None
+    query = select(AuthorityRecord).where(AuthorityRecord.authority_uri == uri, AuthorityRecord.merged_into_id.is_(None))
+    if other_than is not None:
+        query = query.where(AuthorityRecord.id != other_than)
+    return db.session.scalar(query.order_by(AuthorityRecord.id).limit(1))
+
+
 def survivor_of(record: AuthorityRecord) -> AuthorityRecord:
     """The record a merged duplicate now stands for (following merges of merges); itself if not merged.
 

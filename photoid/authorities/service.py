@@ -227,7 +227,7 @@ def update_record(record: AuthorityRecord, changes: RecordChanges, *, editor: Us
 
     Writes an ``edit`` event with before and after, and moves ``modified_at`` of the photos whose
     published record names it. Raises AuthorityError (nothing saved) for a missing heading, dates
-    we cannot read, a link from another site, bad coordinates, coordinates on a person or event,
+    we cannot read, a link from another site or one another record already has, bad coordinates, coordinates on a person or event,
     or a merged record; AuthorityForbidden when :func:`change_problem` says the editor may not.
     The event shows in the audit log of every institution whose photos use the record.
     """
@@ -237,6 +237,10 @@ def update_record(record: AuthorityRecord, changes: RecordChanges, *, editor: Us
     dates = _dates(changes.dates)
     description = _text(changes.description, label="the description", limit=MAX_DESCRIPTION)
     uri = check_authority_uri(changes.authority_uri)
+    holder = queries.holder_of_link(uri, other_than=record.id)
+    if holder is not None:
+        raise AuthorityError(f"“{holder.heading}” already has this authority link, so the two are one record: "
+                             "merge them instead of linking both.")
     lat, lon = check_coordinates(changes.latitude, changes.longitude)
     if lat is not None and record.kind != "place":
         raise AuthorityError("Only places have coordinates; please leave latitude and longitude empty.")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from photoid.accounts.models import User
 from photoid.audit import record_event
 from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord, fold
-from photoid.authorities.queries import survivor_of
+from photoid.authorities.queries import holder_of_link, survivor_of
 from photoid.authorities.service import AuthorityError, check_authority_uri, check_coordinates
 from photoid.contributions.models import Comment, Identification
 from photoid.contributions.service import ContributionError, Region, check_region, clean_text
@@ -214,6 +214,10 @@ def _find_or_create_authority(kind: str, heading: str, moderator: User, details:
             raise ModerationError(f"We already have “{existing.heading}” in our records. Leave the link and coordinates "
                                   "empty here to use it; you can change them on that record's own page.")
         return existing
+    holder = holder_of_link((details or {}).get("authority_uri"))
+    if holder is not None:
+        raise ModerationError(f"“{holder.heading}” already has this authority link, so it is the same record: "
+                              "choose it instead of typing a new heading.")
     record = AUTHORITY_CLASSES[kind](status=AuthorityStatus.ACCEPTED, created_by_id=moderator.id, **(details or {}))
     record.set_heading(heading)
     db.session.add(record)

@@ -325,3 +325,21 @@ def test_identifying_or_correcting_with_a_record_in_a_merge_cycle_does_not_hang(
                                            authority_id=first.id)
         corrected = moderation.approve_with_changes(claim, moderator=archivist, authority_id=second.id)
     assert suggested.authority_id == second.id and corrected.authority_id == first.id
+
+
+def test_a_link_another_record_already_has_is_refused_as_the_same_record(db_session) -> None:
+    """Pasted as a Wikidata page or as its entity URI, the link names one record; a second record is refused."""
+    hale = make_authority(heading="Hale, Dorothy", authority_uri="http://www.wikidata.org/entity/Q42")
+    other = make_authority(heading="Benson, Dot")
+    claim = make_identification(text_value="Dorothy Hale Benson")
+    archivist = make_user(role="admin")
+    db.session.commit()
+    with pytest.raises(AuthorityError, match="“Hale, Dorothy” already has this authority link"):
+        service.update_record(other, RecordChanges(heading="Benson, Dot", authority_uri="https://www.wikidata.org/wiki/Q42"),
+                              editor=archivist)
+    assert fresh(AuthorityRecord, other.id).authority_uri is None
+    with pytest.raises(moderation.ModerationError, match="“Hale, Dorothy” already has this authority link"):
+        moderation.approve_with_changes(claim, moderator=archivist, new_heading="Benson, Dorothy Hale",
+                                        authority_uri="https://www.wikidata.org/wiki/Q42")
+    assert service.update_record(hale, RecordChanges(heading="Hale, Dorothy", dates="1928/2015",
+                                                     authority_uri="https://www.wikidata.org/wiki/Q42"), editor=archivist)
