@@ -9,7 +9,7 @@ from photoid.impact.rollup import ImpactWeek
 from photoid.moderation.models import ModerationEvent, ModerationEventInstitution, Report
 from photoid.notifications.models import Notification
 from photoid.page_versions import PageVersion
-from photoid.photos.models import Collection, Institution, Photo
+from photoid.photos.models import Collection, IiifImport, Institution, Photo, PhotoSource
 from photoid.search.models import SearchQueueEntry
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "Event",
     "ExportRun", "Identification", "ImpactWeek", "Institution", "Invitation", "ModerationEvent", "Notification", "PageVersion",
     "Person",
-    "ModerationEventInstitution", "Photo", "Place", "Report", "SearchQueueEntry", "User", "staff_membership",
+    "IiifImport", "ModerationEventInstitution", "Photo", "PhotoSource", "Place", "Report", "SearchQueueEntry", "User",
+    "staff_membership",
 ]

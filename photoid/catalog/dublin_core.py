@@ -34,6 +34,8 @@ def dc_values(record: CatalogRecord) -> list[tuple[str, str]]:
     pairs += [("type", "StillImage"), ("format", record.format)]
     pairs += [("identifier", record.identifier), ("identifier", record.page_url)]
     pairs.append(("relation", record.collection_title))
+    if record.catalog_url:  # the library's own record of the photo (imported from its IIIF)
+        pairs.append(("relation", record.catalog_url))
     pairs += [("coverage", p) for p in record.places]
     pairs += [("coverage", f.heading) for f in record.fact_places]
     if record.rights_uri:

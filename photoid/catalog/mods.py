@@ -108,6 +108,9 @@ def to_mods(record: CatalogRecord) -> etree._Element:
     _subjects(root, record)
     host = _el(root, "relatedItem", type="host")
     _el(_el(host, "titleInfo"), "title", record.collection_title)
+    if record.catalog_url:  # imported from the library's IIIF: its own record of the same photo
+        source = _el(root, "relatedItem", type="otherVersion", displayLabel=f"View in {record.institution_name}'s catalog")
+        _el(_el(source, "location"), "url", record.catalog_url)
     _el(root, "identifier", record.identifier, type="local")
     _el(root, "identifier", record.page_url, type="uri")
     location = _el(root, "location")

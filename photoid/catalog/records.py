@@ -22,7 +22,7 @@ from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PUBLIC_FACT_STATE
 from photoid.edtf import year_range
 from photoid.extensions import db
-from photoid.photos.models import Collection, Institution, Photo
+from photoid.photos.models import Collection, Institution, Photo, PhotoSource
 from photoid.text import one_line
 
 #: The original file's format name (as Pillow reports it) as a media type.
@@ -82,6 +82,8 @@ class CatalogRecord:
     keywords: list[Fact] = field(default_factory=list)
     #: The MARC organization code of the cataloging agency (MARC 003 and 040).
     agency: str = ""
+    #: The library's own catalog page for the photo, when it was imported from IIIF (photos/iiif_import.py).
+    catalog_url: str = ""
 
     @property
     def facts(self) -> list[Fact]:
@@ -103,6 +105,7 @@ _PHOTO_COLUMNS = (
     Collection.slug.label("collection_slug"), Collection.title.label("collection_title"),
     Institution.slug.label("institution_slug"), Institution.name.label("institution_name"),
     func.coalesce(Institution.verified_by_name, Institution.name).label("verified_by"),
+    func.coalesce(PhotoSource.catalog_url, "").label("catalog_url"),
 )
 
 
@@ -117,7 +120,7 @@ def _record(row: Row, base: str) -> CatalogRecord:  # type: ignore[type-arg]
         verified_by=row.verified_by or row.institution_name,
         page_url=f"{base}/photos/{row.id}", image_url=f"{base}/media/photos/{row.id}/display.jpg",
         modified_at=row.modified_at, subjects=list(row.subjects or []), places=list(row.places or []),
-        agency=current_app.config.get("MARC_ORG_CODE") or row.institution_slug,
+        agency=current_app.config.get("MARC_ORG_CODE") or row.institution_slug, catalog_url=row.catalog_url,
     )
 
 
@@ -129,6 +132,7 @@ def _statements() -> tuple[Select, Select]:  # type: ignore[type-arg]
         select(*_PHOTO_COLUMNS)
         .join(Collection, Collection.id == Photo.collection_id)
         .join(Institution, Institution.id == Photo.institution_id)
+        .outerjoin(PhotoSource, PhotoSource.photo_id == Photo.id)
         .where(Photo.id.in_(bindparam("ids", expanding=True)))
     )
     authority = aliased(AuthorityRecord)

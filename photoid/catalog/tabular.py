@@ -53,7 +53,7 @@ CSV_COLUMNS = (
     "identifier", "title", "description", "creator", "date", "date_in_words", "rights", "format",
     "width", "height", "collection", "institution", "page_url", "image_url", "subjects", "places",
     "people", "people_uris", "community_places", "community_place_uris", "events", "dates", "keywords",
-    "verification_note", "modified_at",
+    "verification_note", "modified_at", "catalog_url",
 )
 
 
@@ -74,7 +74,7 @@ def csv_row(record: CatalogRecord) -> list[str]:
         aligned(_uris(record.people)), many(_headings(record.fact_places)), aligned(_uris(record.fact_places)),
         many(_headings(record.events)),
         many(_headings(record.dates)), many(_headings(record.keywords)), _note(record),
-        record.modified_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        record.modified_at.strftime("%Y-%m-%dT%H:%M:%SZ"), record.catalog_url,
     ]
     return [neutralise(_clean(cell)) for cell in cells]
 

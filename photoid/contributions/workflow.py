@@ -161,6 +161,17 @@ class InvitationStatus(StrEnum):
     EXPIRED = "expired"
 
 
+# --- IIIF import requests (photos/iiif_import.py) ---------------------------------------------------
+class ImportState(StrEnum):
+    WAITING = "waiting"  # recorded from the collection page; `photoid import-iiif --pending` takes it
+    RUNNING = "running"
+    DONE = "done"  # every canvas was tried; the counts say how each went
+    FAILED = "failed"  # the address could not be read at all; the message says why
+
+
+IMPORT_STATES = tuple(ImportState)
+
+
 # --- predicates ----------------------------------------------------------------------------------
 def is_pending(item: Identification | Comment) -> bool:
     """Waiting for an archivist's decision."""

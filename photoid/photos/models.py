@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from photoid.contributions.workflow import IMPORT_STATES, ImportState
 from photoid.db import one_of, utcnow
 from photoid.extensions import db
 
@@ -155,3 +157,47 @@ class Photo(db.Model):
         if self.width == self.height:
             return "square"
         return "landscape" if self.width > self.height else "portrait"
+
+
+class PhotoSource(db.Model):
+    """Where an imported photo came from: the IIIF manifest and canvas, and the library's own catalog
+    page for it, which the photo page and the exports link to."""
+
+    __tablename__ = "photo_source"
+
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True)
+    #: SHA-256 of the manifest and canvas ids: a re-run finds the photo by it (photos/iiif_read.py).
+    source_key: Mapped[str] = mapped_column(String(64), index=True)
+    manifest_url: Mapped[str] = mapped_column(String(2000))
+    canvas_id: Mapped[str] = mapped_column(String(2000))
+    #: The manifest's ``homepage`` (``related`` in IIIF 2.1); empty when it has none.
+    catalog_url: Mapped[str] = mapped_column(String(2000), default="")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IiifImport(db.Model):
+    """An import from a IIIF address asked for on the collection page, run later by
+    ``photoid import-iiif --pending`` (nothing is fetched while a web request waits)."""
+
+    __tablename__ = "iiif_import"
+    __table_args__ = (one_of("state", IMPORT_STATES, name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default=ImportState.WAITING)
+    started_at: Mapped[datetime | None]
+    #: Moves after each canvas while running: a run that stopped moving long ago was interrupted.
+    updated_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    ingested: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    #: Why it failed, or the canvases that were rejected and why.
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    collection: Mapped[Collection] = relationship()
+    requested_by: Mapped[Any] = relationship("User")

@@ -37,4 +37,5 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
         withdraw_form=WithdrawForm(formdata=None) if signed_in else None,
         thread=photo_thread(photo, current_user),
         comment_form=comment_form or (CommentForm(formdata=None) if signed_in else None),
+        catalog_url=queries.catalog_url(photo),
     )

@@ -12,7 +12,7 @@ from photoid.contributions.visibility import identification_rule, photo_is_visib
 from photoid.contributions.workflow import OPEN, PUBLIC_FACT_STATE, VoteStance, VoteState
 from photoid.extensions import db
 from photoid.pagination import Page, paginate
-from photoid.photos.models import Collection, Photo
+from photoid.photos.models import Collection, IiifImport, Photo, PhotoSource
 
 
 def public_photos() -> Select:  # type: ignore[type-arg]
@@ -161,3 +161,15 @@ def votes_by(user_id: int, identification_ids: list[int]) -> dict[int, str]:
                Confirmation.state == VoteState.ACTIVE)
     )
     return {identification_id: stance for identification_id, stance in rows}
+
+
+def catalog_url(photo: Photo) -> str:
+    """The library's own catalog page for a photo imported from its IIIF manifest; "" for any other."""
+    return db.session.scalar(select(PhotoSource.catalog_url).where(PhotoSource.photo_id == photo.id)) or ""
+
+
+def recent_imports(collection: Collection, *, limit: int = 10) -> list[IiifImport]:
+    """The collection's latest IIIF import requests, newest first, with their progress. Changes nothing."""
+    return list(db.session.scalars(
+        select(IiifImport).where(IiifImport.collection_id == collection.id).order_by(IiifImport.id.desc()).limit(limit)
+    ))
