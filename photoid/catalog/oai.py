@@ -216,7 +216,7 @@ def identify(args: dict[str, str], settings: Settings, now: datetime) -> etree._
         scheme = etree.SubElement(description, f"{{{OAI_ID_NS}}}oai-identifier", nsmap={None: OAI_ID_NS})
         scheme.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_ID_NS} http://www.openarchives.org/OAI/2.0/oai-identifier.xsd")
         for tag, text in (("scheme", "oai"), ("repositoryIdentifier", settings.repository_id), ("delimiter", ":"),
-                          ("sampleIdentifier", oai_identifier(1, settings))):
+                          ("sampleIdentifier", oai_identifier(oai_queries.first_live_id() or 1, settings))):
             etree.SubElement(scheme, f"{{{OAI_ID_NS}}}{tag}").text = text
     return body
 

@@ -114,6 +114,13 @@ def earliest_datestamp() -> datetime | None:
     )
 
 
+def first_live_id() -> int | None:
+    """The lowest photo id with a live record, for Identify's sampleIdentifier; None when there is none."""
+    return db.session.scalar(
+        select(func.min(Photo.id)).join(Collection, Collection.id == Photo.collection_id).where(is_live())
+    )
+
+
 def all_sets() -> list[OaiSet]:
     """One set per institution with a published collection, and one per published collection
     (``institution:collection``), each institution followed by its collections."""

@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from photoid.cli import serve_command
+from photoid.extensions import db
+from tests.factories import make_photo
 from tests.web.test_oai_protocol import NS, oai, texts
 
 
@@ -18,13 +20,19 @@ def test_robots_txt_lets_harvesters_reach_oai(client) -> None:  # type: ignore[n
     assert "Disallow: /moderation" in lines
 
 
-def test_identify_carries_a_valid_oai_identifier_description(client, app) -> None:  # type: ignore[no-untyped-def]
+def test_identify_carries_a_valid_oai_identifier_description_with_a_sample_that_exists(client, app) -> None:  # type: ignore[no-untyped-def]
     app.config["OAI_REPOSITORY_ID"] = "photos.millbrook.example"
+    make_photo(is_published=False)
+    photo = make_photo(title="Main Street looking north")
+    db.session.commit()
     doc = oai(client, verb="Identify")  # validated against OAI-PMH.xsd with oai-identifier.xsd
     description = doc.xpath("o:Identify/o:description/id:oai-identifier", namespaces=NS)
     assert len(description) == 1
     assert texts(doc, "//id:scheme") == ["oai"] and texts(doc, "//id:delimiter") == [":"]
-    assert texts(doc, "//id:sampleIdentifier")[0].startswith("oai:photos.millbrook.example:photo/")
+    sample = texts(doc, "//id:sampleIdentifier")
+    assert sample == [f"oai:photos.millbrook.example:photo/{photo.id}"]
+    record = oai(client, verb="GetRecord", identifier=sample[0], metadataPrefix="oai_dc")  # a harvester tries it
+    assert texts(record, "//dc:title") == ["Main Street looking north"]
 
 
 @pytest.fixture
