@@ -1,0 +1,157 @@
+"""Every word of the date-phrase vocabulary, each with the EDTF it must give, written out by hand.
+
+test_edtf.py covers the shapes of phrases; this file names each word at least once (every season,
+month, decade word, ordinal, qualifier, separator and "unknown" word), so deleting one from the
+parser's tables, or one alternative from its patterns, fails a test (issue #26, mutation testing).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from photoid.edtf import EDTFError, is_valid, parse_phrase, validate
+
+
+@pytest.mark.parametrize("text", ["1930/194X", "194X/1950", "19XX/1950", "194X~"])
+def test_a_decade_is_never_an_interval_end_or_qualified(text) -> None:
+    with pytest.raises(EDTFError):
+        validate(text)
+    assert not is_valid(text)
+
+
+@pytest.mark.parametrize(("phrase", "one", "other"), [
+    ("12/4/1952", "12 April 1952", "4 December 1952"),
+    ("4/12/1952", "4 December 1952", "12 April 1952"),
+    ("3/4/1952", "3 April 1952", "4 March 1952"),
+])
+def test_a_day_and_month_that_could_be_either_way_round_is_asked_about(phrase, one, other) -> None:
+    with pytest.raises(EDTFError) as refused:
+        parse_phrase(phrase)
+    assert f"could be {one} or {other}" in str(refused.value)
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("13/4/1952", "1952-04-13"), ("4/13/1952", "1952-04-13"), ("4/4/1952", "1952-04-04"),
+    ("13.4.1952", "1952-04-13"), ("13-4-1952", "1952-04-13"),
+    ("1952/06/03", "1952-06-03"), ("1952.06.03", "1952-06-03"), ("1952/6/3", "1952-06-03"),
+    ("6/1952", "1952-06"), ("6.1952", "1952-06"), ("06-1952", "1952-06"),
+])
+def test_numeric_dates_in_either_order(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize("phrase", ["0/4/1952", "1952/13/03", "2/29/1951"])
+def test_numeric_dates_that_do_not_exist_are_refused(phrase) -> None:
+    with pytest.raises(EDTFError):
+        parse_phrase(phrase)
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("early 1945", "1945-01/1945-04"), ("mid 1945", "1945-05/1945-08"), ("middle 1945", "1945-05/1945-08"),
+    ("mid-1945", "1945-05/1945-08"), ("late 1945", "1945-09/1945-12"),
+])
+def test_early_mid_and_late_in_a_year_are_its_thirds(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("spring 1952", "1952-21"), ("summer of 1952", "1952-22"), ("autumn 1952", "1952-23"),
+    ("fall 1952", "1952-23"), ("winter 1952", "1952-24"),
+])
+def test_every_season(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december"]
+
+
+@pytest.mark.parametrize(("number", "month"), list(enumerate(MONTHS, start=1)))
+def test_every_month_by_name_and_by_its_first_three_letters(number, month) -> None:
+    assert parse_phrase(f"{month.title()} 1952") == f"1952-{number:02d}"
+    assert parse_phrase(f"{month[:3]}. 1952") == f"1952-{number:02d}"
+    assert parse_phrase(f"3 {month} 1952") == f"1952-{number:02d}-03"
+
+
+def test_sept_is_september() -> None:
+    assert parse_phrase("Sept 1952") == "1952-09"
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("the teens", "191X"), ("twenties", "192X"), ("the thirties", "193X"), ("forties", "194X"), ("fifties", "195X"),
+    ("sixties", "196X"), ("seventies", "197X"), ("eighties", "198X"), ("nineties", "199X"),
+])
+def test_every_decade_word_is_a_decade_of_the_1900s(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("eleventh century", "1001/1100"), ("twelfth century", "1101/1200"), ("thirteenth century", "1201/1300"),
+    ("fourteenth century", "1301/1400"), ("fifteenth century", "1401/1500"), ("sixteenth century", "1501/1600"),
+    ("seventeenth century", "1601/1700"), ("eighteenth century", "1701/1800"), ("nineteenth century", "1801/1900"),
+    ("twentieth century", "1901/2000"),
+])
+def test_every_ordinal_century_word(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize("phrase", ["twenty-first century", "twenty first century"])
+def test_this_century_ends_next_year_at_the_latest(phrase) -> None:
+    assert parse_phrase(phrase) == f"2001/{date.today().year + 1}"
+
+
+@pytest.mark.parametrize("phrase", ["unknown", "n.d.", "nd", "no date", "undated", "not known", "?", "s.d.", "date unknown"])
+def test_every_unknown_word_asks_to_leave_the_date_blank(phrase) -> None:
+    with pytest.raises(EDTFError, match="please leave it blank"):
+        parse_phrase(phrase)
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("circa 1945", "1945~"), ("approximately 1945", "1945~"), ("approx. 1945", "1945~"), ("approx 1945", "1945~"),
+    ("about 1945", "1945~"), ("around 1945", "1945~"), ("roughly 1945", "1945~"), ("ca. 1945", "1945~"),
+    ("ca 1945", "1945~"), ("c. 1945", "1945~"), ("c1945", "1945~"),
+    ("1945 or so", "1945~"), ("1945 or thereabouts", "1945~"), ("1945 circa", "1945~"), ("1945 ca", "1945~"),
+    ("1945 approx", "1945~"), ("1945 approximately", "1945~"), ("1945ish", "1945~"), ("1945-ish", "1945~"),
+    ("maybe 1945", "1945?"), ("probably 1945", "1945?"), ("perhaps 1945", "1945?"), ("possibly 1945", "1945?"),
+    ("likely 1945", "1945?"), ("presumably 1945", "1945?"), ("probably about 1945", "1945%"),
+])
+def test_every_qualifier_word(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("1935 to 1938", "1935/1938"), ("1935 until 1938", "1935/1938"), ("1935 till 1938", "1935/1938"),
+    ("1935 through 1938", "1935/1938"), ("1935 thru 1938", "1935/1938"), ("1935 and 1938", "1935/1938"),
+    ("1935-1938", "1935/1938"), ("1935 / 1938", "1935/1938"), ("between 1935 and 1938", "1935/1938"),
+    ("from 1935 to 1938", "1935/1938"), ("1935-38", "1935/1938"),
+])
+def test_every_range_word(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("during 1945", "1945"), ("in 1945", "1945"), ("taken in 1945", "1945"), ("sometime in 1945", "1945"),
+    ("some time during 1945", "1945"),
+])
+def test_filler_words_before_a_date_are_dropped(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize("phrase", ["to 1945", "-1945", "1945-", "until", "1935 to"])
+def test_a_range_with_one_end_missing_is_refused_not_made_a_single_year(phrase) -> None:
+    with pytest.raises(EDTFError):
+        parse_phrase(phrase)
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("before 1945", "../1945"), ("prior to 1945", "../1945"), ("earlier than 1945", "../1945"),
+    ("no later than 1945", "../1945"), ("until 1945", "../1945"), ("up to 1945", "../1945"), ("pre-1945", "../1945"),
+    ("1945 or earlier", "../1945"), ("1945 and before", "../1945"),
+    ("after 1950", "1950/.."), ("since 1950", "1950/.."), ("later than 1950", "1950/.."),
+    ("no earlier than 1950", "1950/.."), ("post-1950", "1950/.."), ("1950 or later", "1950/.."),
+    ("1950 and after", "1950/.."), ("1950 onwards", "1950/.."), ("1950 onward", "1950/.."),
+    ("probably after 1950", "1950?/.."), ("about before 1945", "../1945~"),
+])
+def test_open_ranges_keep_their_qualifier(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
