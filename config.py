@@ -60,6 +60,33 @@ def secret_key(instance_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
+#: The IIIF metadata labels read into each field of an imported photo (compared without case).
+DEFAULT_IMPORT_LABELS = {
+    "identifier": ["Identifier", "Local identifier", "Call number", "Item number"],
+    "date": ["Date", "Date created", "Date of creation", "Created", "Date original"],
+    "creator": ["Creator", "Photographer", "Author", "Artist", "Maker"],
+    "subjects": ["Subject", "Subjects", "Topic", "Topics", "Keywords", "Subject (LCSH)", "Subject (TGM)"],
+    "places": ["Place", "Places", "Location", "Coverage", "Spatial coverage", "Coverage-Spatial",
+               "Geographic subject", "Geographic location"],
+    "description": ["Description", "Abstract", "Summary"],
+    "rights": ["Rights", "Rights statement", "Standardized rights", "License"],
+}
+
+
+def import_labels(raw: str) -> dict[str, list[str]]:
+    """:data:`DEFAULT_IMPORT_LABELS` with the fields named in ``raw`` (``field=Label|Label;…``) replaced."""
+    labels = {name: list(values) for name, values in DEFAULT_IMPORT_LABELS.items()}
+    for part in raw.split(";"):
+        name, _, values = part.partition("=")
+        name = name.strip().lower()
+        if not name:
+            continue
+        if name not in labels:
+            raise ValueError(f"PHOTOID_IMPORT_LABELS names {name!r}; the fields are {', '.join(labels)}")
+        labels[name] = [value.strip() for value in values.split("|") if value.strip()]
+    return labels
+
+
 class Config:
     """Production-shaped defaults; the environment overrides each one."""
 
@@ -109,6 +136,15 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("PHOTOID_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
         #: The largest single image file accepted, from the upload form or the importer.
         self.MAX_IMAGE_BYTES = int(env.get("PHOTOID_MAX_IMAGE_BYTES", 150 * 1024 * 1024))
+        #: Importing from IIIF manifests (``photoid import-iiif``): seconds between two requests to the
+        #: other site, and how long one may take to answer.
+        self.IMPORT_DELAY = float(env.get("PHOTOID_IMPORT_DELAY", 1))
+        self.IMPORT_TIMEOUT = float(env.get("PHOTOID_IMPORT_TIMEOUT", 30))
+        #: Fetch from loopback, private and link-local addresses too (off: only the public internet).
+        self.IMPORT_ALLOW_PRIVATE = env.get("PHOTOID_IMPORT_ALLOW_PRIVATE", "0") == "1"
+        #: Which IIIF metadata labels fill which field; PHOTOID_IMPORT_LABELS replaces the labels of the
+        #: fields it names: ``places=Location|Town;subjects=Topic``.
+        self.IMPORT_LABELS = import_labels(env.get("PHOTOID_IMPORT_LABELS", ""))
         self.RATELIMIT_ENABLED = env.get("PHOTOID_RATELIMIT", "1") == "1"
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         #: Starts every key of the limits, sign-in lockouts and registration stamps, so two sites can share one Redis.
@@ -191,3 +227,5 @@ class TestConfig(Config):
         self.SMTP_HOST = None  # tests never talk to a real mail server
         self.METRICS = False  # the tests of /metrics switch it on
         self.REGISTER_MIN_SECONDS = 0  # tests that check the fill time set it
+        self.IMPORT_DELAY = 0
+        self.IMPORT_ALLOW_PRIVATE = True  # the tests' IIIF servers listen on 127.0.0.1

@@ -22,7 +22,9 @@ from photoid.demo.loader import DEMO_ACCOUNTS, DemoError, load_demo
 from photoid.extensions import db
 from photoid.impact.rollup import forget_all
 from photoid.photos.collections import ensure_collection
-from photoid.photos.importer import run_import, write_report
+from photoid.photos.iiif_import import ImportFailed, run_iiif_import
+from photoid.photos.iiif_requests import run_pending
+from photoid.photos.importer import Summary, run_import, write_report
 from photoid.photos.manifest import ManifestError
 from photoid.photos.service import PhotoError
 from photoid.search.commands import ensure_index, reindex_command, with_index_after_upgrade
@@ -34,6 +36,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_institution_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(import_iiif_command)
     app.cli.add_command(export_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -155,15 +158,56 @@ def import_command(manifest: Path, images_dir: Path, collection_slug: str, insti
         raise click.ClickException(str(error)) from error
     if summary.unknown_columns:
         click.echo(f"Unknown columns, not imported: {', '.join(summary.unknown_columns)}.")
+    _import_summary(summary, report_path, noun="row")
+
+
+@click.command("import-iiif")
+@click.argument("url", required=False)
+@click.option("--collection", "collection_slug", metavar="SLUG", help="The collection; created if missing.")
+@click.option("--institution", "institution_slug", metavar="SLUG", help="The institution a new collection belongs to (required when the site has several).")
+@click.option("--title", help="The title of a new collection (default: made from its SLUG).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Write row,identifier,status,photo_id,reason as CSV.")
+@click.option("--limit", type=click.IntRange(1), help="Import at most this many canvases.")
+@click.option("--pending", is_flag=True, help="Run the imports staff asked for on collection pages (from a timer), instead of URL.")
+@with_appcontext
+def import_iiif_command(url: str | None, collection_slug: str | None, institution_slug: str | None, title: str | None,
+                        report_path: Path | None, limit: int | None, pending: bool) -> None:
+    """Import photos from a IIIF manifest or collection (Presentation 2.1 or 3) at URL, keeping the link to
+    the library's catalog. Re-running skips canvases already imported and takes up changed catalog data.
+    Exits with 1 when any canvas was rejected."""
+    if pending:
+        if url or collection_slug:
+            raise click.UsageError("--pending takes no URL or --collection: it runs the requests recorded on collection pages.")
+        ran = run_pending(echo=click.echo)
+        click.echo(f"Ran {ran} import request{'' if ran == 1 else 's'}.")
+        return
+    if not url or not collection_slug:
+        raise click.UsageError("Give a URL and --collection SLUG (or --pending).")
+    try:
+        collection, created = ensure_collection(collection_slug, title=title, institution_slug=institution_slug)
+    except PhotoError as error:
+        raise click.ClickException(str(error)) from error
+    if created:
+        click.echo(f"Created the collection {collection.slug} ({collection.title}) in {collection.institution.name}.")
+    try:
+        summary = run_iiif_import(url, collection=collection, limit=limit)
+    except ImportFailed as error:
+        raise click.ClickException(str(error)) from error
+    _import_summary(summary, report_path, noun="canvas", imported="Imported",
+                    extra=f", updated {summary.count('updated')}")
+
+
+def _import_summary(summary: Summary, report_path: Path | None, *, noun: str, imported: str = "Ingested", extra: str = "") -> None:
+    """The end of an import: the report, the counts, each rejection, and the exit status."""
     if report_path:
         write_report(summary, report_path)
     click.echo(
-        f"Ingested {summary.count('ingested')}, skipped {summary.count('duplicate')} as duplicates, "
+        f"{imported} {summary.count('ingested')}{extra}, skipped {summary.count('duplicate')} as duplicates, "
         f"rejected {summary.count('rejected')}."
     )
     for outcome in summary.outcomes:
         if outcome.status == "rejected":
-            click.echo(f"  row {outcome.row} ({outcome.identifier or 'no identifier'}): {outcome.reason}")
+            click.echo(f"  {noun} {outcome.row} ({outcome.identifier or 'no identifier'}): {outcome.reason}")
     if summary.interrupted:
         click.echo("Interrupted: photos finished so far are kept; run the same command again to continue.")
         sys.exit(130)

@@ -15,7 +15,8 @@ from photoid.extensions import db
 from photoid.photos import collections as collection_service
 from photoid.photos import service as photo_service
 from photoid.photos.collections import CollectionError, CollectionFields
-from photoid.photos.forms import CollectionForm, ConfirmForm, RecordForm
+from photoid.photos import iiif_requests, queries
+from photoid.photos.forms import CollectionForm, ConfirmForm, IiifImportForm, RecordForm
 from photoid.photos.manifest import check_record
 from photoid.photos.models import Collection, Institution, Photo
 
@@ -178,6 +179,31 @@ def delete_collection(slug: str) -> Response | tuple[str, int]:
                                photo_count=collection_service.photo_count(found), error=str(error)), 409
     flash(f"The collection {found.title} is deleted.", "success")
     return redirect(url_for("photos.home"))
+
+
+def _import_page(collection: Collection, form: IiifImportForm, *, status: int = 200) -> tuple[str, int]:
+    return render_template("photos/iiif_import.html", collection=collection, form=form,
+                           imports=queries.recent_imports(collection, limit=20)), status
+
+
+@bp.route("/collections/<slug>/import-iiif", methods=["GET", "POST"])
+def import_iiif(slug: str) -> Response | tuple[str, int]:
+    """Staff ask for an import from a IIIF address; it runs later (``photoid import-iiif --pending``),
+    never while this request waits, and this page shows its progress."""
+    found, user = _collection(slug)
+    if request.method == "GET":
+        return _import_page(found, IiifImportForm(formdata=None))
+    form = IiifImportForm(request.form)
+    if not form.validate_on_submit():
+        form.url.errors = ["The form expired; please send it again."]
+        return _import_page(found, form, status=400)
+    try:
+        iiif_requests.request_import(found, url=form.url.data or "", actor=user)
+    except iiif_requests.ImportRequestError as error:
+        form.url.errors = [str(error)]
+        return _import_page(found, form, status=400)
+    flash("The import is recorded. It starts within a few minutes; this page shows how far it has got.", "success")
+    return redirect(url_for("curation.import_iiif", slug=found.slug))
 
 
 # --- catalog records -----------------------------------------------------------------------------

@@ -40,5 +40,16 @@ class RecordForm(FlaskForm):
     places = TextAreaField("Places", description="One place name a line.")
 
 
+class IiifImportForm(FlaskForm):
+    """The address of a IIIF manifest or collection to import into a collection."""
+
+    url = StringField(
+        "IIIF manifest or collection address",
+        description="As your digital collections system publishes it (CONTENTdm, Omeka S, Islandora…), for example "
+                    "https://digital.library.example/iiif/2/photos/manifest.json. Versions 2.1 and 3.",
+        render_kw={"type": "url", "inputmode": "url", "spellcheck": "false"},
+    )
+
+
 class ConfirmForm(FlaskForm):
     """Publish, withdraw or delete: nothing to fill in but the CSRF token."""

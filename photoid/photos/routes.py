@@ -47,7 +47,8 @@ def collection(slug: str) -> str:
                                      staff_view=is_staff)
     attach_shown_dates(page.items)
     return render_template("photos/collection.html", collection=found, page=page, is_staff=is_staff,
-                           is_listed=not is_staff or queries.collection_is_listed(found))
+                           is_listed=not is_staff or queries.collection_is_listed(found),
+                           imports=queries.recent_imports(found, limit=5) if is_staff else [])
 
 
 @bp.route("/photos/<int:photo_id>")

@@ -52,7 +52,7 @@ def test_nginx_never_serves_metrics_and_passes_what_photoid_reads() -> None:
 def test_the_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
     """Checked as written, with the program and environment file pointed at ones that exist here."""
     (tmp_path / "photoid.env").write_text(ENV_EXAMPLE)
-    names = ["photoid.service", "photoid-daily.service", "photoid-daily.timer"]
+    names = ["photoid.service", "photoid-daily.service", "photoid-daily.timer", "photoid-import.service", "photoid-import.timer"]
     for name in names:
         text = (DEPLOY / name).read_text()
         text = text.replace("/opt/photoid/current/bin/python", sys.executable).replace("/etc/photoid/photoid.env", str(tmp_path / "photoid.env"))

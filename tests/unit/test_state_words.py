@@ -27,7 +27,8 @@ WORDS = frozenset(
 STATE_NAME = re.compile(r"(^|_)(state|stance|target|status)$")
 #: Words of other vocabularies that happen to equal a state word: an uploaded file's or an imported
 #: row's outcome ("added", "duplicate", "rejected") is the answer to one request, not a record's state.
-OTHER_VOCABULARIES = {"photoid/photos/routes.py": {"rejected"}, "photoid/cli.py": {"rejected"}}
+OTHER_VOCABULARIES = {"photoid/photos/routes.py": {"rejected"}, "photoid/cli.py": {"rejected"},
+                      "photoid/photos/iiif_requests.py": {"rejected"}}
 STATE_KEYWORDS = {"state", "target", "stance", "status"}
 STATE_CALLS = re.compile(r"^(move_identification|move_comment|_claim|_decide_\w+|_commit_decision|_close)$")
 

@@ -108,6 +108,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/collections/<slug>": {"GET": PUBLIC},
     "/collections/<slug>/delete": {"GET": MODERATOR, "POST": MODERATOR},
     "/collections/<slug>/edit": {"GET": MODERATOR, "POST": MODERATOR},
+    "/collections/<slug>/import-iiif": {"GET": MODERATOR, "POST": MODERATOR},
     "/collections/<slug>/publish": {"POST": MODERATOR},
     "/collections/<slug>/unpublish": {"POST": MODERATOR},
     "/collections/<slug>/upload": {"GET": MODERATOR, "POST": MODERATOR},
