@@ -5,6 +5,7 @@ Every setting has a ``PHOTOID_`` environment variable; nothing secret lives in t
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -99,6 +100,16 @@ class Config:
         )
         self.UPLOAD_DIR = Path(env.get("PHOTOID_UPLOAD_DIR") or default_upload_dir(self.INSTANCE_DIR))
         self.INDEX_DIR = Path(env.get("PHOTOID_INDEX_DIR", self.INSTANCE_DIR / "index"))
+        #: Where photos' files are kept: ``s3://bucket/prefix`` for an S3 bucket (then UPLOAD_DIR holds only
+        #: staging folders), unset for the local folder UPLOAD_DIR; see photoid/photos/storage.py.
+        self.STORAGE_URL = env.get("PHOTOID_STORAGE_URL") or None
+        if self.STORAGE_URL and not re.match(r"^s3://[^/]+", self.STORAGE_URL):
+            raise ValueError(f"PHOTOID_STORAGE_URL must look like s3://bucket/prefix, not {self.STORAGE_URL!r}")
+        #: The S3 API's address for a store other than AWS (MinIO, Ceph): ``https://s3.example.org``.
+        self.S3_ENDPOINT_URL = env.get("PHOTOID_S3_ENDPOINT_URL") or None
+        #: The public address of the stored files (a bucket's website or a CDN: key K is at MEDIA_URL/K);
+        #: public photos' images and IIIF tiles are then fetched from there instead of through photoid.
+        self.MEDIA_URL = (env.get("PHOTOID_MEDIA_URL") or "").rstrip("/") or None
         self.REDIS_URL = env.get("PHOTOID_REDIS_URL") or None
         self.SECRET_KEY = secret_key(self.INSTANCE_DIR)
         self.SITE_NAME = env.get("PHOTOID_SITE_NAME", "photoid")
@@ -227,5 +238,6 @@ class TestConfig(Config):
         self.SMTP_HOST = None  # tests never talk to a real mail server
         self.METRICS = False  # the tests of /metrics switch it on
         self.REGISTER_MIN_SECONDS = 0  # tests that check the fill time set it
+        self.STORAGE_URL = self.S3_ENDPOINT_URL = self.MEDIA_URL = None  # the local folder, whatever the shell says
         self.IMPORT_DELAY = 0
         self.IMPORT_ALLOW_PRIVATE = True  # the tests' IIIF servers listen on 127.0.0.1

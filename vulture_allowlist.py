@@ -24,6 +24,7 @@ _.METRICS, _.MAIL_SENDER, _.INVITATION_DAYS, _.RESET_TOKEN_SECONDS, _.UNVERIFIED
 _.TESTING, _.SERVER_NAME
 _.PER_PAGE, _.MODERATION_PER_PAGE, _.PROFILES_PER_PAGE, _.IMPACT_CACHE_SECONDS, _.REMEMBER_COOKIE_NAME
 _.IMPORT_DELAY, _.IMPORT_TIMEOUT, _.IMPORT_ALLOW_PRIVATE, _.IMPORT_LABELS  # photos/iiif_import.py site_fetcher()
+_.S3_ENDPOINT_URL, _.MEDIA_URL  # photos/storage.py current_storage()
 
 # --- Jinja templates read these attributes and properties (grep the templates for each).
 _.has_prev, _.has_next  # pagination links (photoid/templates/_pagination.html and others)

@@ -1,37 +1,44 @@
-"""File storage behind a small adapter: a local folder now, object storage later.
+"""File storage behind a small adapter: a local folder (the default) or an S3 bucket.
 
 Every stored file (a photo's original, derivatives and IIIF tiles, cut crops, institution logos)
 is addressed by a slash-separated key such as ``photos/ab/abcd…/thumb.jpg`` and read, written,
-removed and served only through these operations, so another backend is one more class with the
-same methods. No other module copies, renames, removes or sends a stored file by its path
-(tests/unit/test_storage.py scans for that).
+removed and served only through these operations, so a backend is one class with these methods:
+:class:`LocalStorage` here, :class:`~photoid.photos.s3_storage.S3Storage` for ``PHOTOID_STORAGE_URL=s3://…``
+(any S3-compatible store). No other module copies, renames, removes or sends a stored file by its path
+(tests/unit/test_storage.py scans for that, and runs one behaviour suite over both backends).
 
 ==========================================  ==========================================  ===========================================
-operation                                   local folder (:class:`LocalStorage`)        an object store would
+operation                                   local folder (:class:`LocalStorage`)        S3 bucket (``S3Storage``)
 ==========================================  ==========================================  ===========================================
 ``exists(key)``                             is there a file                             HEAD the object
-``open(key)``                               the file, opened for reading; raises        GET the object as a stream; NotStored on
-                                            :class:`NotStored` when there is none       404
+``size(key)``                               the file's size in bytes; NotStored         HEAD the object's length; NotStored on 404
+``open(key)``                               the file, opened for reading; raises        GET the object into a seekable temporary
+                                            :class:`NotStored` when there is none       file (memory, then disk); NotStored on 404
 ``put(key, data)``                          write a hidden sibling, then rename it      PUT the object (one PUT is atomic)
                                             over the key: readers never see half
 ``put_folder(prefix, folder)``              a staging folder is renamed into place in   upload each file of the local folder, the
                                             one step; any other folder is copied into   folder's completeness marker (ingest's
-                                            a hidden sibling first, then renamed. The   ``meta.json``) last; False when the marker
-                                            first put wins: False when there already    is already there
-                                            is a folder at ``prefix``
+                                            a hidden sibling first, then renamed. The   ``meta.json``, :data:`FOLDER_MARKER`) last
+                                            first put wins: False when there already    and only if absent (If-None-Match: *);
+                                            is a folder at ``prefix``                   False when it is already there
 ``keys(prefix)``                            the files under ``prefix``, sorted,         LIST the prefix
                                             without half-written hidden ones
-``delete_prefix(prefix)``                   remove the file ``prefix`` or the folder    DELETE the object and everything LISTed
-                                            and everything in it; nothing if missing    under ``prefix/``
-``send(key, mimetype=, max_age=, …)``       a conditional Flask response of the file    stream the object (or redirect to a
-                                            (ETag, 304) with ``Cache-Control``          signed or public URL)
-``staging_folder()``                        a new empty folder under ``staging/``,      a new local temporary folder
-                                            where the image pipeline writes a photo's
+``delete_prefix(prefix)``                   remove the file ``prefix`` or the folder    DELETE the markers, then every object
+                                            and everything in it; nothing if missing    LISTed under ``prefix/``
+``send(key, mimetype=, max_age=, …)``       a conditional Flask response of the file    the object streamed from the bucket, with
+                                            (ETag, 304) with ``Cache-Control``          the same headers (its ETag, 304)
+``public_url(key)``                         ``PHOTOID_MEDIA_URL/key`` when that is      the same: a bucket or CDN address that
+                                            set (nginx serving the folder), else None   serves the object without photoid
+``staging_folder()``                        a new empty folder under ``staging/``,      a new folder under ``staging/`` of the
+                                            where the image pipeline writes a photo's   local ``PHOTOID_UPLOAD_DIR``
                                             files before ``put_folder``
 ``discard(folder)``                         remove a staging folder not put             the same, on the local disk
 ``clear_staging(older_than_seconds=)``      remove staging folders interrupted runs     the same, on the local disk
                                             left behind
 ==========================================  ==========================================  ===========================================
+
+Only photoid decides who may see a file: routes check the photo first, and ask for
+``public_url`` only for files of public photos (photos/routes.py ``send_immutable``).
 
 Keys are checked, so no key can point outside the root.
 """
@@ -43,6 +50,7 @@ import time
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
+from urllib.parse import quote
 
 from flask import current_app, send_file
 from werkzeug.wrappers import Response
@@ -52,6 +60,11 @@ from werkzeug.wrappers import Response
 STAGING = "staging"
 #: How long a staging folder may be in use: older ones are leftovers of interrupted runs.
 STAGING_MAX_AGE = 3600
+#: The file whose presence marks a photo's folder complete (ingest writes it last): an object store,
+#: which cannot put a folder in one step, uploads it after every other file.
+FOLDER_MARKER = "meta.json"
+#: The top-level folders of stored keys (what ``photoid storage migrate`` copies).
+TOP_LEVEL = ("photos", "institutions")
 
 
 class StorageError(Exception):
@@ -71,6 +84,8 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def size(self, key: str) -> int: ...
+
     def open(self, key: str) -> BinaryIO: ...
 
     def put(self, key: str, data: bytes) -> None: ...
@@ -83,6 +98,8 @@ class Storage(Protocol):
 
     def send(self, key: str, *, mimetype: str, max_age: int, immutable: bool = False) -> Response: ...
 
+    def public_url(self, key: str) -> str | None: ...
+
     def staging_folder(self) -> Path: ...
 
     def discard(self, folder: Path) -> None: ...
@@ -90,20 +107,64 @@ class Storage(Protocol):
     def clear_staging(self, *, older_than_seconds: float = STAGING_MAX_AGE) -> None: ...
 
 
-class LocalStorage:
+def key_parts(key: str) -> tuple[str, ...]:
+    """The parts of a key; StorageError for one that is empty, absolute or climbs out with ``..``."""
+    pure = PurePosixPath(key)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts:
+        raise StorageError(f"unsafe storage key: {key!r}")
+    return pure.parts
+
+
+class LocalStaging:
+    """What every backend shares: staging folders on the local disk, where a photo's files are made
+    before ``put_folder``, and the public address of a key under ``PHOTOID_MEDIA_URL``."""
+
+    def __init__(self, staging_root: Path, media_url: str | None = None) -> None:
+        self._staging = Path(staging_root)
+        self.media_url = media_url.rstrip("/") if media_url else None
+
+    def public_url(self, key: str) -> str | None:
+        """Where the file can be fetched without photoid (a bucket or CDN), or None: send() it."""
+        if self.media_url is None:
+            return None
+        return f"{self.media_url}/{quote('/'.join(key_parts(key)), safe='/,')}"
+
+    def _is_staging(self, folder: Path) -> bool:
+        return Path(folder).resolve().parent == self._staging.resolve()
+
+    def staging_folder(self) -> Path:
+        folder = self._staging / uuid.uuid4().hex
+        folder.mkdir(parents=True)
+        return folder
+
+    def discard(self, folder: Path) -> None:
+        if not self._is_staging(folder):
+            raise StorageError(f"{folder} is not a staging folder of {self}")
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def clear_staging(self, *, older_than_seconds: float = STAGING_MAX_AGE) -> None:
+        """Recent folders may belong to an upload in progress, so only older ones go."""
+        if not self._staging.is_dir():
+            return
+        cutoff = time.time() - older_than_seconds
+        for folder in self._staging.iterdir():
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+class LocalStorage(LocalStaging):
     """Files under one root folder, addressed by slash-separated keys such as ``photos/ab/abcd…/thumb.jpg``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, media_url: str | None = None) -> None:
+        # Inside the root, on the same file system, so putting a staged folder is one rename.
+        super().__init__(Path(root) / STAGING, media_url)
         self.root = Path(root)
 
     def __str__(self) -> str:
         return str(self.root)
 
     def _path(self, key: str) -> Path:
-        pure = PurePosixPath(key)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-            raise StorageError(f"unsafe storage key: {key!r}")
-        return self.root.joinpath(*pure.parts)
+        return self.root.joinpath(*key_parts(key))
 
     def _file(self, key: str) -> Path:
         path = self._path(key)
@@ -113,6 +174,9 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def size(self, key: str) -> int:
+        return self._file(key).stat().st_size
 
     def open(self, key: str) -> BinaryIO:
         try:
@@ -176,38 +240,29 @@ class LocalStorage:
         response.headers["Cache-Control"] = f"public, max-age={max_age}" + (", immutable" if immutable else "")
         return response
 
-    # --- staging: local folders where a photo's files are made before put_folder() ---------------
 
-    @property
-    def _staging(self) -> Path:
-        return self.root / STAGING
+def storage_at(url: str | None, *, upload_dir: Path, endpoint_url: str | None = None,
+               media_url: str | None = None) -> Storage:
+    """The storage at ``url``: ``s3://bucket/prefix`` (staging in ``upload_dir``), a local folder's
+    path, or, when None, the local folder ``upload_dir``."""
+    if url and url.startswith("s3://"):
+        from photoid.photos.s3_storage import S3Storage  # boto3 is the optional extra `s3`
 
-    def _is_staging(self, folder: Path) -> bool:
-        return Path(folder).resolve().parent == self._staging.resolve()
-
-    def staging_folder(self) -> Path:
-        folder = self._staging / uuid.uuid4().hex
-        folder.mkdir(parents=True)
-        return folder
-
-    def discard(self, folder: Path) -> None:
-        if not self._is_staging(folder):
-            raise StorageError(f"{folder} is not a staging folder of {self.root}")
-        shutil.rmtree(folder, ignore_errors=True)
-
-    def clear_staging(self, *, older_than_seconds: float = STAGING_MAX_AGE) -> None:
-        """Recent folders may belong to an upload in progress, so only older ones go."""
-        if not self._staging.is_dir():
-            return
-        cutoff = time.time() - older_than_seconds
-        for folder in self._staging.iterdir():
-            if folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
+        return S3Storage.from_url(url, endpoint_url=endpoint_url, staging_root=Path(upload_dir) / STAGING,
+                                  media_url=media_url)
+    return LocalStorage(Path(url) if url else Path(upload_dir), media_url=media_url)
 
 
 def current_storage() -> Storage:
-    """The app's storage: the local folder ``UPLOAD_DIR`` (the only backend so far)."""
-    return LocalStorage(Path(current_app.config["UPLOAD_DIR"]))
+    """The app's storage: the bucket of ``STORAGE_URL`` when set, else the local folder ``UPLOAD_DIR``.
+    Made once per app and settings (an S3 client and its connection pool are reused)."""
+    config = current_app.config
+    settings = (config["STORAGE_URL"], str(config["UPLOAD_DIR"]), config["S3_ENDPOINT_URL"], config["MEDIA_URL"])
+    made = current_app.extensions.get("photoid_storage")
+    if made is None or made[0] != settings:
+        store = storage_at(settings[0], upload_dir=Path(settings[1]), endpoint_url=settings[2], media_url=settings[3])
+        made = current_app.extensions["photoid_storage"] = (settings, store)
+    return made[1]
 
 
 def photo_prefix(checksum: str) -> str:

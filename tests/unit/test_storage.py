@@ -1,5 +1,7 @@
-"""The storage adapter (photos/storage.py): each operation on a local folder, and a scan that no other
-module copies, renames, removes or sends stored files by their path."""
+"""The storage adapter (photos/storage.py): one behaviour suite run on each backend, the local folder
+and an S3 bucket on a real S3 API server (moto in server mode, tests/s3_server.py), what only one
+backend has, and a scan that no other module copies, renames, removes or sends stored files by their
+path."""
 from __future__ import annotations
 
 import ast
@@ -11,18 +13,43 @@ import pytest
 from flask import Flask
 
 from photoid.photos import storage as storage_module
-from photoid.photos.storage import LocalStorage, NotStored, StorageError
+from photoid.photos.storage import LocalStorage, NotStored, Storage, StorageError, storage_at
+from tests.s3_server import bucket_names, new_bucket, s3_client, s3_endpoint
 
 ROOT = Path(__file__).resolve().parents[2] / "photoid"
+#: The S3 backend keeps its objects under this prefix of the bucket, as a site sharing a bucket would.
+S3_PREFIX = "site"
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
+    """Each backend in turn: the behaviour below is what the app may rely on from any of them."""
+    if request.param == "local":
+        return LocalStorage(tmp_path / "uploads")
+    from photoid.photos.s3_storage import S3Storage
+
+    client = s3_client(s3_endpoint())
+    return S3Storage(client, new_bucket(client), S3_PREFIX, staging_root=tmp_path / "uploads" / "staging")
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> LocalStorage:
+def local_store(tmp_path: Path) -> LocalStorage:
     return LocalStorage(tmp_path / "uploads")
 
 
 def _everything(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) if folder.exists() else []
+
+
+def _stored(store: Storage) -> list[str]:
+    """Everything the backend holds, hidden and half-written files included (not staging folders):
+    the files under the local root, or every object in the bucket (all under the store's prefix)."""
+    if isinstance(store, LocalStorage):
+        return [name for name in _everything(store.root) if (store.root / name).is_file()
+                and not name.startswith("staging/")]
+    names = bucket_names(store.client, store.bucket)  # type: ignore[attr-defined]
+    assert all(name.startswith(f"{S3_PREFIX}/") for name in names)
+    return [name.removeprefix(f"{S3_PREFIX}/") for name in names]
 
 
 def _made_folder(where: Path, files: dict[str, bytes]) -> Path:
@@ -34,19 +61,23 @@ def _made_folder(where: Path, files: dict[str, bytes]) -> Path:
 
 # --- exists, open, put ---------------------------------------------------------------------------
 
-def test_a_file_put_is_there_to_open_and_nothing_half_written_is_left(store: LocalStorage) -> None:
+def test_a_file_put_is_there_to_open_and_nothing_half_written_is_left(store: Storage) -> None:
     assert not store.exists("institutions/1/logo.png")
     store.put("institutions/1/logo.png", b"first")
     store.put("institutions/1/logo.png", b"second")  # over the first, in one step
-    assert store.exists("institutions/1/logo.png")
+    assert store.exists("institutions/1/logo.png") and store.size("institutions/1/logo.png") == 6
     with store.open("institutions/1/logo.png") as handle:
         assert handle.read() == b"second"
-    assert _everything(store.root) == ["institutions", "institutions/1", "institutions/1/logo.png"]
+        handle.seek(3)  # Pillow seeks in what it reads
+        assert handle.read() == b"ond"
+    assert _stored(store) == ["institutions/1/logo.png"]
 
 
-def test_opening_what_is_not_stored_says_which_key(store: LocalStorage) -> None:
+def test_opening_what_is_not_stored_says_which_key(store: Storage) -> None:
     with pytest.raises(NotStored, match="Nothing is stored under 'photos/ab/abc/thumb.jpg'"):
         store.open("photos/ab/abc/thumb.jpg")
+    with pytest.raises(NotStored, match="Nothing is stored under 'photos/ab/abc/thumb.jpg'"):
+        store.size("photos/ab/abc/thumb.jpg")
     store.put("photos/ab/abc/thumb.jpg", b"jpeg")
     with pytest.raises(NotStored):
         store.open("photos/ab/abc")  # a folder is not a stored file
@@ -54,7 +85,7 @@ def test_opening_what_is_not_stored_says_which_key(store: LocalStorage) -> None:
 
 
 @pytest.mark.parametrize("key", ["", "/etc/passwd", "photos/../../secret", "../uploads2/x"])
-def test_a_key_cannot_point_outside_the_root(store: LocalStorage, key: str) -> None:
+def test_a_key_cannot_point_outside_the_root(store: Storage, key: str) -> None:
     with pytest.raises(StorageError, match="unsafe storage key"):
         store.exists(key)
     with pytest.raises(StorageError, match="unsafe storage key"):
@@ -63,7 +94,7 @@ def test_a_key_cannot_point_outside_the_root(store: LocalStorage, key: str) -> N
 
 # --- put_folder ----------------------------------------------------------------------------------
 
-def test_a_staging_folder_is_put_in_place_whole_and_the_first_put_wins(store: LocalStorage) -> None:
+def test_a_staging_folder_is_put_in_place_whole_and_the_first_put_wins(store: Storage) -> None:
     first = _made_folder(store.staging_folder(), {"thumb.jpg": b"1", "iiif/full/1,/0/default.jpg": b"2"})
     assert store.put_folder("photos/ab/abc", first) is True
     assert store.keys("photos/ab/abc") == ["photos/ab/abc/iiif/full/1,/0/default.jpg", "photos/ab/abc/thumb.jpg"]
@@ -73,36 +104,43 @@ def test_a_staging_folder_is_put_in_place_whole_and_the_first_put_wins(store: Lo
     assert store.put_folder("photos/ab/abc", again) is False
     with store.open("photos/ab/abc/thumb.jpg") as handle:
         assert handle.read() == b"1"
-    assert not again.exists() and _everything(store.root / "staging") == []
+    assert not again.exists() and _everything(again.parent) == []
 
 
-def test_a_folder_from_elsewhere_is_copied_and_the_original_kept(store: LocalStorage, tmp_path: Path) -> None:
+def test_a_folder_from_elsewhere_is_copied_and_the_original_kept(store: Storage, tmp_path: Path) -> None:
     source = _made_folder(tmp_path / "backup" / "abc", {"original.jpg": b"o", "display.jpg": b"d"})
     assert store.put_folder("photos/ab/abc", source) is True
     assert store.keys("photos/ab/abc") == ["photos/ab/abc/display.jpg", "photos/ab/abc/original.jpg"]
     assert _everything(source) == ["display.jpg", "original.jpg"]
 
 
-def test_a_folder_put_that_fails_midway_leaves_no_partial_folder(store: LocalStorage, tmp_path: Path) -> None:
+def test_a_folder_put_that_fails_midway_leaves_no_partial_folder(store: Storage, tmp_path: Path) -> None:
     source = _made_folder(tmp_path / "backup" / "abc", {f"tile{n}.jpg": b"t" for n in (0, 1, 3, 4)})
     (source / "tile2.jpg").symlink_to(tmp_path / "gone.jpg")  # a file that cannot be read, among good ones
     with pytest.raises(OSError, match="tile2.jpg"):
         store.put_folder("photos/ab/abc", source)
     assert not store.exists("photos/ab/abc/tile0.jpg") and store.keys("photos/ab/abc") == []
-    assert _everything(store.root / "photos" / "ab") == []  # no hidden half-copied sibling either
+    assert _stored(store) == []  # no hidden half-copied sibling, no objects uploaded before the failure
+    assert store.put_folder("photos/ab/abc", _made_folder(tmp_path / "again", {"tile0.jpg": b"t"})) is True
 
 
 # --- keys, delete_prefix -------------------------------------------------------------------------
 
-def test_keys_leave_out_files_still_being_written(store: LocalStorage) -> None:
-    store.put("photos/ab/abc/thumb.jpg", b"t")
-    (store.root / "photos/ab/abc/.crop.jpg.1234.part").write_bytes(b"half")
-    assert store.keys("photos/ab/abc") == ["photos/ab/abc/thumb.jpg"]
+def test_keys_are_the_files_under_a_prefix_or_the_file_itself(store: Storage) -> None:
+    for key in ("photos/ab/abc/thumb.jpg", "photos/ab/abc/iiif/full/1,/0/default.jpg", "photos/ab/abcd/thumb.jpg"):
+        store.put(key, b"t")
+    assert store.keys("photos/ab/abc") == ["photos/ab/abc/iiif/full/1,/0/default.jpg", "photos/ab/abc/thumb.jpg"]
     assert store.keys("photos/ab/abc/thumb.jpg") == ["photos/ab/abc/thumb.jpg"]
     assert store.keys("photos/ab/nothing") == []
 
 
-def test_deleting_a_prefix_removes_everything_under_it_and_nothing_beside_it(store: LocalStorage) -> None:
+def test_local_keys_leave_out_files_still_being_written(local_store: LocalStorage) -> None:
+    local_store.put("photos/ab/abc/thumb.jpg", b"t")
+    (local_store.root / "photos/ab/abc/.crop.jpg.1234.part").write_bytes(b"half")
+    assert local_store.keys("photos/ab/abc") == ["photos/ab/abc/thumb.jpg"]
+
+
+def test_deleting_a_prefix_removes_everything_under_it_and_nothing_beside_it(store: Storage) -> None:
     for key in ("photos/ab/abc/thumb.jpg", "photos/ab/abc/regions/r.jpg", "photos/ab/abcd/thumb.jpg",
                 "institutions/1/logo.png", "institutions/1/logo.png.old"):
         store.put(key, b"x")
@@ -115,7 +153,7 @@ def test_deleting_a_prefix_removes_everything_under_it_and_nothing_beside_it(sto
 
 # --- staging -------------------------------------------------------------------------------------
 
-def test_only_staging_folders_are_discarded_and_old_ones_cleared(store: LocalStorage, tmp_path: Path) -> None:
+def test_only_staging_folders_are_discarded_and_old_ones_cleared(store: Storage, tmp_path: Path) -> None:
     elsewhere = _made_folder(tmp_path / "mine", {"keep.txt": b"k"})
     with pytest.raises(StorageError, match="not a staging folder"):
         store.discard(elsewhere)
@@ -127,12 +165,12 @@ def test_only_staging_folders_are_discarded_and_old_ones_cleared(store: LocalSto
     store.clear_staging()
     assert not old.exists() and recent.exists()
     store.clear_staging(older_than_seconds=0)
-    assert _everything(store.root / "staging") == []
+    assert _everything(old.parent) == []
 
 
 # --- send ----------------------------------------------------------------------------------------
 
-def test_a_stored_file_is_sent_with_its_caching_headers_and_answers_if_none_match(store: LocalStorage) -> None:
+def test_a_stored_file_is_sent_with_its_caching_headers_and_answers_if_none_match(store: Storage) -> None:
     store.put("photos/ab/abc/thumb.jpg", b"jpeg bytes")
     app = Flask(__name__)
     with app.test_request_context():
@@ -148,6 +186,68 @@ def test_a_stored_file_is_sent_with_its_caching_headers_and_answers_if_none_matc
         assert again.status_code == 304 and again.headers["Cache-Control"] == "public, max-age=3600"
     with app.test_request_context(), pytest.raises(NotStored):
         store.send("photos/ab/abc/display.jpg", mimetype="image/jpeg", max_age=60)
+
+
+# --- public addresses (PHOTOID_MEDIA_URL) and choosing the backend ---------------------------------
+
+def test_a_file_has_a_public_address_only_under_a_media_url(store: Storage) -> None:
+    assert store.public_url("photos/ab/abc/thumb.jpg") is None  # then photoid sends it
+    store.media_url = "https://cdn.example.org/media"  # type: ignore[attr-defined]
+    assert (store.public_url("photos/ab/abc/iiif/0,0,512,512/512,/0/default.jpg")
+            == "https://cdn.example.org/media/photos/ab/abc/iiif/0,0,512,512/512,/0/default.jpg")
+    with pytest.raises(StorageError, match="unsafe storage key"):
+        store.public_url("../secret")
+
+
+def test_the_storage_url_chooses_the_backend(tmp_path: Path) -> None:
+    local = storage_at(None, upload_dir=tmp_path / "uploads")
+    assert str(local) == str(tmp_path / "uploads")
+    pytest.importorskip("boto3", reason="boto3 is not installed (the optional extra s3)")
+    bucket = storage_at("s3://photos-bucket/site/one/", upload_dir=tmp_path / "uploads",
+                        endpoint_url="http://127.0.0.1:9", media_url="https://cdn.example.org")
+    assert str(bucket) == "s3://photos-bucket/site/one"
+    assert bucket.staging_folder().parent == tmp_path / "uploads" / "staging"  # made on the local disk
+    assert bucket.public_url("photos/x.jpg") == "https://cdn.example.org/photos/x.jpg"
+    with pytest.raises(StorageError, match="s3://bucket/prefix"):
+        storage_at("s3:///nobucket", upload_dir=tmp_path)
+
+
+# --- only in a bucket: a folder is complete when its marker is there -------------------------------
+
+@pytest.fixture
+def bucket_store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from photoid.photos.s3_storage import S3Storage
+
+    client = s3_client(s3_endpoint())
+    return S3Storage(client, new_bucket(client), S3_PREFIX, staging_root=tmp_path / "staging")
+
+
+def test_a_folder_half_uploaded_by_a_crash_is_not_complete_and_the_next_put_finishes_it(bucket_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bucket_store.put("photos/ab/abc/thumb.jpg", b"left by a crashed run")  # no meta.json: incomplete
+    folder = _made_folder(bucket_store.staging_folder(), {"thumb.jpg": b"t", "display.jpg": b"d", "meta.json": b"{}"})
+    assert bucket_store.put_folder("photos/ab/abc", folder) is True
+    assert bucket_store.keys("photos/ab/abc") == [f"photos/ab/abc/{n}" for n in ("display.jpg", "meta.json", "thumb.jpg")]
+    with bucket_store.open("photos/ab/abc/thumb.jpg") as handle:
+        assert handle.read() == b"t"
+
+
+def test_the_marker_is_uploaded_last_and_a_put_that_loses_the_race_says_so(bucket_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    uploaded: list[str] = []
+    put_object = bucket_store.client.put_object
+
+    def recording_put(**kwargs):  # type: ignore[no-untyped-def]
+        uploaded.append(kwargs["Key"].rsplit("/", 1)[1])
+        if kwargs["Key"].endswith("/meta.json"):  # another server's put of the same photo finishes first
+            put_object(Bucket=kwargs["Bucket"], Key=kwargs["Key"], Body=b'{"theirs": 1}')
+        return put_object(**kwargs)
+
+    monkeypatch.setattr(bucket_store.client, "put_object", recording_put)
+    folder = _made_folder(bucket_store.staging_folder(), {"a.jpg": b"a", "meta.json": b"{}", "z.jpg": b"z"})
+    assert bucket_store.put_folder("photos/ab/abc", folder) is False
+    assert uploaded == ["a.jpg", "z.jpg", "meta.json"] and not folder.exists()
+    with bucket_store.open("photos/ab/abc/meta.json") as handle:
+        assert handle.read() == b'{"theirs": 1}'  # the first put wins; its files are kept
+    assert bucket_store.keys("photos/ab/abc") == [f"photos/ab/abc/{n}" for n in ("a.jpg", "meta.json", "z.jpg")]
 
 
 # --- no module outside the adapter handles stored files by path ------------------------------------
