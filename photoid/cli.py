@@ -27,6 +27,7 @@ from photoid.photos.iiif_requests import run_pending
 from photoid.photos.importer import Summary, run_import, write_report
 from photoid.photos.manifest import ManifestError
 from photoid.photos.service import PhotoError
+from photoid.photos.storage_migrate import storage_command
 from photoid.search.commands import ensure_index, reindex_command, with_index_after_upgrade
 
 
@@ -43,6 +44,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(impact_refresh_command)
     app.cli.add_command(reindex_command)
+    app.cli.add_command(storage_command)
 
 
 @click.command("create-user")

@@ -11,8 +11,9 @@ from flask import Blueprint, Response, abort, jsonify, redirect, request, url_fo
 
 from photoid.extensions import limiter
 from photoid.photos import pyramid
-from photoid.photos.public import image_service_id, visible_photo
+from photoid.photos.public import image_service_id, is_public, visible_photo
 from photoid.photos.routes import send_immutable
+from photoid.photos.service import storage
 from photoid.photos.storage import photo_prefix
 
 bp = Blueprint("iiif", __name__, url_prefix="/iiif/3")
@@ -25,9 +26,13 @@ ROTATION = re.compile(r"^!?\d+(\.\d+)?$")
 
 
 def info_document(photo: Any) -> dict[str, Any]:
+    """The photo's info.json. A public photo's tiles are fetched straight from PHOTOID_MEDIA_URL when
+    it is set (the files' layout there is the IIIF request path: pyramid.relative_path); any other
+    photo's go through photoid, which checks who asks."""
+    direct = storage().public_url(f"{photo_prefix(photo.source_checksum)}/iiif") if is_public(photo) else None
     return {
         "@context": IMAGE_CONTEXT,
-        "id": image_service_id(photo.id),
+        "id": direct or image_service_id(photo.id),
         "type": "ImageService3",
         "protocol": "http://iiif.io/api/image",
         "profile": "level0",
@@ -66,4 +71,5 @@ def image(photo_id: int, region: str, size: str, rotation: str, quality: str, fm
     if rotation != "0" or quality != "default" or fmt != "jpg":
         abort(404, "Only the tiles and sizes listed in info.json are available (level 0).")
     key = f"{photo_prefix(photo.source_checksum)}/{pyramid.request_path(photo.width, photo.height, region, size)}"
-    return send_immutable(key, missing="Only the tiles and sizes listed in info.json are available (level 0).")
+    return send_immutable(key, missing="Only the tiles and sizes listed in info.json are available (level 0).",
+                          public=is_public(photo))

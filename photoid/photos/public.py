@@ -28,10 +28,14 @@ def visible_photo(photo_id: int) -> Photo:
     photo = db.session.scalar(_photo_statement(), {"photo_id": photo_id})
     if photo is None or photo.deleted_at is not None:
         abort(404)
-    public = photo.is_published and photo.collection.is_published
-    if not public and not (current_user.is_authenticated and current_user.moderates(photo.institution_id)):
+    if not is_public(photo) and not (current_user.is_authenticated and current_user.moderates(photo.institution_id)):
         abort(404)
     return photo
+
+
+def is_public(photo: Photo) -> bool:
+    """Anyone may see it: not deleted, and published in a published collection."""
+    return photo.deleted_at is None and photo.is_published and photo.collection.is_published
 
 
 def image_service_id(photo_id: int) -> str:

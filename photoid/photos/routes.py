@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -15,7 +15,7 @@ from photoid.photos.dating import attach_shown_dates
 from photoid.photos.images import DERIVATIVE_SIZES
 from photoid.photos.models import Collection
 from photoid.photos.page import render_photo_page
-from photoid.photos.public import visible_photo
+from photoid.photos.public import is_public, visible_photo
 from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manifest
 from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, add_photo, storage
 from photoid.photos.storage import NotStored, derivative_key
@@ -62,14 +62,24 @@ def media(photo_id: int, variant: str) -> Response:
     if variant not in DERIVATIVE_SIZES:
         abort(404)
     found = visible_photo(photo_id)
-    return send_immutable(derivative_key(found.source_checksum, variant))
+    return send_immutable(derivative_key(found.source_checksum, variant), public=is_public(found))
 
 
-def send_immutable(key: str, *, missing: str | None = None) -> Response:
+def send_immutable(key: str, *, missing: str | None = None, public: bool = False) -> Response:
     """The stored JPEG under ``key``, whose bytes never change (files are addressed by checksum):
-    cached for a year. A 404, saying ``missing`` when given, when nothing is stored there."""
+    cached for a year. A 404, saying ``missing`` when given, when nothing is stored there.
+
+    A ``public`` photo's file is a redirect to its address under PHOTOID_MEDIA_URL when that is set
+    (a bucket or CDN serves it; the redirect is kept an hour, so a photo withdrawn from view stops
+    being sent there soon). Any other photo's file is sent by photoid, after the caller's access check."""
+    store = storage()
+    address = store.public_url(key) if public else None
+    if address is not None:
+        response = redirect(address, code=302)
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
     try:
-        return storage().send(key, mimetype="image/jpeg", max_age=ONE_YEAR, immutable=True)
+        return store.send(key, mimetype="image/jpeg", max_age=ONE_YEAR, immutable=True)
     except NotStored:
         abort(404, missing)
 
