@@ -116,6 +116,19 @@ def test_nobody_reviews_their_own_identification_before_it_is_saved(db_session) 
     assert identification.state == "pending"
 
 
+def test_nobody_reviews_their_own_identification_given_only_by_id(db_session) -> None:
+    """Built with contributor_id and no relationship (as an import might), before it is saved."""
+    from photoid.contributions.models import Identification
+
+    archivist = make_user(role="archivist")
+    photo = make_identification().photo
+    archivist.institutions.append(photo.institution)
+    identification = Identification(photo=photo, kind="person", text_value="Ada Byrne", contributor_id=archivist.id, state="pending")
+    assert identification.contributor is None
+    with pytest.raises(SelfReviewForbidden):
+        move_identification(identification, "approved", actor=archivist)
+
+
 def test_a_contributor_withdraws_before_the_record_is_saved(db_session) -> None:
     from photoid.contributions.models import Identification
 
