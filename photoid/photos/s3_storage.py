@@ -76,12 +76,6 @@ class S3Storage(LocalStaging):
     def exists(self, key: str) -> bool:
         return self._head(key) is not None
 
-    def size(self, key: str) -> int:
-        head = self._head(key)
-        if head is None:
-            raise NotStored(key)
-        return int(head["ContentLength"])
-
     def open(self, key: str) -> BinaryIO:
         # Into a seekable file: Pillow and json read what open() gives, and a stream from the bucket cannot seek.
         spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
@@ -138,13 +132,14 @@ class S3Storage(LocalStaging):
         return True
 
     def keys(self, prefix: str) -> list[str]:
-        if self.exists(prefix):
-            return [prefix]
-        found = []
+        return sorted(self.sizes(prefix))
+
+    def sizes(self, prefix: str) -> dict[str, int]:
+        head = self._head(prefix)
+        if head is not None:
+            return {prefix: int(head["ContentLength"])}
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self._name(prefix) + "/")
-        for page in pages:
-            found.extend(self._key(item["Key"]) for item in page.get("Contents", ()))
-        return sorted(found)
+        return {self._key(item["Key"]): int(item["Size"]) for page in pages for item in page.get("Contents", ())}
 
     def delete_prefix(self, prefix: str) -> None:
         names = [self._name(key) for key in self.keys(prefix)]

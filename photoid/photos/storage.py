@@ -11,7 +11,6 @@ removed and served only through these operations, so a backend is one class with
 operation                                   local folder (:class:`LocalStorage`)        S3 bucket (``S3Storage``)
 ==========================================  ==========================================  ===========================================
 ``exists(key)``                             is there a file                             HEAD the object
-``size(key)``                               the file's size in bytes; NotStored         HEAD the object's length; NotStored on 404
 ``open(key)``                               the file, opened for reading; raises        GET the object into a seekable temporary
                                             :class:`NotStored` when there is none       file (memory, then disk); NotStored on 404
 ``put(key, data)``                          write a hidden sibling, then rename it      PUT the object (one PUT is atomic)
@@ -23,6 +22,7 @@ operation                                   local folder (:class:`LocalStorage`)
                                             is a folder at ``prefix``                   False when it is already there
 ``keys(prefix)``                            the files under ``prefix``, sorted,         LIST the prefix
                                             without half-written hidden ones
+``sizes(prefix)``                           the same files, each with its size          the same LIST (one request a thousand)
 ``delete_prefix(prefix)``                   remove the file ``prefix`` or the folder    DELETE the markers, then every object
                                             and everything in it; nothing if missing    LISTed under ``prefix/``
 ``send(key, mimetype=, max_age=, …)``       a conditional Flask response of the file    the object streamed from the bucket, with
@@ -84,8 +84,6 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
-    def size(self, key: str) -> int: ...
-
     def open(self, key: str) -> BinaryIO: ...
 
     def put(self, key: str, data: bytes) -> None: ...
@@ -93,6 +91,8 @@ class Storage(Protocol):
     def put_folder(self, prefix: str, folder: Path) -> bool: ...
 
     def keys(self, prefix: str) -> list[str]: ...
+
+    def sizes(self, prefix: str) -> dict[str, int]: ...
 
     def delete_prefix(self, prefix: str) -> None: ...
 
@@ -175,9 +175,6 @@ class LocalStorage(LocalStaging):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
-    def size(self, key: str) -> int:
-        return self._file(key).stat().st_size
-
     def open(self, key: str) -> BinaryIO:
         try:
             return self._path(key).open("rb")
@@ -219,14 +216,18 @@ class LocalStorage(LocalStaging):
         return True
 
     def keys(self, prefix: str) -> list[str]:
+        return sorted(self.sizes(prefix))
+
+    def sizes(self, prefix: str) -> dict[str, int]:
         base = self._path(prefix)
         if base.is_file():
-            return [prefix]
+            return {prefix: base.stat().st_size}
         if not base.is_dir():
-            return []
-        found = (path.relative_to(base) for path in base.rglob("*") if path.is_file())
+            return {}
+        found = (path for path in base.rglob("*") if path.is_file())
         # Names starting with a dot are files being written by put() or put_folder().
-        return sorted(f"{prefix}/{name.as_posix()}" for name in found if not any(p.startswith(".") for p in name.parts))
+        return {f"{prefix}/{name.as_posix()}": path.stat().st_size for path in found
+                for name in [path.relative_to(base)] if not any(p.startswith(".") for p in name.parts)}
 
     def delete_prefix(self, prefix: str) -> None:
         target = self._path(prefix)
