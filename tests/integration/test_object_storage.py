@@ -17,6 +17,7 @@ from photoid.extensions import db
 from photoid.photos.models import Photo
 from photoid.photos.service import add_photo
 from photoid.photos.storage import derivative_key, photo_prefix
+from tests.conftest import make_test_app
 from tests.factories import jpeg_bytes, make_collection
 from tests.s3_server import CREDENTIALS, bucket_names, new_bucket, s3_client, s3_endpoint
 
@@ -134,3 +135,32 @@ def test_migrating_to_a_missing_bucket_or_a_bad_url_says_what_is_wrong(app: Flas
     assert bad.exit_code == 1 and "s3://bucket/prefix" in bad.output
     same = runner.invoke(args=["storage", "migrate", "--to", str(app.config["UPLOAD_DIR"])])
     assert same.exit_code == 1 and "already stored in" in same.output
+
+
+def test_a_backup_of_a_site_in_a_bucket_restores_into_another_bucket(tmp_path: Path, bucket: tuple[Any, str]) -> None:
+    s3, first = bucket
+    second = new_bucket(s3)
+
+    def site(name: str, bucket_name: str) -> Flask:  # a SQLite site of its own (backup copies SQLite online)
+        (tmp_path / name).mkdir()
+        return make_test_app(tmp_path / name, f"sqlite:///{tmp_path / name / 'site.sqlite3'}",
+                             STORAGE_URL=f"s3://{bucket_name}/site", S3_ENDPOINT_URL=s3_endpoint())
+
+    live = site("live", first)
+    with live.app_context():
+        db.create_all()
+        photo = add_photo(collection=make_collection(), identifier="MPL-1", title="Parade on Main Street",
+                          image_data=jpeg_bytes(900, 600, shade=30))
+        photo_id = photo.id
+        backup = live.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")])
+        assert backup.exit_code == 0, backup.output
+    assert (tmp_path / "backup" / "uploads" / photo_prefix(photo.source_checksum) / "meta.json").is_file()
+
+    restored = site("restored", second)
+    with restored.app_context():
+        result = restored.test_cli_runner().invoke(args=["restore", str(tmp_path / "backup")])
+        assert result.exit_code == 0, result.output
+        assert f"into s3://{second}/site" in result.output
+        assert bucket_names(s3, second) == bucket_names(s3, first)
+        thumb = restored.test_client().get(f"/media/photos/{photo_id}/thumb.jpg")
+        assert thumb.status_code == 200 and thumb.data[:2] == b"\xff\xd8"
