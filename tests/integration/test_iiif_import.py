@@ -3,16 +3,24 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from photoid.contributions.workflow import ImportState
+from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
-from photoid.photos.models import Photo, PhotoSource
-from tests.factories import make_collection, make_institution
+from photoid.photos.collections import delete_collection
+from photoid.photos.iiif_requests import request_import
+from photoid.photos.models import Collection, IiifImport, Photo, PhotoSource
+from photoid.photos.service import add_photo
+from tests.conftest import make_test_app
+from tests.factories import jpeg_bytes, make_collection, make_institution, make_user
 from tests.iiif_server import IiifSite, sample_site, serving
+from tests.local_servers import serving_app
 
 
 @pytest.fixture
@@ -159,11 +167,6 @@ def test_the_photo_page_and_the_exports_link_back_to_the_library_catalog(app: Fl
 def test_round_trip_a_photoid_collection_into_a_second_site(app: Flask, tmp_path: Path) -> None:
     """One photoid site's collection manifest, imported into another, gives the same photos: titles,
     dates and images at the source's full size, each linking back to the first site's page."""
-    from photoid.photos.service import add_photo
-    from tests.conftest import make_test_app
-    from tests.factories import jpeg_bytes
-    from tests.local_servers import serving_app
-
     first = make_test_app(tmp_path / "first", f"sqlite:///{tmp_path / 'first.sqlite3'}")
     originals = [("Town Hall steps", "1952-22", (800, 600)), ("Mill workers", "1945~", (600, 900)),
                  ("Parade on Elm Street", "1952-06-03", (1000, 700)), ("School picture", "194X", (300, 300)),
@@ -207,3 +210,31 @@ def test_each_refused_image_is_reported_with_its_reason_and_the_rest_go_in(app: 
     assert reasons["MPL-1925-004"] == ("rejected", "The image is larger than the 0 MB limit.")
     assert reasons["grange-1952-07"] == ("rejected", "This file is not an image; we accept JPEG, PNG, TIFF and WebP.")
     assert [p.title for p in _photos().values()] == ["The harbour at low tide"]
+
+
+def test_pending_takes_up_a_run_that_stopped_and_leaves_one_that_is_moving(app: Flask, site: IiifSite) -> None:
+    """A run whose process died (no progress for half an hour) is run again; a live one is left alone."""
+    _setup()
+    collection = db.session.scalar(select(Collection))
+    now = utcnow()
+    stopped = IiifImport(collection_id=collection.id, url=site.url("/iiif/3/items/42/manifest"), state=ImportState.RUNNING,
+                         started_at=now - timedelta(hours=2), updated_at=now - timedelta(hours=1), ingested=7)
+    moving = IiifImport(collection_id=collection.id, url=site.url("/m/harbour.json"), state=ImportState.RUNNING,
+                        started_at=now, updated_at=now)
+    db.session.add_all([stopped, moving])
+    db.session.commit()
+    code, output = _import(app, "--pending")
+    assert code == 0 and "Ran 1 import request." in output
+    db.session.expire_all()
+    assert (stopped.state, stopped.ingested) == (ImportState.DONE, 1)  # counted again from the start
+    assert moving.state == ImportState.RUNNING
+    assert [p.identifier for p in _photos().values()] == ["grange-1952-07"]
+
+
+def test_deleting_an_empty_collection_takes_its_import_requests_along(app: Flask) -> None:
+    _setup()
+    collection = db.session.scalar(select(Collection))
+    request_import(collection, url="https://digital.example.org/iiif/missing.json", actor=make_user(role="admin"))
+    with unit_of_work():
+        delete_collection(collection, actor=None)
+    assert db.session.scalar(select(func.count()).select_from(IiifImport)) == 0
