@@ -55,6 +55,32 @@ def test_the_workflow_lists_exactly_these_states_and_moves() -> None:
     assert set(workflow.COMMENT_REVIEWED_STATES) == {"rejected", "spam"}
 
 
+def test_each_named_group_holds_exactly_these_states() -> None:
+    """Pages, exports and counts ask for these groups by name; each is spelled out here once."""
+    assert workflow.PUBLIC == {"approved"} and workflow.PUBLIC_FACT_STATE == "approved"
+    assert workflow.PENDING_STATE == "pending"
+    assert workflow.OPEN == {"approved", "pending"}  # on the photo page, taking votes
+    assert workflow.ACCEPTED == {"approved", "approved_with_changes"}  # a retraction is not accepted
+    assert workflow.DECLINED == {"rejected", "spam"}
+    assert workflow.FIRST_DECISION == {"approved", "approved_with_changes", "rejected", "spam"}
+    assert workflow.REVIEWED == REVIEWED
+    assert workflow.PUBLIC_COMMENT_STATE == "published" and workflow.COMMENT_PENDING_STATE == "pending"
+    assert workflow.COMMENT_OPEN == {"published", "pending"}
+    assert workflow.COMMENT_REVIEWED == {"rejected", "spam"}
+    assert workflow.COMMENT_DECIDED == {"rejected", "spam", "published"}
+    assert workflow.CAMPAIGN_STARTED == {"current", "finished"}
+    assert tuple(workflow.VOTE_STANCES) == ("agree", "disagree") and tuple(workflow.VOTE_STATES) == ("active", "withdrawn")
+    assert tuple(workflow.REPORT_STATES) == ("open", "resolved", "dismissed")
+    assert tuple(workflow.AUTHORITY_STATUSES) == ("accepted", "proposed")
+    assert [s.value for s in workflow.CampaignStatus] == ["draft", "upcoming", "current", "finished"]
+    assert [s.value for s in workflow.InvitationStatus] == ["open", "accepted", "revoked", "expired"]
+
+
+def test_each_refusal_has_the_status_a_page_answers_with() -> None:
+    assert (workflow.WorkflowError.http_status, InvalidTransition.http_status) == (400, 409)
+    assert (NotAllowed.http_status, SelfReviewForbidden.http_status) == (403, 403)
+
+
 @pytest.mark.parametrize(("source", "target"), sorted(ALLOWED), ids=lambda v: v)
 def test_each_allowed_move_records_who_and_when(db_session, source, target) -> None:
     identification = make_identification(state=source)
