@@ -22,7 +22,7 @@ operation                                   local folder (:class:`LocalStorage`)
                                             is a folder at ``prefix``                   False when it is already there
 ``keys(prefix)``                            the files under ``prefix``, sorted,         LIST the prefix
                                             without half-written hidden ones
-``sizes(prefix)``                           the same files, each with its size          the same LIST (one request a thousand)
+``sizes(prefix)``                           the same files, each with its size          the same LIST (a request per 1,000 keys)
 ``delete_prefix(prefix)``                   remove the file ``prefix`` or the folder    DELETE the markers, then every object
                                             and everything in it; nothing if missing    LISTed under ``prefix/``
 ``send(key, mimetype=, max_age=, …)``       a conditional Flask response of the file    the object streamed from the bucket, with
