@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -182,10 +183,16 @@ def _handler(site: IiifSite) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serving(site: IiifSite, host: str = "127.0.0.1") -> Iterator[IiifSite]:
-    """Serve ``site`` on a free port of ``host`` for the duration of the block."""
+def serving(site: IiifSite, host: str = "127.0.0.1", *, tls: tuple[Path, Path] | None = None) -> Iterator[IiifSite]:
+    """Serve ``site`` on a free port of ``host`` for the duration of the block; over HTTPS as
+    ``https://localhost:<port>`` with ``tls`` (a certificate for localhost and its key)."""
     server = ThreadingHTTPServer((host, 0), _handler(site))
     site.base = f"http://{host}:{server.server_address[1]}"
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        site.base = f"https://localhost:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

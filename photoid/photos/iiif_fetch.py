@@ -75,18 +75,20 @@ def parse_target(url: str) -> Target:
 
 class Fetcher:
     """Makes GET requests one at a time, ``delay`` seconds apart, to public addresses only (unless
-    ``allow_private``). ``resolve`` and ``public`` are the name lookup and the address policy
-    (replaceable in tests); ``sleep`` and ``clock`` likewise."""
+    ``allow_private``). ``resolve`` and ``public`` are the name lookup and the address policy, ``tls``
+    the certificates trusted (the system's by default); tests replace them, and ``sleep`` and ``clock``."""
 
     def __init__(
         self, *, user_agent: str, delay: float, timeout: float, allow_private: bool,
         resolve: Callable[[str, int], list[str]] | None = None,
         public: Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool] = is_public,
         sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.user_agent, self.delay, self.timeout, self.allow_private = user_agent, delay, timeout, allow_private
         self.resolve = resolve or _resolve
         self.public, self.sleep, self.clock = public, sleep, clock
+        self.tls = tls or ssl.create_default_context()
         self._last: float | None = None
 
     # --- the two kinds of body we want ----------------------------------------------------------------
@@ -153,12 +155,13 @@ class Fetcher:
         raise FetchError(f"{url} redirected more than {MAX_REDIRECTS} times.")
 
     def _connect(self, target: Target) -> http.client.HTTPConnection:
-        address = self._checked_address(target)
+        addresses = self._checked_addresses(target)
         if target.scheme == "https":
-            return _PinnedHTTPS(target.host, target.port, address=address, timeout=self.timeout)
-        return _PinnedHTTP(target.host, target.port, address=address, timeout=self.timeout)
+            return _PinnedHTTPS(target.host, target.port, addresses=addresses, timeout=self.timeout, context=self.tls)
+        return _PinnedHTTP(target.host, target.port, addresses=addresses, timeout=self.timeout)
 
-    def _checked_address(self, target: Target) -> str:
+    def _checked_addresses(self, target: Target) -> list[str]:
+        """Every address the name resolves to, each checked: one refused address refuses the host."""
         try:
             addresses = self.resolve(target.host, target.port)
         except OSError as error:
@@ -172,7 +175,7 @@ class Fetcher:
                         f"{target.host} is a private, loopback or link-local address ({text}), which photoid "
                         f"does not fetch from; {ALLOW_PRIVATE_HINT}."
                     )
-        return addresses[0]
+        return addresses
 
 
 class _Opened:
@@ -201,27 +204,45 @@ def _resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
 
 
-class _PinnedHTTP(http.client.HTTPConnection):
-    """An HTTP connection to an address already checked, with the Host header of the name."""
+def _connect_first(addresses: list[str], port: int, timeout: float) -> socket.socket:
+    """A connection to the first of the checked addresses that answers (``localhost`` is ::1 and 127.0.0.1)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except TimeoutError:
+            raise
+        except OSError as failed:
+            error = failed
+    assert error is not None
+    raise error
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """An HTTP connection to addresses already checked, with the Host header of the name."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self.address = address
+        self.addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _connect_first(self.addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    """An HTTPS connection to an address already checked; the certificate is checked for the name."""
+    """An HTTPS connection to addresses already checked; the certificate is checked for the name."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self.address = address
+    def __init__(self, host: str, port: int, *, addresses: list[str], timeout: float, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self.addresses, self.tls = addresses, context
 
     def connect(self) -> None:
-        raw = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+        raw = _connect_first(self.addresses, self.port, self.timeout)
+        try:
+            self.sock = self.tls.wrap_socket(raw, server_hostname=self.host)
+        except BaseException:
+            raw.close()
+            raise
 
 
 def _read_limited(response: http.client.HTTPResponse, limit: int, *, what: str) -> bytes:

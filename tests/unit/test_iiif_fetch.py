@@ -3,6 +3,9 @@ limits on size and time, one request at a time with a delay."""
 from __future__ import annotations
 
 import ipaddress
+import shutil
+import ssl
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,25 @@ def test_a_document_that_is_not_json(tmp_path: Path) -> None:
     with serving(site):
         with pytest.raises(FetchError, match="is not a JSON document"):
             _fetcher().json(site.url("/img/photo/full/max/0/default.jpg"))
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost, and its key."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_https_checks_the_certificate_for_the_name(certificate: tuple[Path, Path]) -> None:
+    site = IiifSite(documents={"/manifest.json": {"type": "Manifest"}})
+    with serving(site, tls=certificate):
+        trusting = _fetcher(tls=ssl.create_default_context(cafile=str(certificate[0])))
+        assert trusting.json(site.url("/manifest.json")) == (site.url("/manifest.json"), {"type": "Manifest"})
+        with pytest.raises(FetchError, match="its certificate is not valid"):
+            _fetcher().json(site.url("/manifest.json"))
