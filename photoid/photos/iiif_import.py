@@ -80,15 +80,16 @@ def _canvases(walk: _Walk, url: str, depth: int = 0) -> Iterator[Canvas | Outcom
 
 def _date(canvas: Canvas) -> tuple[str | None, str]:
     """EDTF from the metadata date (the forms CSV import reads), else ``navDate``; and a note when
-    the manifest's date was not understood (the photo goes in without it)."""
-    if canvas.date_text:
+    neither could be read (the photo goes in without a date)."""
+    unread = ""
+    for text in (canvas.date_text, canvas.nav_date):
+        if not text:
+            continue
         try:
-            return parse_phrase(canvas.date_text), ""
+            return parse_phrase(text), ""
         except EDTFError:
-            if canvas.nav_date:
-                return parse_phrase(canvas.nav_date), ""
-            return None, f"The date “{canvas.date_text[:60]}” was not understood and was left out."
-    return (parse_phrase(canvas.nav_date) if canvas.nav_date else None), ""
+            unread = unread or text
+    return None, f"The date “{unread[:60]}” was not understood and was left out." if unread else ""
 
 
 def fields_of(canvas: Canvas) -> tuple[PhotoFields, str]:
@@ -172,8 +173,8 @@ def _import_canvas(canvas: Canvas, *, number: int, collection: Collection, fetch
     try:
         with unit_of_work():
             photo = catalog_photo(staged=staged, collection=collection, fields=fields, actor=actor)
-            db.session.add(PhotoSource(photo_id=photo.id, source_key=canvas.source_key, manifest_url=canvas.manifest_url,
-                                       canvas_id=canvas.canvas_id, catalog_url=canvas.catalog_url))
+            db.session.add(PhotoSource(photo_id=photo.id, source_key=canvas.source_key, manifest_url=canvas.manifest_url[:2000],
+                                       canvas_id=canvas.canvas_id[:2000], catalog_url=canvas.catalog_url))
     except PhotoError as error:
         return Outcome(number, canvas.identifier, error.kind, reason=str(error))
     return Outcome(number, canvas.identifier, "ingested", photo_id=photo.id, reason=note)

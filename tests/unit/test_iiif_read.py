@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from config import DEFAULT_IMPORT_LABELS, import_labels
-from photoid.photos.iiif_read import ManifestUnreadable, canvases, kind, normal_rights, short_identifier, texts
+from photoid.photos.iiif_import import fields_of
+from photoid.photos.iiif_read import Canvas, ManifestUnreadable, canvases, kind, normal_rights, short_identifier, texts
 
 
 def test_values_in_every_shape_become_plain_text() -> None:
@@ -68,3 +69,17 @@ def test_other_documents_are_refused() -> None:
 def test_long_identifiers_keep_their_end_and_stay_apart() -> None:
     first, second = (short_identifier("digital.example.org/" + "x" * 120 + end) for end in ("/1", "/2"))
     assert len(first) == 100 and first.endswith("/1") and first != second
+
+
+@pytest.mark.parametrize("date_text, nav_date, edtf, note", [
+    ("circa 1925", "", "1925~", ""),
+    ("n.d.", "1931-05-17", "1931-05-17", ""),  # navDate when the words cannot be read
+    ("n.d.", "", None, "The date “n.d.” was not understood and was left out."),
+    ("", "0042-01-01", None, "The date “0042-01-01” was not understood and was left out."),  # before 1000
+    ("", "", None, ""),
+])
+def test_dates_are_read_as_csv_import_reads_them_and_an_unreadable_one_is_left_out(
+        date_text: str, nav_date: str, edtf: str | None, note: str) -> None:
+    fields, said = fields_of(Canvas(manifest_url="m", canvas_id="c", identifier="X", title="T",
+                                    date_text=date_text, nav_date=nav_date))
+    assert (fields.date_edtf, said) == (edtf, note)
