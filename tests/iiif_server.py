@@ -49,6 +49,8 @@ class IiifSite:
     redirects: dict[str, str] = field(default_factory=dict)
     #: Paths answered only after this many seconds.
     slow: dict[str, float] = field(default_factory=dict)
+    #: Bodies sent as they are (JSON that json.dumps could not write).
+    raw: dict[str, bytes] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
@@ -141,6 +143,8 @@ def _handler(site: IiifSite) -> type[BaseHTTPRequestHandler]:
             time.sleep(site.slow.get(self.path, 0))
             if self.path in site.redirects:
                 self._send(302, b"", "text/plain", location=site.redirects[self.path])
+            elif self.path in site.raw:
+                self._send(200, site.raw[self.path], "application/json")
             elif self.path in site.documents:
                 text = json.dumps(site.documents[self.path]).replace("{{BASE}}", site.base)
                 self._send(200, text.encode(), "application/ld+json")

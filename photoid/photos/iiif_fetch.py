@@ -25,13 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 #: A IIIF manifest or collection is text; a few megabytes is already a very large one.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 ALLOW_PRIVATE_HINT = "set PHOTOID_IMPORT_ALLOW_PRIVATE=1 to allow it"
+#: Characters left as they are in a request's path and query (the rest, such as spaces, are %-encoded).
+_SAFE = "/:@!$&'()*+,;=?%~-._[]"
 
 
 class FetchError(Exception):
@@ -69,7 +71,7 @@ def parse_target(url: str) -> Target:
         raise FetchError(f"Only http and https addresses can be imported, not “{url[:200]}”.")
     if not parts.hostname:
         raise FetchError(f"“{url[:200]}” has no host name.")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_SAFE)  # a space becomes %20
     return Target(scheme, parts.hostname, port or (443 if scheme == "https" else 80), path)
 
 
@@ -99,7 +101,7 @@ class Fetcher:
             data = _read_limited(response, MAX_DOCUMENT_BYTES, what="document")
         try:
             return final, json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError) as error:
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise FetchError(f"{final} is not a JSON document (a IIIF manifest is JSON).") from error
 
     def download(self, url: str, destination: Path, *, max_bytes: int) -> str:
@@ -140,7 +142,7 @@ class Fetcher:
             except TimeoutError as error:
                 connection.close()
                 raise FetchError(f"{current} did not answer within {self.timeout:g} seconds.") from error
-            except (OSError, http.client.HTTPException) as error:
+            except (OSError, http.client.HTTPException, ValueError) as error:  # ValueError: http.client's InvalidURL
                 connection.close()
                 raise FetchError(f"{current} could not be reached ({_plain(error)}).") from error
             if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):

@@ -139,3 +139,16 @@ def test_https_checks_the_certificate_for_the_name(certificate: tuple[Path, Path
         assert trusting.json(site.url("/manifest.json")) == (site.url("/manifest.json"), {"type": "Manifest"})
         with pytest.raises(FetchError, match="its certificate is not valid"):
             _fetcher().json(site.url("/manifest.json"))
+
+
+def test_spaces_in_an_address_are_sent_encoded() -> None:
+    site = IiifSite(documents={"/my%20photos/manifest.json": {"type": "Manifest"}})
+    with serving(site):
+        assert _fetcher().json(site.url("/my photos/manifest.json"))[1] == {"type": "Manifest"}
+
+
+def test_json_nested_too_deep_to_read_is_refused() -> None:
+    site = IiifSite(raw={"/deep.json": b"[" * 100_000 + b"]" * 100_000})
+    with serving(site):
+        with pytest.raises(FetchError, match="is not a JSON document"):
+            _fetcher().json(site.url("/deep.json"))
