@@ -63,3 +63,17 @@ def test_the_link_ends_where_the_address_does(text, href) -> None:
 
 def test_windows_and_old_mac_line_breaks_become_br() -> None:
     assert linkify("one\r\ntwo\rthree") == "one<br>\ntwo<br>\nthree"
+
+
+def test_old_mac_line_breaks_are_line_breaks_in_a_description() -> None:
+    assert tidy_lines("one\rtwo") == "one\ntwo"
+
+
+@pytest.mark.parametrize("text", ["https://x.org\ue000", "https://x.org/a\u0378", "https://x.org\u200b", "https://x.orgé"])
+def test_an_address_running_into_a_private_unassigned_or_invisible_character_stays_text(text) -> None:
+    assert "<a " not in linkify(text)
+
+
+def test_an_address_after_a_misleading_one_is_still_a_link() -> None:
+    assert linkify("not https://eхample.org but https://x.org") == (
+        'not https://eхample.org but <a href="https://x.org" rel="nofollow ugc noopener">https://x.org</a>')
