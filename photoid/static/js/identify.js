@@ -198,6 +198,7 @@
       drawToggle.setAttribute("aria-pressed", on ? "true" : "false");
       drawToggle.textContent = on ? "Drawing: drag over the face or building (press to stop)" : "Draw a box on the photo";
       figure.classList.toggle("is-drawing", on);
+      viewer.setCooperativeGestures(!on);  // while drawing, one finger draws the box instead of scrolling the page
     }
     function place(values) {
       var annotation = annotationFor(values, current && current.id);

@@ -3,6 +3,19 @@
 (function () {
   "use strict";
   if (!window.OpenSeadragon) { return; }
+  // As on map sites, the photo does not trap the page: one finger (or the mouse wheel) scrolls the page, two
+  // fingers (or Ctrl + wheel, or the zoom buttons) move and zoom the photo. OpenSeadragon's cooperativeGestures
+  // lets the browser scroll (touch-action: pan-x pan-y) and shows these hints over the photo.
+  window.OpenSeadragon.setString("GestureHints.Touch", "Use two fingers to move the photo");
+  window.OpenSeadragon.setString("GestureHints.Scroll", "Use {0} + scroll to zoom the photo");
+  var HINT_SEEN = "photoid.two-finger-hint-seen";
+  function firstTouchHint() {  // the touch hint the first time only; a browser that keeps nothing shows it each time
+    try {
+      if (window.localStorage.getItem(HINT_SEEN)) { return false; }
+      window.localStorage.setItem(HINT_SEEN, "1");
+    } catch (e) { /* storage refused */ }
+    return true;
+  }
   document.querySelectorAll("figure[data-iiif-info]").forEach(function (figure, index) {
     var image = figure.querySelector("img");
     var viewer = document.createElement("div");
@@ -12,6 +25,12 @@
     viewer.setAttribute("aria-label", "Zoomable photo: " + (image ? image.alt : "") +
       ". Use the zoom buttons, or focus the image and press + and - to zoom and the arrow keys to move.");
     figure.insertBefore(viewer, figure.firstChild);
+    // The viewer takes the photo's shape (no tall black box around a landscape photo); CSS caps its height.
+    var width = image && parseInt(image.getAttribute("width"), 10), height = image && parseInt(image.getAttribute("height"), 10);
+    if (width > 0 && height > 0) {
+      viewer.style.aspectRatio = width + " / " + height;
+      viewer.classList.add("has-photo-shape");
+    }
     var osd = window.OpenSeadragon({
       element: viewer,
       tileSources: figure.getAttribute("data-iiif-info"),
@@ -22,9 +41,14 @@
       crossOriginPolicy: "Anonymous",
       // On the identify page a click must not zoom: it starts or selects a box.
       gestureSettingsMouse: { scrollToZoom: true, clickToZoom: !figure.hasAttribute("data-draw") },
+      gestureSettingsTouch: { dragToPan: true, pinchToZoom: true, flickEnabled: false, clickToZoom: false, dblClickToZoom: true },
+      cooperativeGestures: true,
       visibilityRatio: 0.8,
       minZoomImageRatio: 0.8,
       maxZoomPixelRatio: 3
+    });
+    osd.addHandler("canvas-cooperative-gesture", function (event) {
+      if (event.gesture === "drag" && !firstTouchHint()) { event.preventDefaultAction = true; }
     });
     var toolbar = document.createElement("div");
     toolbar.className = "viewer-toolbar";
