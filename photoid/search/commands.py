@@ -13,10 +13,14 @@ from photoid.search import index, queue
 
 
 def ensure_index(*, rebuild: bool, echo: Callable[[str], None]) -> None:
-    """Build the index when ``rebuild`` is set or there is none yet (the demo loader calls this)."""
-    if rebuild or not index.exists(current_app.config["INDEX_DIR"]):
+    """Build the index when ``rebuild`` is set, there is none yet (the demo loader calls this), or it
+    was built by an older release that lacked some of today's fields (the years, say)."""
+    root = current_app.config["INDEX_DIR"]
+    outdated = index.missing_fields(root) if not rebuild and index.exists(root) else []
+    if rebuild or outdated or not index.exists(root):
         count = queue.reindex(current_app._get_current_object(), procs=1)  # type: ignore[attr-defined]
-        echo(f"Search index built: {count} photos.")
+        why = f" (the old one lacked {', '.join(outdated)})" if outdated else ""
+        echo(f"Search index built: {count} photos{why}.")
 
 
 def with_index_after_upgrade(db_group: click.Group) -> click.Group:

@@ -127,6 +127,12 @@ def exists(root: Path) -> bool:
     return path.is_dir() and index.exists_in(str(path))
 
 
+def missing_fields(root: Path) -> list[str]:
+    """The fields of today's schema that the built index lacks (one built by an older release)."""
+    built = index.open_dir(os.path.realpath(current_path(root))).schema.names()
+    return sorted(set(schema().names()) - set(built))
+
+
 class Reader:
     """One open searcher per process, kept between requests and reopened only when the index changed.
 

@@ -228,3 +228,27 @@ def test_reindex_check_also_empties_the_queue_a_killed_drain_left_behind(app) ->
     assert found(app, "wagons") == [photo.id]
     db.session.remove()
     assert db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) == 0
+
+
+def test_an_index_built_by_an_older_release_is_rebuilt_by_the_upgrade(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An index without the year fields (built before years were searchable) would match years only as
+    # words until someone remembered `photoid reindex`; `photoid db upgrade` (which calls this) rebuilds it.
+    from whoosh import fields as whoosh_fields
+
+    from photoid.search.commands import ensure_index
+
+    make_photo(collection=make_collection(), title="Parade on Main Street", date_edtf="1925")
+    db.session.commit()
+    full = index.schema()
+    older = whoosh_fields.Schema(**{name: full[name] for name in full.names() if not name.endswith(("_from", "_to"))})
+    monkeypatch.setattr(index, "schema", lambda: older)
+    index.build(app.config["INDEX_DIR"], iter([]), procs=1)  # (documents of today would not fit it)
+    monkeypatch.undo()
+    assert index.missing_fields(app.config["INDEX_DIR"]) == ["catalog_from", "catalog_to", "community_from", "community_to"]
+
+    said: list[str] = []
+    ensure_index(rebuild=False, echo=said.append)
+    assert said == ["Search index built: 1 photos (the old one lacked catalog_from, catalog_to, community_from, community_to)."]
+    assert index.missing_fields(app.config["INDEX_DIR"]) == []
+    ensure_index(rebuild=False, echo=said.append)  # up to date: nothing to do
+    assert len(said) == 1
