@@ -215,7 +215,8 @@ def photo_page_rate(base: str, photo_ids: list[int], *, pages: tuple[tuple[str, 
         result[name]["capacity"] = best
     result["non_200"] = bad
     for name, prefix in (("hot", ""), ("bare", "/bare")):
-        result[name]["most"] = most_served(base, f"{prefix}/photos/{photo_ids[0]}", runs=rounds)
+        if name in result:
+            result[name]["most"] = most_served(base, f"{prefix}/photos/{photo_ids[0]}", runs=rounds)
     return result
 
 
@@ -253,6 +254,8 @@ def run_database(label: str, database_url: str, args: argparse.Namespace, folder
             photo_ids=data["photo_ids"], seconds=args.seconds, think=args.think))
         print(f"[{label}] load done: {sum(len(v) for v in record.latencies.values())} requests in {wall:.0f} s", flush=True)
         pages = PAGES + ((SHARED,) if args.redis else ()) + (WRITTEN,)
+        if args.pages:
+            pages = tuple(page for page in pages if page[0] in args.pages.split(",") or page[0] == "bare")
         writers: list[Writer] = []
 
         def writing() -> Writer:
@@ -312,7 +315,7 @@ def rate_table(results: list[dict[str, Any]], target: float, rate: float) -> str
              "|---|---|---:|---:|---:|---:|---|---:|---:|"]
     for result in results:
         r = result["rate"]
-        for name, _prefix, label in PAGES + ((SHARED,) if "shared" in r else ()) + ((WRITTEN,) if "written" in r else ()):
+        for name, _prefix, label in (page for page in PAGES + (SHARED, WRITTEN) if page[0] in r):
             ratio = r[name]["p99"] / r["bare"]["p99"]  # two significant figures: a kept page can be 0.006×
             verdict = ("meets target" if r[name]["p99"] < target else "**misses target**") if name != "bare" else "baseline"
             lines.append(f"| {result['label']} | {label} | {r[name]['rps']:.0f} | {r[name]['p50']:.1f} | "
@@ -334,6 +337,8 @@ def main() -> int:
     parser.add_argument("--target-ms", type=float, default=20)
     parser.add_argument("--ladder", default="50,100,150,200,300,400,500,700",
                         help="rates tried, in order, for each page's highest rate under the target")
+    parser.add_argument("--pages", help="only these page variants (hot, photoid, uncached, shared, written; "
+                        "the bare baseline always runs), e.g. --pages photoid,written")
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh database h_load_<pid> is made on it and dropped")
     parser.add_argument("--only-postgres", action="store_true", help="skip SQLite")
     parser.add_argument("--redis", help="a Redis URL: also measure photoid sharing its kept pages through it")
@@ -344,6 +349,11 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.monotonic()
+    load_before = os.getloadavg()
+    print(f"load average at the start: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}", flush=True)
+    if load_before[0] > 1:
+        print("WARNING: the machine is not quiet (1-minute load above 1): the figures will not be figures; rerun when it is.",
+              file=sys.stderr, flush=True)
     sizes = [int(s) for s in args.scale.split(",") if s.strip()]
     if args.scale_only:
         scale = scale_rows(sizes, postgres=args.postgres)
@@ -368,6 +378,8 @@ def main() -> int:
             drop_postgres(args.postgres, name)
     scale = scale_rows(sizes, postgres=args.postgres) if sizes else ""
 
+    load_after = os.getloadavg()
+    print(f"load average at the end: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}", flush=True)
     body = "\n\n".join([
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}. Server: gunicorn, {WORKERS} sync workers, on 127.0.0.1; "
@@ -375,7 +387,11 @@ def main() -> int:
         "threads sending plain HTTP over sockets, which cost 0.3-0.4 ms of CPU a request against aiohttp's 1.1-1.4 ms "
         "(the client shares the two cores with the server). Rate limits off for the run (every simulated user "
         "comes from 127.0.0.1).",
+        f"Load average (1, 5, 15 minutes) at the start {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
+        f"at the end {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} (the run's own load counts in the end figure)."
+        + (" **Not quiet at the start: rerun.**" if load_before[0] > 1 else ""),
         f"Command (took {time.monotonic() - started:.0f} s):\n\n```sh\n.venv/bin/python bench/load.py"
+        + (f" --pages {args.pages}" if args.pages else "")
         + (" --postgres postgresql://postgres@127.0.0.1/postgres" if args.postgres else "")
         + (f" --redis {args.redis}" if args.redis else "") + "\n```",
         f"{args.patrons} patrons and {args.archivists} archivists for {args.seconds:g} s over {args.photos} photos, "
@@ -398,8 +414,8 @@ def main() -> int:
         scale,
     ]).rstrip()
     print(body)
-    if not args.no_doc:
-        write_section(SECTION, body)
+    if not args.no_doc:  # a run of chosen pages has a section of its own, beside the full run's
+        write_section(SECTION + (f": {args.pages}" if args.pages else ""), body)
     failed = [(r["label"], p) for r in results for p in r["problems"]]
     for label, problem in failed:
         print(f"INVARIANT BROKEN [{label}]: {problem}", file=sys.stderr)
