@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# HOST=0.0.0.0 serves on every network interface, to try the site from a phone on the same network.
+HOST   ?= 127.0.0.1
 
 .PHONY: run test lint install install-test check-python demo wheel clean
 
@@ -36,8 +38,8 @@ demo: install
 	@$(BIN)/photoid demo --if-empty
 
 run: demo
-	@echo "==> Serving photoid on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; PORT=8080 make run for another port)"
-	@$(BIN)/photoid run --host 127.0.0.1 --port $(PORT)
+	@echo "==> Serving photoid on http://$(HOST):$(PORT)  (Ctrl-C to stop; PORT=8080 make run for another port)"
+	@$(BIN)/photoid run --host $(HOST) --port $(PORT)
 
 # Workers for the test suite: one per core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 # --dist loadgroup: the browser tests stay on one worker (tests/conftest.py), so their live server starts once.
