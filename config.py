@@ -111,6 +111,18 @@ class Config:
         #: public photos' images and IIIF tiles are then fetched from there instead of through photoid.
         self.MEDIA_URL = (env.get("PHOTOID_MEDIA_URL") or "").rstrip("/") or None
         self.REDIS_URL = env.get("PHOTOID_REDIS_URL") or None
+        #: Where after-commit jobs (mail, search index updates) run: ``inline`` in the process that committed
+        #: (the default), or ``redis``: on an RQ queue in PHOTOID_REDIS_URL for ``photoid worker`` (photoid/jobs.py).
+        #: Its own switch, so a site that shares rate limits through Redis does not start needing a worker.
+        self.JOBS = env.get("PHOTOID_JOBS", "inline").strip().lower()
+        if self.JOBS not in ("inline", "redis"):
+            raise ValueError(f"PHOTOID_JOBS must be inline or redis, not {self.JOBS!r}")
+        if self.JOBS == "redis" and not self.REDIS_URL:
+            raise ValueError("PHOTOID_JOBS=redis needs PHOTOID_REDIS_URL")
+        #: The RQ queue's name (two sites on one Redis need two names), and the seconds between a failed job's
+        #: tries: one try more than there are delays, then it is kept in the failed list at /admin/jobs.
+        self.JOBS_QUEUE = env.get("PHOTOID_JOBS_QUEUE", "photoid")
+        self.JOB_RETRY_DELAYS = [int(s) for s in env.get("PHOTOID_JOB_RETRY_DELAYS", "30,300,1800").split(",") if s.strip()]
         self.SECRET_KEY = secret_key(self.INSTANCE_DIR)
         self.SITE_NAME = env.get("PHOTOID_SITE_NAME", "photoid")
         #: A map tile server's URL template; places link to a map only when one is set.
@@ -241,3 +253,4 @@ class TestConfig(Config):
         self.STORAGE_URL = self.S3_ENDPOINT_URL = self.MEDIA_URL = None  # the local folder, whatever the shell says
         self.IMPORT_DELAY = 0
         self.IMPORT_ALLOW_PRIVATE = True  # the tests' IIIF servers listen on 127.0.0.1
+        self.JOBS = "inline"  # jobs run in the test's process; tests/integration/test_jobs.py switches to redis

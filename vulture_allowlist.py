@@ -25,8 +25,10 @@ _.TESTING, _.SERVER_NAME
 _.PER_PAGE, _.MODERATION_PER_PAGE, _.PROFILES_PER_PAGE, _.IMPACT_CACHE_SECONDS, _.REMEMBER_COOKIE_NAME
 _.IMPORT_DELAY, _.IMPORT_TIMEOUT, _.IMPORT_ALLOW_PRIVATE, _.IMPORT_LABELS  # photos/iiif_import.py site_fetcher()
 _.S3_ENDPOINT_URL, _.MEDIA_URL  # photos/storage.py current_storage()
+_.JOBS_QUEUE, _.JOB_RETRY_DELAYS  # photoid/jobs.py _queue() and enqueue()
 
 # --- Jinja templates read these attributes and properties (grep the templates for each).
+_.failed_at, _.retrying  # admin/jobs.html, a failed job's time and the jobs waiting for another try
 _.has_prev, _.has_next  # pagination links (photoid/templates/_pagination.html and others)
 _.is_email_verified  # admin/user.html
 _.is_identification  # moderation/report.html
@@ -46,6 +48,7 @@ _.isolation_level  # photoid/__init__.py sets pysqlite's attribute on the connec
 _.revision, _.down_revision, _.branch_labels, _.depends_on, _.autogen_context
 
 # --- Other libraries call these by name.
+_.deliver, _.drain_job  # photoid/jobs.py JOBS names each job's function as "module:name"
 _.get_id  # Flask-Login's UserMixin API (accounts/models.py)
 _.login_view, _.login_message, _.login_message_category  # Flask-Login settings (extensions.py)
 _.Meta  # Flask-WTF form options (csrf = False on GET filter forms)

@@ -21,6 +21,7 @@ from photoid.catalog.oai import DOMAIN as OAI_DOMAIN
 from photoid.demo.loader import DEMO_ACCOUNTS, DemoError, load_demo
 from photoid.extensions import db
 from photoid.impact.rollup import forget_all
+from photoid.jobs import worker_command
 from photoid.photos.collections import ensure_collection
 from photoid.photos.iiif_import import ImportFailed, run_iiif_import
 from photoid.photos.iiif_requests import run_pending
@@ -45,6 +46,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(impact_refresh_command)
     app.cli.add_command(reindex_command)
     app.cli.add_command(storage_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("create-user")

@@ -11,11 +11,12 @@ What runs behind a service's back when it flushes or commits, in the order it ru
 | do_orm_execute | ``page_versions.note_bulk_write`` | an UPDATE or DELETE statement on a table public pages render ends every page |
 | before_commit | ``page_versions.raise_versions`` | flushes, then raises those pages' versions in the same commit |
 | after_commit | ``db.note_commit`` | notes on the request that a commit saved something (a form sent twice saves once) |
-| after_commit | ``search.queue.drain_after_commit`` | indexes the queued photos (one process at a time) |
-| after_commit | ``notifications.mail.send_outbox`` | sends the mail the transaction queued |
+| after_commit | ``search.queue.drain_after_commit`` | starts the ``search.drain`` job: indexes the queued photos (one process at a time) |
+| after_commit | ``notifications.mail.send_outbox`` | starts a ``mail.send`` job for each message the transaction queued |
 | after_rollback | ``search.queue.forget_queued``, ``notifications.mail.drop_outbox``, ``page_versions.forget`` | a rolled-back transaction indexes, sends and ends nothing |
 | after_transaction_end | ``db.forget_flush`` | a new transaction has written nothing yet |
 
+Jobs (photoid/jobs.py) run in this process at once, or with ``PHOTOID_JOBS=redis`` in ``photoid worker``.
 None of them changes a contribution's state: that is ``contributions/workflow.py``'s alone.
 They are registered on the app's session (``db.session``), so a session of another program's
 own (the search drain's, a test's) runs none of them.

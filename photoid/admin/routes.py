@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from photoid import jobs
 from photoid.accounts import recovery
 from photoid.accounts.models import User
 from photoid.accounts.service import AccountError
@@ -306,3 +307,30 @@ def institution(slug: str) -> Response | tuple[str, int]:
             flash(f"Settings of {found.name} saved." if changed else "Nothing changed.", "success" if changed else "info")
             return redirect(url_for("admin.institution", slug=found.slug))
     return _institution_page(found, form=form, errors=errors, status=status)
+
+
+# --- background jobs -----------------------------------------------------------------------------
+
+@bp.route("/jobs", methods=["GET", "POST"])
+def job_list() -> Response | tuple[str, int]:
+    """The job queue (PHOTOID_JOBS=redis): how many wait, and the failed jobs with Retry and Delete."""
+    _require_admin()
+    if request.method == "POST":
+        action = {"retry": jobs.retry_failed, "delete": jobs.delete_failed}.get(request.form.get("job_action", ""))
+        if action is None:
+            abort(400)
+        try:
+            action(request.form.get("job_id", ""))
+        except jobs.JobNotFound:
+            flash("That job is no longer in the failed list: someone retried or deleted it already.", "info")
+        except jobs.QueueUnavailable as error:
+            flash(str(error), "error")
+        else:
+            flash("The job is back on the queue for another try." if action is jobs.retry_failed
+                  else "The failed job was deleted.", "success")
+        return redirect(url_for("admin.job_list"))
+    try:
+        queue, problem = jobs.state(), None
+    except jobs.QueueUnavailable as error:
+        queue, problem = None, str(error)
+    return render_template("admin/jobs.html", queue=queue, problem=problem), 503 if problem else 200

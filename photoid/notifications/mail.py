@@ -27,6 +27,7 @@ from flask import current_app, has_app_context, has_request_context, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from photoid import jobs
 from photoid.extensions import db
 
 log = logging.getLogger("photoid.mail")
@@ -134,15 +135,31 @@ def send_mail(to: str, subject: str, body: str, *, mail: Mail | None = None) -> 
     ``mail`` is the whole message (HTML and headers) for SMTP; other senders get the plain text.
     """
     try:
-        sender = current_sender()
-        if sender is smtp_sender:
-            smtp_sender(to, subject, body, mail=mail)
-        else:
-            sender(to, subject, body)
+        _send(mail or Mail(to=to, subject=subject, text=body))
     except Exception:  # noqa: BLE001 - a mail problem must never break the page or the decision
         log.exception("Could not send mail to %s (%s)", to, subject)
         return False
     return True
+
+
+def _send(mail: Mail) -> None:
+    sender = current_sender()
+    if sender is smtp_sender:
+        smtp_sender(mail.to, mail.subject, mail.text, mail=mail)
+    else:
+        sender(mail.to, mail.subject, mail.text)
+
+
+def deliver(*, to: str, subject: str, text: str, html: str | None = None,
+            headers: list[tuple[str, str]] | tuple[tuple[str, str], ...] = ()) -> None:
+    """The ``mail.send`` job (photoid/jobs.py): send one queued message now. Logs and raises when it
+    cannot, so a worker tries again later; in-process, photoid/jobs.py logs and goes on."""
+    mail = Mail(to=to, subject=subject, text=text, html=html, headers=tuple((n, v) for n, v in headers))
+    try:
+        _send(mail)
+    except Exception:
+        log.exception("Could not send mail to %s (%s)", to, subject)
+        raise
 
 
 def queue_mail(to: str, subject: str, body: str, *, unsubscribe: str | None = None) -> None:
@@ -166,8 +183,9 @@ def send_outbox(session: Session) -> None:
     if not has_app_context():  # pragma: no cover - sessions are always used inside the app
         log.error("Dropped %d mail(s): no application context at commit", len(outbox))
         return
-    for mail in outbox:
-        send_mail(mail.to, mail.subject, mail.text, mail=mail)
+    for mail in outbox:  # after the commit: in this process, or on the queue for `photoid worker`
+        jobs.enqueue("mail.send", description=f"Email to {mail.to}: {mail.subject}", to=mail.to,
+                     subject=mail.subject, text=mail.text, html=mail.html, headers=list(mail.headers))
 
 
 def drop_outbox(session: Session, *_: Any) -> None:

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from photoid import jobs
 from photoid.authorities.models import AuthorityRecord, AuthorityVariant
 from photoid.contributions.models import Identification
 from photoid.db import utcnow
@@ -36,7 +36,6 @@ from photoid.search import index
 from photoid.search.documents import all_documents, documents_for
 from photoid.search.models import SearchQueueEntry
 
-log = logging.getLogger("photoid.search")
 LOCK_FILE = "writer.lock"
 _QUIET = "search_drain"  # session.info flag: the drain's own session enqueues nothing
 _DIRTY = "search_enqueued"
@@ -87,10 +86,13 @@ def enqueue_changed(session: Session, _context: object) -> None:
 def drain_after_commit(session: Session) -> None:
     """after_commit: index what the committed transaction queued."""
     if session.info.pop(_DIRTY, False) and has_app_context():
-        try:
-            drain(current_app)
-        except Exception:  # the change is committed; reindex --check repairs the index later
-            log.exception("could not update the search index after a commit")
+        jobs.enqueue("search.drain")  # in this process, or for `photoid worker` (photoid/jobs.py)
+
+
+def drain_job() -> None:
+    """The ``search.drain`` job: :func:`drain` for the current app. Raises what drain raises (logged
+    in-process; a worker tries again). The change is committed; ``reindex --check`` repairs a miss."""
+    drain(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def forget_queued(session: Session) -> None:

@@ -52,7 +52,8 @@ def test_nginx_never_serves_metrics_and_passes_what_photoid_reads() -> None:
 def test_the_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
     """Checked as written, with the program and environment file pointed at ones that exist here."""
     (tmp_path / "photoid.env").write_text(ENV_EXAMPLE)
-    names = ["photoid.service", "photoid-daily.service", "photoid-daily.timer", "photoid-import.service", "photoid-import.timer"]
+    names = ["photoid.service", "photoid-daily.service", "photoid-daily.timer", "photoid-import.service", "photoid-import.timer",
+             "photoid-worker.service"]
     for name in names:
         text = (DEPLOY / name).read_text()
         text = text.replace("/opt/photoid/current/bin/python", sys.executable).replace("/etc/photoid/photoid.env", str(tmp_path / "photoid.env"))
@@ -60,3 +61,11 @@ def test_the_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
     done = subprocess.run(["systemd-analyze", "verify", *(f"./{name}" for name in names)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+
+
+def test_the_worker_unit_runs_photoid_worker_and_the_env_sample_names_its_switch() -> None:
+    from photoid.jobs import worker_command
+
+    unit = (DEPLOY / "photoid-worker.service").read_text()
+    assert re.search(rf"^ExecStart=/opt/photoid/current/bin/python -m photoid.cli {worker_command.name}$", unit, re.MULTILINE)
+    assert re.search(r"^# PHOTOID_JOBS=redis$", ENV_EXAMPLE, re.MULTILINE)

@@ -78,6 +78,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/admin/institutions/new": {"GET": ADMIN, "POST": ADMIN},
     "/admin/invitations": {"GET": STAFF, "POST": STAFF},
     "/admin/invitations/<int:invitation_id>/revoke": {"POST": MODERATOR},
+    "/admin/jobs": {"GET": ADMIN, "POST": ADMIN},
     "/admin/users": {"GET": ADMIN},
     "/admin/users/<int:user_id>": {"GET": ADMIN},
     "/admin/users/<int:user_id>/password-reset": {"POST": ADMIN},
