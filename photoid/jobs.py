@@ -37,6 +37,9 @@ JOBS: dict[str, str] = {
     "mail.send": "photoid.notifications.mail:deliver",
     "search.drain": "photoid.search.queue:drain_job",
 }
+#: Seconds a job may run in a worker before it is stopped (and tried again); RQ's 180 for the others.
+#: A drain after a large import indexes every queued photo in one job, committing each 500.
+TIMEOUTS: dict[str, int] = {"search.drain": 3600}
 
 
 class JobNotFound(LookupError):
@@ -88,7 +91,7 @@ def enqueue(name: str, *, description: str | None = None, **kwargs: Any) -> None
 
         delays = list(current_app.config["JOB_RETRY_DELAYS"])
         try:
-            _queue().enqueue(run, name, kwargs, description=description or name,
+            _queue().enqueue(run, name, kwargs, description=description or name, job_timeout=TIMEOUTS.get(name),
                              retry=Retry(max=len(delays), interval=delays) if delays else None)
             return
         except Exception:  # noqa: BLE001 - Redis away: do the work here rather than lose it

@@ -140,6 +140,9 @@ def test_with_redis_mail_and_index_updates_wait_for_a_worker(queued, outbox) -> 
     db.session.commit()
     assert outbox == [] and found(queued, "ferry") == []  # nothing ran in the web process
     assert jobs.state().waiting == 2  # type: ignore[union-attr]
+    # A drain after a large import may take long; an email that takes minutes is stuck.
+    assert sorted((job.description, job.timeout) for job in jobs._queue().jobs) == [
+        ("Email to ann@example.org: Your identification was approved", 180), ("search.drain", 3600)]
 
     _work()
     assert [(to, subject) for to, subject, _ in outbox] == [("ann@example.org", "Your identification was approved")]
