@@ -16,7 +16,8 @@ python=${PYTHON:-.venv/bin/python}
 if [[ "${1:-}" != "--no-run" ]]; then
   PHOTOID_REQUIRE_BROWSER=1 "$python" -m pytest -m browser -q -p no:cacheprovider \
     tests/browser/test_browsing.py tests/browser/test_identify_journey.py \
-    tests/browser/test_moderation_journey.py tests/browser/test_approved_fact_everywhere.py
+    tests/browser/test_moderation_journey.py tests/browser/test_approved_fact_everywhere.py \
+    tests/browser/test_touch_viewer.py "tests/browser/test_every_page_fits.py::test_the_moderation_queue_on_a_phone_for_the_readme"
 fi
 
 "$python" - <<'PY'
@@ -29,13 +30,16 @@ from PIL import Image
 
 SOURCE, TARGET = Path("test-artifacts/screenshots"), Path("docs/screenshots")
 MAX_WIDTH, MAX_BYTES = 1280, 250_000
-#: name -> how much of the top of the (full-page) screenshot to keep, in CSS pixels at 1280 wide.
+#: name -> how much of the top of the (full-page) screenshot to keep, in CSS pixels at 1280 wide
+#: (the phone-* ones at 390 wide: one phone screen).
 CHOSEN = {
     "home": 900,
     "photo-approved-fact": 900,
     "identify-person-with-box": 900,
     "moderation-queue": 1345,
     "search-person-facet": 900,
+    "phone-photo": 844,
+    "phone-moderation-queue": 844,
 }
 
 
@@ -52,7 +56,8 @@ if missing:
 for name, height in CHOSEN.items():
     with Image.open(SOURCE / f"{name}.png") as shot:
         image = shot.convert("RGB")
-    image = image.crop((0, 0, image.width, min(image.height, height * image.width // 1280)))
+    page_width = 390 if name.startswith("phone-") else 1280
+    image = image.crop((0, 0, image.width, min(image.height, height * image.width // page_width)))
     width = min(MAX_WIDTH, image.width)
     while True:
         scaled = image.resize((width, image.height * width // image.width), Image.Resampling.LANCZOS)
