@@ -82,17 +82,17 @@ def test_the_jobs_page_explains_that_jobs_run_in_process(app, client, login_as) 
     assert 'aria-current="page">Background jobs</a>' in page
 
 
-def test_the_setting_is_checked() -> None:
+def test_the_setting_is_checked(tmp_path: Path) -> None:
     from config import Config
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PHOTOID_JOBS", "celery")
         with pytest.raises(ValueError, match="PHOTOID_JOBS must be inline or redis, not 'celery'"):
-            Config(instance_dir=Path("/nonexistent"))
+            Config(instance_dir=tmp_path)
         patch.setenv("PHOTOID_JOBS", "redis")
         patch.delenv("PHOTOID_REDIS_URL", raising=False)
         with pytest.raises(ValueError, match="PHOTOID_JOBS=redis needs PHOTOID_REDIS_URL"):
-            Config(instance_dir=Path("/nonexistent"))
+            Config(instance_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------- with Redis
