@@ -170,6 +170,9 @@ def test_a_refused_move_says_what_the_item_is_and_cannot_become(db_session) -> N
         move_identification(identification, "approved", actor=make_user(role="admin"))
     assert str(refused.value) == "This identification is approved with changes and cannot become approved."
     assert refused.value.http_status == 409
+    with pytest.raises(InvalidTransition) as refused:
+        move_identification(make_identification(state="rejected"), "approved_with_changes", actor=make_user(role="admin"))
+    assert str(refused.value) == "This identification is rejected and cannot become approved with changes."
 
 
 def test_who_may_not_decide_is_told_why(db_session) -> None:
