@@ -6,7 +6,7 @@ PORT   ?= 5000
 # HOST=0.0.0.0 serves on every network interface, to try the site from a phone on the same network.
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint install install-test check-python demo wheel clean
+.PHONY: run test lint mutation install install-test check-python demo wheel clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -51,6 +51,11 @@ test: install-test
 
 lint: install-test
 	@BIN=$(BIN) bash .ci/lint.sh
+
+# Mutation testing of the core modules (docs/testing.md): not part of `make test` or CI's required run.
+# MODULES="workflow text" for some of them; MUTATION_JOBS=1 for one mutant at a time.
+mutation: install-test
+	@$(BIN)/python scripts/mutation.py $(MODULES)
 
 wheel: | $(BIN)/python
 	@echo "==> Building the wheel into dist/ (install it with pip; see docs/upgrade.md)"
