@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from photoid.catalog.formats import METADATA_FORMATS
 from photoid.catalog.records import Fact
-from tests.unit.test_catalog_formats import MARC, _fields, make_record
-
-
-def _marc(**changes: object):  # type: ignore[no-untyped-def]
-    return METADATA_FORMATS["marc21"].to_element(make_record(**changes))
+from tests.unit.test_catalog_formats import MARC, _fields
+from tests.unit.test_marc_rda import _marc
 
 
 @pytest.mark.parametrize(("uri", "ind2", "source"), [
