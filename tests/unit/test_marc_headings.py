@@ -7,7 +7,9 @@ an article or a meeting word from those tables fails a test.
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
+from photoid.catalog.marc import date_range
 from photoid.catalog.records import Fact
 from tests.unit.test_catalog_formats import MARC, _fields
 from tests.unit.test_marc_rda import _marc
@@ -117,7 +119,7 @@ def test_a_valid_date_is_given_in_046_as_edtf() -> None:
 @pytest.mark.parametrize(("description", "written"), [
     ("Crowds on Main Street", "Crowds on Main Street."), ("Who is the drummer?", "Who is the drummer?"),
     ("What a crowd!", "What a crowd!"), ("Taken 1950-", "Taken 1950-"), ("Main Street (Millbrook)", "Main Street (Millbrook)"),
-    ("Hill Studio [stamp]", "Hill Studio [stamp]"), ("Crowds.", "Crowds."),
+    ("Hill Studio [stamp]", "Hill Studio [stamp]"), ("Crowds.", "Crowds."), ("Studio X", "Studio X."),
 ])
 def test_a_note_ends_with_a_full_stop_unless_it_ends_in_punctuation(description, written) -> None:
     assert _fields(_marc(description=description), "520")[0]["a"] == [written]
@@ -129,3 +131,23 @@ def test_the_record_is_identified_and_dated_in_its_control_fields() -> None:
     assert control["001"] == "MPL-0007" and control["005"] == "20261120093000.0" and control["007"] == "kh uuu"
     assert control["008"] == "261120s1945    xx nnn            inzxx d"
     assert [f.get("tag") for f in element.iter(f"{MARC}datafield")] == sorted(f.get("tag") for f in element.iter(f"{MARC}datafield"))
+
+
+def test_a_note_without_a_review_time_says_who_verified_and_no_date() -> None:
+    element = _marc(people=[Fact(2, "person", "Aunt Mary")], fact_places=[], events=[], dates=[], keywords=[])
+    assert _fields(element, "500")[0]["a"] == [
+        "Identifications contributed by the community and verified by Millbrook Public Library."]
+
+
+@pytest.mark.parametrize(("edtf", "coded"), [
+    ("1950-06/..", ("q", "1950", "uuuu")), ("../1950-06-03", ("q", "uuuu", "1950")),
+    ("1950-99/..", ("n", "uuuu", "uuuu")),  # not a date: an open end does not make it one
+])
+def test_an_open_range_is_coded_by_its_known_year(edtf, coded) -> None:
+    assert date_range(edtf) == coded
+
+
+def test_the_exported_record_uses_the_marc_prefix_cataloguers_expect() -> None:
+    written = etree.tostring(_marc()).decode()
+    assert written.startswith('<marc:record xmlns:marc="http://www.loc.gov/MARC21/slim" '
+                              'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ')
