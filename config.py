@@ -100,6 +100,11 @@ class Config:
         )
         self.UPLOAD_DIR = Path(env.get("PHOTOID_UPLOAD_DIR") or default_upload_dir(self.INSTANCE_DIR))
         self.INDEX_DIR = Path(env.get("PHOTOID_INDEX_DIR", self.INSTANCE_DIR / "index"))
+        #: The search back end: ``whoosh`` (the default: an index folder, for one server) or ``postgres``
+        #: (indexed in the PostgreSQL database itself, in the changing transaction: for many servers).
+        self.SEARCH = env.get("PHOTOID_SEARCH", "whoosh").strip().lower()
+        if self.SEARCH not in ("whoosh", "postgres"):
+            raise ValueError(f"PHOTOID_SEARCH must be whoosh or postgres, not {self.SEARCH!r}")
         #: Where photos' files are kept: ``s3://bucket/prefix`` for an S3 bucket (then UPLOAD_DIR holds only
         #: staging folders), unset for the local folder UPLOAD_DIR; see photoid/photos/storage.py.
         self.STORAGE_URL = env.get("PHOTOID_STORAGE_URL") or None
@@ -240,6 +245,7 @@ class TestConfig(Config):
         super().__init__(instance_dir=tmp_path / "instance")
         self.UPLOAD_DIR = tmp_path / "uploads"
         self.INDEX_DIR = tmp_path / "index"
+        self.SEARCH = "whoosh"  # whatever the shell says; tests/integration/test_search_backends.py switches
         self.SQLALCHEMY_DATABASE_URI = database_url(
             database_url_ or f"sqlite:///{tmp_path / 'test.sqlite3'}"
         )

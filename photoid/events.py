@@ -10,6 +10,7 @@ What runs behind a service's back when it flushes or commits, in the order it ru
 | after_flush | ``page_versions.note_flush`` | notes which kept public pages the changed rows end (a photo's, the lists, every page) |
 | do_orm_execute | ``page_versions.note_bulk_write`` | an UPDATE or DELETE statement on a table public pages render ends every page |
 | before_commit | ``page_versions.raise_versions`` | flushes, then raises those pages' versions in the same commit |
+| before_commit | ``search.pg_index.apply_queued`` | with ``PHOTOID_SEARCH=postgres``: indexes the queued photos into ``search_document`` in the same commit |
 | after_commit | ``db.note_commit`` | notes on the request that a commit saved something (a form sent twice saves once) |
 | after_commit | ``search.queue.drain_after_commit`` | starts the ``search.drain`` job: indexes the queued photos (one process at a time) |
 | after_commit | ``notifications.mail.send_outbox`` | starts a ``mail.send`` job for each message the transaction queued |
@@ -34,7 +35,7 @@ from photoid import page_versions
 from photoid.extensions import db
 from photoid.impact import rollup
 from photoid.notifications import mail
-from photoid.search import queue
+from photoid.search import pg_index, queue
 
 LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
     *FLUSH_TRACKING,
@@ -43,6 +44,7 @@ LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("after_flush", page_versions.note_flush),
     ("do_orm_execute", page_versions.note_bulk_write),
     ("before_commit", page_versions.raise_versions),
+    ("before_commit", pg_index.apply_queued),
     ("after_commit", queue.drain_after_commit),
     ("after_commit", mail.send_outbox),
     ("after_rollback", queue.forget_queued),

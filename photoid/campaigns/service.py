@@ -23,8 +23,7 @@ from photoid.db import unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.queries import public_photos, search_photos
-from photoid.search import index, querying
-from photoid.search.queries import reader
+from photoid.search import index, queries as search_queries
 
 MAX_TITLE = 200
 MAX_SUMMARY = 2000
@@ -187,8 +186,8 @@ def _collection_photos(collection_id: str | int | None, institution: Institution
 def _searched_photos(saved: SavedSearch, institution: Institution) -> list[int]:
     """The institution's published photos the search finds today, best match first."""
     try:
-        results = querying.search(reader(current_app), saved.words, filters=saved.filters, page=1,
-                               per_page=SEARCH_LIMIT, with_facets=False)
+        results = search_queries.search(current_app, saved.words, filters=saved.filters, page=1,
+                                        per_page=SEARCH_LIMIT, with_facets=False)
         ranked = [hit.photo_id for hit in results.hits]
     except index.IndexMissing:
         if saved.filters:

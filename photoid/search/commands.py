@@ -9,12 +9,18 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from photoid.search import index, queue
+from photoid.search import index, pg_index, queue
 
 
 def ensure_index(*, rebuild: bool, echo: Callable[[str], None]) -> None:
     """Build the index when ``rebuild`` is set, there is none yet (the demo loader calls this), or it
-    was built by an older release that lacked some of today's fields (the years, say)."""
+    was built by an older release that lacked some of today's fields (the years, say). With
+    ``PHOTOID_SEARCH=postgres``: fill ``search_document`` when ``rebuild`` is set or it is empty."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if pg_index.is_enabled(app):
+        if rebuild or not pg_index.indexed_count(app):
+            echo(f"Search index built in PostgreSQL: {pg_index.reindex(app)} photos.")
+        return
     root = current_app.config["INDEX_DIR"]
     outdated = index.missing_fields(root) if not rebuild and index.exists(root) else []
     if rebuild or outdated or not index.exists(root):
@@ -54,6 +60,10 @@ def with_index_after_upgrade(db_group: click.Group) -> click.Group:
 def reindex_command(check: bool, procs: int) -> None:
     """Rebuild the search index from the database and swap it in while the site keeps answering."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if pg_index.is_enabled(app):
+        # Rewriting every row is the check: it is one transaction, and nothing is kept outside the database.
+        click.echo(f"Search index rebuilt in PostgreSQL: {pg_index.reindex(app)} photos.")
+        return
     if not check:
         count = queue.reindex(app, procs=procs)
         click.echo(f"Search index rebuilt: {count} photos.")

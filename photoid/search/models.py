@@ -1,9 +1,11 @@
-"""The search queue: photos whose index entry must be refreshed, written with the change itself."""
+"""The search queue (photos whose index entry must be refreshed, written with the change itself), and the
+PostgreSQL back end's tables."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Connection, Index, String, Text, event
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from photoid.db import utcnow
@@ -22,3 +24,68 @@ class SearchQueueEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     photo_id: Mapped[int]
     enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: PostgreSQL's full-text vector; plain text elsewhere (SQLite has the table, never uses it).
+TSVECTOR_OR_TEXT = Text().with_variant(TSVECTOR(), "postgresql")
+
+#: What the PostgreSQL back end needs besides its tables: the extensions, and a text search
+#: configuration ``photoid`` that folds accents (``unaccent``) before stemming English words, so
+#: "Müller" and "muller" are one word and ``ts_headline`` still shows "Müller" as written.
+#: Run by the migration and before ``create_all`` makes these tables (idempotent).
+POSTGRES_SETUP = (
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    """DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'photoid') THEN
+            CREATE TEXT SEARCH CONFIGURATION photoid (COPY = english);
+            ALTER TEXT SEARCH CONFIGURATION photoid
+                ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+        END IF;
+    END $$""",
+)
+
+
+class SearchDocument(db.Model):
+    """One public photo as the PostgreSQL search back end sees it (``PHOTOID_SEARCH=postgres``);
+    written in the transaction that changed the photo (photoid/search/pg_index.py)."""
+
+    __tablename__ = "search_document"
+    __table_args__ = (Index("ix_search_document_document", "document", postgresql_using="gin"),)
+
+    photo_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: Title (weight A), names (B), description and identifier (C), in the ``photoid`` configuration.
+    document: Mapped[str] = mapped_column(TSVECTOR_OR_TEXT)
+    title: Mapped[str] = mapped_column(Text)
+    names: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    #: Facet keys joined by commas: "collection:1,decade:1940,unidentified:no".
+    facets: Mapped[str] = mapped_column(Text)
+    date_sort: Mapped[str] = mapped_column(String(10))
+    identified_at: Mapped[str] = mapped_column(String(19))
+    catalog_from: Mapped[int | None]
+    catalog_to: Mapped[int | None]
+    community_from: Mapped[int | None]
+    community_to: Mapped[int | None]
+    fingerprint: Mapped[str] = mapped_column(String(40))
+
+
+class SearchWord(db.Model):
+    """Every word (lower case, accents folded) a document has held: "did you mean" looks here by trigram
+    similarity. Never pruned; a suggestion is offered only when some document still has it."""
+
+    __tablename__ = "search_word"
+    __table_args__ = (Index("ix_search_word_trigram", "word", postgresql_using="gin",
+                            postgresql_ops={"word": "gin_trgm_ops"}),)
+
+    word: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+def _setup_postgres(_table: object, connection: Connection, **_kw: object) -> None:
+    if connection.dialect.name == "postgresql":
+        for statement in POSTGRES_SETUP:
+            connection.exec_driver_sql(statement)
+
+
+event.listen(SearchDocument.__table__, "before_create", _setup_postgres)
+event.listen(SearchWord.__table__, "before_create", _setup_postgres)

@@ -15,7 +15,7 @@ from photoid.photos import queries as photo_queries
 from photoid.photos.dating import attach_shown_dates
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.search import index, querying
-from photoid.search.queries import reader
+from photoid.search import queries
 
 bp = Blueprint("search", __name__, template_folder="templates")
 
@@ -143,7 +143,7 @@ def search() -> tuple[str, int] | str:
         return render_template("search/results.html", results=None, **context)
     per_page = current_app.config["PER_PAGE"]
     try:
-        results = querying.search(reader(current_app), text, filters=filters, sort=sort, page=page, per_page=per_page,
+        results = queries.search(current_app, text, filters=filters, sort=sort, page=page, per_page=per_page,
                                   years=years)
     except index.IndexMissing:
         # No index yet: fall back to the plain database search so visitors still find photos.

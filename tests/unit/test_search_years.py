@@ -1,5 +1,6 @@
 """Years in searches (issue #20): read out of what people type, and matched against the photos'
-catalog and approved community dates as overlapping spans of years."""
+catalog and approved community dates as overlapping spans of years (matched on both search back ends in
+tests/integration/test_search_backends.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -45,23 +46,6 @@ CORPUS = [
 
 def ids(reader: index.Reader, text: str, **kw: object) -> list[int]:
     return sorted(hit.photo_id for hit in querying.search(reader, text, **kw).hits)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> index.Reader:
-    root = tmp_path_factory.mktemp("index")
-    index.build(root, CORPUS, procs=1)
-    return index.Reader(root)
-
-
-def test_years_match_overlapping_dates_from_either_source_or_the_word(reader) -> None:  # type: ignore[no-untyped-def]
-    assert ids(reader, "1925") == [1, 2, 3, 4]
-    assert ids(reader, "1930s") == [4]
-    assert ids(reader, "1926-1929") == [2, 4]
-    assert ids(reader, "harbour 1920s") == [1]
-    assert ids(reader, "", years=(1950, None)) == [3]
-    assert ids(reader, "", years=(None, 1919)) == [4]
-    assert ids(reader, "pier", years=(1920, 1929)) == []
 
 
 def test_an_index_built_before_years_were_indexed_still_answers(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

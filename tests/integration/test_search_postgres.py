@@ -1,0 +1,91 @@
+"""PostgreSQL search (``PHOTOID_SEARCH=postgres``) follows the database in the changing transaction: two
+servers on one database answer alike at once, with no index folder (issue #23)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, func, select
+
+from photoid.extensions import db
+from photoid.moderation import service as moderation
+from photoid.search import queries
+from photoid.search.models import SearchDocument, SearchQueueEntry
+from tests.conftest import make_test_app
+from tests.factories import make_authority, make_collection, make_identification, make_photo, make_user
+from tests.integration.test_search_backends import NOT_ON_POSTGRES, ON_POSTGRES
+
+pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason=NOT_ON_POSTGRES)
+
+
+@pytest.fixture
+def servers(app: Flask, database_url: str, tmp_path: Path) -> tuple[Flask, Flask]:
+    """Two apps on the test database, each with folders of its own (``app`` empties the tables after)."""
+    return (make_test_app(tmp_path / "a", database_url, SEARCH="postgres"),
+            make_test_app(tmp_path / "b", database_url, SEARCH="postgres"))
+
+
+def found(server: Flask, words: str) -> list[int]:
+    with server.app_context():
+        return sorted(hit.photo_id for hit in queries.search(server, words, per_page=100).hits)
+
+
+def test_a_fact_approved_on_one_server_is_found_on_the_other_at_once(servers, tmp_path: Path) -> None:
+    server_a, server_b = servers
+    with server_a.app_context():
+        photo = make_photo(title="Two men on a pier")
+        archivist = make_user(role="archivist", institutions=[photo.institution])
+        person = make_authority(kind="person", heading="Müller, Anna, 1902-1988", variants=("Anna Mueller",))
+        waiting = make_identification(photo=photo, kind="person", authority=person)
+        refused = make_identification(photo=photo, kind="person", text_value="Zebedee Quartermain")
+        db.session.commit()
+        photo_id = photo.id
+        assert found(server_b, "pier") == [photo_id]
+        assert found(server_b, "muller") == []  # awaiting review
+
+        moderation.reject(refused, moderator=archivist, reason="Not in this photo")
+        moderation.approve(waiting, moderator=archivist)
+    assert found(server_b, "muller") == found(server_b, "mueller") == [photo_id]
+    assert found(server_b, "quartermain") == []
+    page = server_b.test_client().get("/search?q=mueller")
+    assert page.status_code == 200 and "Two men on a pier" in page.get_data(as_text=True)
+    with server_b.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) == 0
+    assert not (tmp_path / "a" / "index").exists() and not (tmp_path / "b" / "index").exists()
+    assert server_b.test_client().get("/healthz").get_json()["search"] == "ok"  # not "not built": no folder needed
+
+
+def test_a_rolled_back_change_is_never_found(servers) -> None:
+    server_a, server_b = servers
+    with server_a.app_context():
+        make_photo(title="Lighthouse keeper")
+        db.session.flush()
+        db.session.rollback()
+    assert found(server_b, "lighthouse") == []
+
+
+def test_withdrawing_a_collection_removes_its_photos_everywhere(servers) -> None:
+    server_a, server_b = servers
+    with server_a.app_context():
+        collection = make_collection()
+        photo = make_photo(collection=collection, title="Harbour at dawn")
+        db.session.commit()
+        assert found(server_b, "harbour") == [photo.id]
+        collection.is_published = False
+        db.session.commit()
+    assert found(server_b, "harbour") == []
+
+
+def test_reindex_rewrites_every_document_from_the_database(servers) -> None:
+    server_a, server_b = servers
+    with server_a.app_context():
+        photo_id = make_photo(title="Harbour at dawn").id
+        db.session.commit()
+        db.session.execute(delete(SearchDocument))  # lost, or written before a change of the document's shape
+        db.session.commit()
+    assert found(server_b, "harbour") == []
+    with server_a.app_context():  # the command runs in the current app's context (the ``app`` fixture's otherwise)
+        result = server_a.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0 and "rebuilt in PostgreSQL: 1 photos" in result.output
+    assert found(server_b, "harbour") == [photo_id]
