@@ -40,8 +40,12 @@
       item.addEventListener("focusin", function () { highlight(pair, true); });
       item.addEventListener("focusout", function () { highlight(pair, false); });
       // A click on a box must not start a pan: OpenSeadragon listens to the pointer on its canvas.
+      // Fingers pass through to the canvas, so a pinch that starts on a box still zooms the photo.
       new window.OpenSeadragon.MouseTracker({
         element: box,
+        preProcessEventHandler: function (info) {
+          if (info.pointerType === "touch") { info.preventGesture = true; info.stopPropagation = false; }
+        },
         clickHandler: function () {
           item.scrollIntoView({ block: "center", behavior: "smooth" });
           highlight(pair, true);
