@@ -151,3 +151,44 @@ def test_the_exported_record_uses_the_marc_prefix_cataloguers_expect() -> None:
     written = etree.tostring(_marc()).decode()
     assert written.startswith('<marc:record xmlns:marc="http://www.loc.gov/MARC21/slim" '
                               'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ')
+
+
+def test_the_physical_description_and_content_type_are_rdas_words() -> None:
+    element = _marc()
+    assert _fields(element, "300") == [{"a": ["1 photograph."], "ind": ["  "]}]
+    assert _fields(element, "336") == [{"a": ["still image"], "b": ["sti"], "2": ["rdacontent"], "ind": ["  "]}]
+    assert _fields(element, "655") == [{"a": ["Photographs."], "2": ["gmgpc"], "ind": [" 7"]}]
+
+
+def test_rights_creator_subjects_and_links_are_written_in_full() -> None:
+    catalog = "https://cdm.example.org/digital/id/412"
+    element = _marc(catalog_url=catalog)
+    assert _fields(element, "540") == [{"a": ["No Copyright - United States"],
+                                        "u": ["http://rightsstatements.org/vocab/NoC-US/1.0/"], "ind": ["  "]}]
+    assert _fields(element, "720") == [{"a": ["Hill Studio"], "e": ["creator."], "ind": ["  "]}]
+    assert _fields(element, "650") == [{"a": ["Parades."], "ind": [" 4"]}]
+    assert _fields(element, "856") == [
+        {"u": ["https://photos.example.org/photos/7"], "z": ["View the photo and its identifications"], "ind": ["40"]},
+        {"u": [catalog], "z": ["View in Millbrook Public Library's catalog"], "ind": ["41"]},
+    ]
+
+
+def test_a_rights_statement_without_a_label_keeps_its_link() -> None:
+    element = _marc(rights_uri="https://example.org/rights/7")
+    assert _fields(element, "540") == [{"u": ["https://example.org/rights/7"], "ind": ["  "]}]
+
+
+def test_a_cataloged_place_and_the_same_place_linked_by_the_community_are_one_heading_with_the_link() -> None:
+    geonames = "https://sws.geonames.org/5165418/"
+    element = _marc(places=["Millbrook,", "Main Street"], fact_places=[
+        Fact(3, "place", "Millbrook", is_controlled=True, authority_uri=geonames),  # longer: carries its link
+        Fact(9, "place", "MAIN STREET", is_controlled=True),  # as long: the first copy stays
+    ])
+    assert _fields(element, "651") == [{"a": ["Millbrook."], "2": ["geonames"], "0": [geonames], "ind": [" 7"]},
+                                       {"a": ["Main Street."], "ind": [" 4"]}]
+
+
+def test_a_subject_and_a_place_with_the_same_words_are_both_kept() -> None:
+    element = _marc(subjects=["Millbrook"], places=["Millbrook"], fact_places=[])
+    assert (_fields(element, "650"), _fields(element, "651")) == (
+        [{"a": ["Millbrook."], "ind": [" 4"]}], [{"a": ["Millbrook."], "ind": [" 4"]}])
