@@ -51,7 +51,7 @@ from photoid import page_versions
 from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.photos.storage import Storage, StorageError, current_storage, photo_prefix
-from photoid.search import queue
+from photoid.search.commands import rebuild as rebuild_search
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "photoid.sqlite3"
@@ -431,7 +431,7 @@ def restore(src: Path, *, force: bool = False, echo: Echo = lambda _m: None) -> 
     echo(f"2. Photo files restored: {_plural(len(checksums), 'folder')} ({_plural(files, 'file')}) into {store}.")
 
     try:
-        indexed = queue.reindex(current_app._get_current_object(), procs=1)  # type: ignore[attr-defined]
+        indexed = rebuild_search(current_app._get_current_object())  # type: ignore[attr-defined]
     except Exception as error:  # whatever the index or its folder raise: the rest is done, say so
         raise BackupError(f"The database and the photo files were restored, but the search index could not be "
                           f"rebuilt: {error}. Fix that, then run `photoid reindex`.") from None

@@ -2,6 +2,8 @@
 servers on one database answer alike at once, with no index folder (issue #23)."""
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ from sqlalchemy import delete, func, select
 
 from photoid.extensions import db
 from photoid.moderation import service as moderation
-from photoid.search import queries
+from photoid.photos.models import Photo
+from photoid.search import pg_index, queries
 from photoid.search.models import SearchDocument, SearchQueueEntry
 from tests.conftest import make_test_app
 from tests.factories import make_authority, make_collection, make_identification, make_photo, make_user
@@ -89,3 +92,43 @@ def test_reindex_rewrites_every_document_from_the_database(servers) -> None:
         result = server_a.test_cli_runner().invoke(args=["reindex"])
     assert result.exit_code == 0 and "rebuilt in PostgreSQL: 1 photos" in result.output
     assert found(server_b, "harbour") == [photo_id]
+
+
+def test_two_servers_naming_one_photo_at_once_both_end_up_in_its_document(servers, monkeypatch) -> None:
+    # Each transaction writes the photo's whole document; the second waits for the first's lock on the
+    # photo and then reads what it committed, so neither name is lost. A pause after reading the
+    # documents lets the other transaction read too, were it not waiting.
+    server_a, server_b = servers
+    read_documents = pg_index.documents_for
+
+    def slow_read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        documents = read_documents(*args, **kwargs)
+        time.sleep(0.5)
+        return documents
+
+    monkeypatch.setattr(pg_index, "documents_for", slow_read)
+    with server_a.app_context():
+        photo_id = make_photo(title="Picnic").id
+        db.session.commit()
+    barrier = threading.Barrier(2, timeout=20)
+    errors: list[BaseException] = []
+
+    def name_it(server: Flask, name: str) -> None:
+        try:
+            with server.app_context():
+                make_identification(photo=db.session.get(Photo, photo_id), kind="person", text_value=name,
+                                    state="approved")
+                db.session.flush()
+                barrier.wait()  # both have written; both commit now
+                db.session.commit()
+        except BaseException as error:  # noqa: BLE001  (reported by the test below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=name_it, args=(server, name))
+               for server, name in ((server_a, "Zebedee Quartermain"), (server_b, "Ottoline Fairweather"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert found(server_a, "quartermain fairweather") == found(server_b, "quartermain fairweather") == [photo_id]
