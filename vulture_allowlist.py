@@ -66,7 +66,7 @@ _.redirect_request  # urllib.request handler API (bench/load_support/writer.py: 
 _.test_client_class  # Flask's test client class (tests/conftest.py)
 
 # --- pytest: hooks and module marks by name; fixtures asked for only for what they set up.
-_.pytest_collection_modifyitems, _.pytestmark
+_.pytest_collection_modifyitems, _.pytest_collection_finish, _.pytestmark
 _.small_bands  # tests/unit/test_images.py: shrinks the decoder's bands for the test
 _.dated  # tests/web/test_browse_pages.py: photos with dates on the page
 _.queue_setup  # tests/web/test_feeds.py: a search queue the feed reads

@@ -38,12 +38,34 @@ PG_URL = os.environ.get("PHOTOID_TEST_DATABASE_URL")
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup`` the browser tests share one worker, so the session's live server
-    (migrated and loaded with the demo, about half a minute) and Chromium start once, not per worker."""
+    (migrated and loaded with the demo, about half a minute) and Chromium start once, not per worker.
+
+    First of the hooks: xdist reads the group mark in its own hook, which is called before this
+    file's; marked after it, the browser tests ran on every worker, each starting a live server
+    and a Chromium of its own."""
     for item in items:
         if "tests/browser/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A worker tells xdist its tests' ids, and xdist keeps a group together by the ``@<group>`` its
+    own hook appends to each id. On pytest 9.2 that append no longer changes the id
+    (pytest-dev/pytest-xdist#1386), so the group is appended here, before the ids are sent."""
+    if not getattr(session.config.option, "loadgroup", False):  # set in xdist's workers only
+        return
+    for item in session.items:
+        mark = item.get_closest_marker("xdist_group")
+        if mark and not item.nodeid.endswith(suffix := f"@{mark.args[0]}"):
+            if not hasattr(item, "_id"):
+                raise pytest.UsageError(f"pytest-xdist did not group {item.nodeid}; see tests/conftest.py")
+            from _pytest.nodeid import NodeId  # pytest 9.2 and later
+
+            item._id = NodeId.parse(item.nodeid + suffix)
 
 
 @pytest.fixture(scope="session")
