@@ -1,4 +1,6 @@
-"""Full-text search: the Whoosh index adapter (index.py builds and opens it, querying.py asks it), keeping it in step (queue.py), the page."""
+"""Full-text search: the Whoosh index adapter (index.py builds and opens it, querying.py asks it), keeping it in step
+(queue.py), the PostgreSQL back end (pg_index.py writes it in the changing transaction, pg_querying.py asks it;
+``PHOTOID_SEARCH=postgres``), ``queries.search`` that asks whichever the site uses, and the page."""
 from __future__ import annotations
 
 from flask import Flask

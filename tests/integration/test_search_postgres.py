@@ -132,3 +132,25 @@ def test_two_servers_naming_one_photo_at_once_both_end_up_in_its_document(server
         thread.join()
     assert not errors
     assert found(server_a, "quartermain fairweather") == found(server_b, "quartermain fairweather") == [photo_id]
+
+
+def test_the_search_page_filters_sorts_and_pages_from_postgres(servers) -> None:
+    server_a, server_b = servers
+    with server_a.app_context():
+        make_photo(title="Harbour in winter", date_edtf="1925")
+        newer = make_photo(title="Harbour in summer", date_edtf="1948")
+        make_photo(title="Harbour lights")
+        db.session.commit()
+        collection_id = newer.collection_id
+    client = server_b.test_client()
+    page = client.get("/search?q=harbour&sort=date").get_data(as_text=True)
+    assert "3 photos found for “harbour”" in page
+    assert page.index("Harbour in winter") < page.index("Harbour in summer") < page.index("Harbour lights")
+    decade = client.get("/search?q=harbour&decade=1940").get_data(as_text=True)
+    assert "Harbour in summer" in decade and "Harbour in winter" not in decade
+    years = client.get("/search?q=harbour+1920s").get_data(as_text=True)
+    assert "Harbour in winter" in years and "Harbour in summer" not in years
+    filtered = client.get(f"/search?from_year=1940&collection={collection_id}").get_data(as_text=True)
+    assert "1 photo found" in filtered and "Harbour in summer" in filtered
+    assert client.get("/search?q=harbour&from_year=1950&to_year=1940").status_code == 400
+    assert client.get("/search?q=harbour&page=9").status_code == 404
