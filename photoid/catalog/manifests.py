@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from photoid.catalog.records import CatalogRecord, Fact
+from photoid.catalog.records import CatalogRecord, Fact, distinct_text
 from photoid.contributions.annotations import MEDIA_FRAGMENTS, fraction_to_pixels, iso_utc
 from photoid.contributions.service import Region
 from photoid.edtf import words as _date_words
@@ -29,7 +29,7 @@ def _lang(*values: str) -> dict[str, list[str]]:
 
 
 def _pair(label: str, values: Iterable[str]) -> dict[str, Any] | None:
-    values = [v for v in values if v]
+    values = distinct_text(values)  # a fact approved twice (two boxes, two patrons) is said once
     return {"label": _lang(label), "value": _lang(*values)} if values else None
 
 

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from markupsafe import Markup
 
 from photoid.authorities.queries import has_public_page
+from photoid.catalog.records import distinct_text
 from photoid.edtf import iso8601
 from photoid.photos.dating import shown_date
 from photoid.sharing.meta import absolute, display_size
 from photoid.templating import rights_label
+from photoid.text import one_line
 
 #: A creator whose name says it is a business, not a person: "Lindqvist Studio", "Valley Camera Shop".
 ORGANIZATION_WORDS = re.compile(
@@ -47,6 +50,19 @@ def _person(fact: Any) -> dict[str, Any]:
         if record.authority_uri:
             entry["sameAs"] = record.authority_uri
     return entry
+
+
+def _once(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each person or place once: the same name (case and spacing aside) with the same link, approved
+    twice (on two boxes, or by two patrons), is one thing the photo is about."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for entry in entries:
+        key = (one_line(entry["name"]).casefold(), entry.get("sameAs", ""))
+        if key not in seen:
+            seen.add(key)
+            kept.append(entry)
+    return kept
 
 
 def _place(fact: Any) -> dict[str, Any]:
@@ -101,14 +117,14 @@ def photograph(photo: Any, approved: list[Any], *, description: str) -> dict[str
     if photo.rights_uri:
         data["license"] = photo.rights_uri
         data["copyrightNotice"] = rights_label(photo.rights_uri)
-    people = [_person(f) for f in approved if f.kind == "person"]
+    people = _once(_person(f) for f in approved if f.kind == "person")
     if people:
         data["about"] = people
-    places = [_place(f) for f in approved if f.kind == "place"]
+    places = _once(_place(f) for f in approved if f.kind == "place")
     if places:
         data["contentLocation"] = places[0] if len(places) == 1 else places
     events = [f.label for f in approved if f.kind == "event"]
-    keywords = [*photo.subjects, *events, *(f.label for f in approved if f.kind == "keyword")]
+    keywords = distinct_text([*photo.subjects, *events, *(f.label for f in approved if f.kind == "keyword")])
     if keywords:
         data["keywords"] = ", ".join(keywords)
     return data

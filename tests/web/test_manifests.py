@@ -77,6 +77,14 @@ def test_a_photo_manifest_is_valid_and_shows_approved_regions(client, photo) -> 
     assert "hidden.address" not in text and "Pending Pete" not in text and "Rejected Ray" not in text
 
 
+def test_a_fact_approved_twice_is_listed_once_in_the_metadata(client, photo) -> None:
+    # Issue 20: Main Street approved a second time (another patron, another box) is still one place.
+    make_identification(photo=photo, kind="place", text_value="Main  street", state="approved")
+    db.session.commit()
+    pairs = {pair["label"]["en"][0]: pair["value"]["en"] for pair in client.get(f"/iiif/3/{photo.id}/manifest").get_json()["metadata"]}
+    assert pairs["Places"] == ["Main Street"]
+
+
 def test_a_collection_lists_the_manifests_of_its_published_photos(client, photo) -> None:
     make_photo(collection=photo.collection, title="Hidden draft", is_published=False)
     db.session.commit()

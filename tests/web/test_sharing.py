@@ -160,6 +160,20 @@ def test_an_uncertain_date_is_not_given_as_date_created(client: FlaskClient, app
     assert "dateCreated" not in data and "about" not in data
 
 
+def test_a_fact_approved_twice_is_described_once(client: FlaskClient, app) -> None:  # type: ignore[no-untyped-def]
+    # Issue 20: the same name boxed twice, or approved for two patrons, is one person the photo is about.
+    photo = make_photo(subjects=["Parades", "parades"])
+    for _patron in range(2):
+        make_identification(photo=photo, text_value="Agnes  Moller", state="approved")
+        make_identification(photo=photo, kind="place", text_value="Main Street", state="approved")
+    make_identification(photo=photo, text_value="agnes moller", state="approved")  # case and spacing aside
+    db.session.commit()
+    data = json.loads(read(client.get(f"/photos/{photo.id}")).jsonld[0])
+    assert [person["name"] for person in data["about"]] == ["Agnes  Moller"]
+    assert data["contentLocation"]["name"] == "Main Street"
+    assert data["keywords"] == "Parades"
+
+
 # --- share links and embed snippet ---------------------------------------------------------------
 
 def test_share_links_are_plain_encoded_links(client: FlaskClient, known_photo) -> None:  # type: ignore[no-untyped-def]
