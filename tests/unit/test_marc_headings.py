@@ -192,3 +192,8 @@ def test_a_subject_and_a_place_with_the_same_words_are_both_kept() -> None:
     element = _marc(subjects=["Millbrook"], places=["Millbrook"], fact_places=[])
     assert (_fields(element, "650"), _fields(element, "651")) == (
         [{"a": ["Millbrook."], "ind": [" 4"]}], [{"a": ["Millbrook."], "ind": [" 4"]}])
+
+
+def test_headings_that_differ_by_a_closing_letter_x_are_both_kept() -> None:
+    element = _marc(subjects=["Hangar 7X", "Hangar 7"])
+    assert [f["a"] for f in _fields(element, "650")] == [["Hangar 7X."], ["Hangar 7."]]
