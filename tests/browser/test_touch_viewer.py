@@ -59,7 +59,7 @@ def _swipe_up(page: Page, box: dict[str, float]) -> None:
     _touch(page, [[(x, bottom - (bottom - top) * i / 12)] for i in range(13)])
 
 
-def test_one_finger_scrolls_the_page_and_two_fingers_zoom_the_photo(phone: Page) -> None:
+def test_one_finger_scrolls_the_page_and_two_fingers_zoom_the_photo(phone: Page) -> None:  # noqa: F811
     page = phone
     box = _open_landscape_photo(page)
     screenshot(page, "phone-photo")  # for the README (scripts/update-screenshots.sh)
