@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from photoid.edtf import EDTFError, is_valid, parse_phrase, validate
+from photoid.edtf import EDTFError, is_valid, parse_phrase, validate, words
 
 
 @pytest.mark.parametrize("text", ["1930/194X", "194X/1950", "19XX/1950", "194X~"])
@@ -157,3 +157,44 @@ def test_a_range_with_one_end_missing_is_refused_not_made_a_single_year(phrase) 
 ])
 def test_open_ranges_keep_their_qualifier(phrase, edtf) -> None:
     assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("easter 1943", "1943-04-25~"), ("easter 1818", "1818-03-22~"), ("Easter 2008", "2008-03-23~"),
+    ("easter sunday 1954", "1954-04-18~"), ("easter day 1962", "1962-04-22~"), ("Easter of 1961", "1961-04-02~"),
+    ("thanksgiving 1946", "1946-11-28~"), ("thanksgiving day 1950", "1950-11-23~"),
+    ("probably christmas 1949", "1949-12-25%"),
+])
+def test_holidays_worked_out_each_year_are_about_their_day(phrase, edtf) -> None:
+    """Easter's earliest (22 March 1818) and latest (25 April 1943) days; Thanksgiving when 1 November is a Friday."""
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("the 19xx", "19XX"), ("early 19xx", "1900/1930"), ("decade 1940-1949", "194X"), ("the the 1940s", "194X"),
+    ("probably June to August 1952", "1952-06?/1952-08?"),
+])
+def test_less_common_forms(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize(("phrase", "message"), [
+    ("decade 1940-1959", "We could not read “decade 1940-1959” as a date."),
+    ("1/2/1952", "“1/2/1952” could be 1 February 1952 or 2 January 1952."),
+    ("30 february to march 1952", "There is no 30 February in 1952."),  # the reason, not "could not read"
+])
+def test_a_phrase_that_cannot_be_a_date_says_why(phrase, message) -> None:
+    with pytest.raises(EDTFError) as refused:
+        parse_phrase(phrase)
+    assert str(refused.value).startswith(message)
+
+
+@pytest.mark.parametrize(("edtf", "said"), [
+    ("1001/1100", "the 11th century"), ("1101/1200", "the 12th century"), ("1201/1300", "the 13th century"),
+    ("1801/1900", "the 19th century"), ("1901/2000", "the 20th century"), ("2001/2026", "between 2001 and 2026"),
+    ("1801~/1900", "between about 1801 and 1900"), ("1801/1900~", "between 1801 and about 1900"),
+    ("1800/1899", "between 1800 and 1899"), ("1811/1910", "between 1811 and 1910"),
+    ("1801-01/1900", "between January 1801 and 1900"),
+])
+def test_a_century_is_said_as_one_only_when_it_is_exactly_one(edtf, said) -> None:
+    assert words(edtf) == said
