@@ -198,3 +198,19 @@ def test_a_phrase_that_cannot_be_a_date_says_why(phrase, message) -> None:
 ])
 def test_a_century_is_said_as_one_only_when_it_is_exactly_one(edtf, said) -> None:
     assert words(edtf) == said
+
+
+@pytest.mark.parametrize(("phrase", "edtf"), [
+    ("about 1945-01", "1945-01~"), ("about 1945-12", "1945-12~"), ("about 1945-21", "1945-21~"),
+    ("about 1945-24", "1945-24~"), ("1945-46", "1945/1946"), ("spring of ‘52", "1952-21"), ("summer of ’52", "1952-22"),
+])
+def test_a_year_and_two_digits_is_a_month_a_season_or_a_later_year(phrase, edtf) -> None:
+    assert parse_phrase(phrase) == edtf
+
+
+@pytest.mark.parametrize("phrase", ["1945-13", "1945-20", "1945-45"])
+def test_two_digits_that_are_neither_a_month_nor_a_later_year_are_a_bad_month(phrase) -> None:
+    with pytest.raises(EDTFError) as refused:
+        parse_phrase(phrase)
+    assert str(refused.value) == (f"There is no month {phrase[-2:]} in “{phrase}”. "
+                                  "Please write the month as a word, for example June 1952.")
