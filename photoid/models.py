@@ -10,13 +10,14 @@ from photoid.moderation.models import ModerationEvent, ModerationEventInstitutio
 from photoid.notifications.models import Notification
 from photoid.page_versions import PageVersion
 from photoid.photos.models import Collection, IiifImport, Institution, Photo, PhotoSource
-from photoid.search.models import SearchQueueEntry
+from photoid.search.models import SearchDocument, SearchQueueEntry, SearchWord
 
 __all__ = [
     "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation",
     "Event",
     "ExportRun", "Identification", "ImpactWeek", "Institution", "Invitation", "ModerationEvent", "Notification", "PageVersion",
     "Person",
-    "IiifImport", "ModerationEventInstitution", "Photo", "PhotoSource", "Place", "Report", "SearchQueueEntry", "User",
+    "IiifImport", "ModerationEventInstitution", "Photo", "PhotoSource", "Place", "Report", "SearchDocument", "SearchQueueEntry",
+    "SearchWord", "User",
     "staff_membership",
 ]

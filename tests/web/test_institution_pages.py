@@ -24,7 +24,7 @@ def png(size: tuple[int, int] = (800, 400)) -> bytes:
 
 def press_with_file(client, page, button: str, fill: dict[str, str], files: dict[str, tuple[bytes, str]]):  # type: ignore[no-untyped-def]
     """Like ``press``, with files chosen in the file inputs labelled as in ``files``."""
-    form, _pressed = button_form(_doc(page), button)
+    form = button_form(_doc(page), button)
     values = dict(_initial_values(form))
     for label, value in fill.items():
         values[labelled(form, label).get("name")] = value
