@@ -214,3 +214,15 @@ def test_two_digits_that_are_neither_a_month_nor_a_later_year_are_a_bad_month(ph
         parse_phrase(phrase)
     assert str(refused.value) == (f"There is no month {phrase[-2:]} in “{phrase}”. "
                                   "Please write the month as a word, for example June 1952.")
+
+
+@pytest.mark.parametrize(("holiday", "day"), [
+    ("Christmas Eve", "12-24"), ("Christmas", "12-25"), ("Christmas Day", "12-25"), ("Xmas", "12-25"),
+    ("Boxing Day", "12-26"), ("New Year's Eve", "12-31"), ("New Years Eve", "12-31"), ("New Year's Day", "01-01"),
+    ("New Years Day", "01-01"), ("New Year's", "01-01"), ("New Year", "01-01"), ("Valentine's Day", "02-14"),
+    ("Halloween", "10-31"), ("Hallowe'en", "10-31"), ("Independence Day", "07-04"), ("Fourth of July", "07-04"),
+    ("the Fourth of July", "07-04"), ("July 4th", "07-04"), ("Armistice Day", "11-11"), ("Remembrance Day", "11-11"),
+    ("Veterans Day", "11-11"),
+])
+def test_every_fixed_holiday_is_about_its_day(holiday, day) -> None:
+    assert parse_phrase(f"{holiday} 1949") == f"1949-{day}~"
