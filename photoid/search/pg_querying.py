@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from photoid.search.index import FACETS
 from photoid.search.models import SearchDocument, SearchWord
 from photoid.search.pg_index import CONFIG, fold
-from photoid.search.records import Hit, Results
+from photoid.search.records import Hit, Results, respell
 from photoid.search.years import split_years
 
 _START, _STOP = "\ue000", "\ue001"  # private-use marks around matches, made <mark> after escaping
@@ -187,19 +187,14 @@ def _known(session: Session, word: str) -> bool:
 
 def suggest(session: Session, text: str) -> str | None:
     """``text`` with each word no photo has replaced by the most similar word one has (trigrams), or None."""
-    changed = False
-    out = []
-    for piece in re.split(r"(\W+)", text):
-        if re.fullmatch(r"\w+", piece) and len(piece) > 2 and piece != "OR" and not _known(session, piece):
-            folded = fold(piece)
-            candidates = session.scalars(
-                select(SearchWord.word).where(SearchWord.word.op("%")(folded), SearchWord.word != folded)
-                .order_by(func.similarity(SearchWord.word, folded).desc(), SearchWord.word).limit(10))
-            replacement = next((word for word in candidates if _known(session, word)), None)
-            if replacement:
-                out.append(replacement)
-                changed = True
-                continue
-        out.append(piece)
-    return "".join(out) if changed else None
+    def replacement_for(piece: str) -> str | None:
+        if len(piece) <= 2 or piece == "OR" or _known(session, piece):
+            return None
+        folded = fold(piece)
+        candidates = session.scalars(
+            select(SearchWord.word).where(SearchWord.word.op("%")(folded), SearchWord.word != folded)
+            .order_by(func.similarity(SearchWord.word, folded).desc(), SearchWord.word).limit(10))
+        return next((word for word in candidates if _known(session, word)), None)
+
+    return respell(text, replacement_for)
 

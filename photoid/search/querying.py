@@ -20,7 +20,7 @@ from whoosh import highlight, qparser, query, sorting
 from photoid.search import ranking, spelling, whoosh_fast
 from photoid.search.analysis import ANALYZER as _ANALYZER, SPELL_ANALYZER as _SPELL_ANALYZER
 from photoid.search.index import _PARSE_SCHEMA, FACETS, YEAR_SOURCES, FacetTable, Reader
-from photoid.search.records import Hit, Results
+from photoid.search.records import Hit, Results, respell
 from photoid.search.years import split_years
 
 __all__ = ["parse", "search", "suggest", "term_count", "years_query"]
@@ -238,21 +238,16 @@ def suggest(reader: Reader, text: str) -> str | None:
     written in a photo that has it ("parade").
     """
     searcher = reader.searcher()
-    changed = False
-    out = []
-    for piece in re.split(r"(\W+)", text):
-        word = "".join(token.text for token in _SPELL_ANALYZER(piece)) if re.fullmatch(r"\w+", piece) else ""
+
+    def replacement_for(piece: str) -> str | None:
+        word = "".join(token.text for token in _SPELL_ANALYZER(piece))
         stems = [token.text for token in _ANALYZER(word)]
-        known = len(word) <= 2 or piece == "OR" or not stems or searcher.doc_frequency("text", stems[0])
-        if not known:
-            nearest = spelling.closest(reader.vocabulary, searcher.reader(), "text", stems[0])
-            replacement = _written_form(searcher, nearest) if nearest else None
-            if replacement:
-                out.append(replacement)
-                changed = True
-                continue
-        out.append(piece)
-    return "".join(out) if changed else None
+        if len(word) <= 2 or piece == "OR" or not stems or searcher.doc_frequency("text", stems[0]):
+            return None
+        nearest = spelling.closest(reader.vocabulary, searcher.reader(), "text", stems[0])
+        return _written_form(searcher, nearest) if nearest else None
+
+    return respell(text, replacement_for)
 
 
 def _written_form(searcher, stem: str) -> str | None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from photoid.pagination import PageNumbers
@@ -61,3 +63,18 @@ class Results(PageNumbers):
     facets_are_exact: bool = True
     #: How many matches were collected (and their facets counted).
     counted: int = 0
+
+
+def respell(text: str, replacement_for: Callable[[str], str | None]) -> str | None:
+    """``text`` with each word that ``replacement_for`` gives a replacement for replaced by it (spaces and
+    punctuation kept), or None when no word changed: the "did you mean" of both search back ends."""
+    changed = False
+    out = []
+    for piece in re.split(r"(\W+)", text):
+        replacement = replacement_for(piece) if re.fullmatch(r"\w+", piece) else None
+        if replacement:
+            out.append(replacement)
+            changed = True
+        else:
+            out.append(piece)
+    return "".join(out) if changed else None
