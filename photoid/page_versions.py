@@ -7,7 +7,7 @@ that changes something a public page renders raises, in the same commit, the ver
 
 | scope        | pages keyed by it                                  | raised by                                   |
 |--------------|----------------------------------------------------|---------------------------------------------|
-| ``photo:<id>`` | that photo's page and its embed                  | its identifications, comments, votes on them, campaign entries, its own catalog fields |
+| ``photo:<id>`` | that photo's page and its embed                  | its identifications, comments, votes on them, campaign entries, faces found on it, its own catalog fields |
 | ``lists``    | the home page, collection and campaign pages (and embeds) | every change that raises a ``photo:`` scope |
 | ``site``     | every kept page                                    | institutions, collections, campaigns, authorities, a person's public name or profile, a photo added, moved, published, withdrawn or deleted; any table not named below |
 
@@ -39,7 +39,7 @@ UNRENDERED_TABLES = frozenset({
     "invitation", "export_run", "search_queue", "impact_week", "staff_membership",
 })
 #: Tables whose rows belong to one photo's page, by their ``photo_id``.
-PHOTO_TABLES = frozenset({"identification", "comment", "campaign_photo"})
+PHOTO_TABLES = frozenset({"identification", "comment", "campaign_photo", "face"})
 #: Photo columns that decide where a photo appears (or whether it does): changing them ends every page.
 PHOTO_PLACE_COLUMNS = frozenset({"is_published", "collection_id", "institution_id", "withdrawn_at", "deleted_at"})
 #: Account columns no public page shows.

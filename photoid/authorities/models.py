@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from photoid.contributions.workflow import AUTHORITY_STATUSES, AuthorityStatus
@@ -50,6 +50,8 @@ class AuthorityRecord(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=AuthorityStatus.ACCEPTED)
     #: A merged duplicate points at its survivor; its page redirects there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"))
+    #: Staff marked this person "do not match": face matching never suggests them (photoid/faces).
+    do_not_match: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from photoid.contributions.workflow import IMPORT_STATES, ImportState
+from photoid.contributions.workflow import IMPORT_STATES, PROCESSING_STATES, ImportState, PhotoProcessing
 from photoid.db import one_of, utcnow
 from photoid.extensions import db
 
@@ -57,6 +57,12 @@ class Institution(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     #: Storage key of the logo, a small PNG made from the uploaded file; None without a logo.
     logo_key: Mapped[str | None] = mapped_column(String(200))
+    #: Face assistance (photoid/faces), each off until an admin turns it on: finding faces on photos,
+    #: comparing them with approved people (encodings are stored only then), and showing those
+    #: suggestions to patrons as well as staff.
+    faces_detection_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    faces_matching_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    faces_patrons_see_matches: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Institution | None] = relationship(remote_side=[id], back_populates="members")
@@ -110,6 +116,9 @@ class Photo(db.Model):
               sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
         CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),
         CheckConstraint("length(identifier) > 0", name="identifier_not_empty"),
+        one_of("processing_state", PROCESSING_STATES, name="processing_state"),
+        # Nobody sees a photo whose images are not all made: it is published only once they are.
+        CheckConstraint(f"processing_state = '{PhotoProcessing.READY}' OR NOT is_published", name="published_when_ready"),
         Index("ix_photo_published_modified", "is_published", "modified_at"),
         Index("ix_photo_collection_published", "collection_id", "is_published", "id"),
         Index("ix_photo_modified_id", "modified_at", "id"),
@@ -138,6 +147,9 @@ class Photo(db.Model):
     width: Mapped[int]
     height: Mapped[int]
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Whether its derivatives and tiles are made (photos/processing.py); only a ready photo is published.
+    processing_state: Mapped[str] = mapped_column(String(16), default=PhotoProcessing.READY,
+                                                  server_default=PhotoProcessing.READY)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When the published metadata last changed (approvals and retractions included): harvesters use it.
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -157,6 +169,31 @@ class Photo(db.Model):
         if self.width == self.height:
             return "square"
         return "landscape" if self.width > self.height else "portrait"
+
+
+class PhotoUpload(db.Model):
+    """An uploaded original waiting for its images to be made (photos/processing.py): kept in storage
+    under ``staged_key`` until they are, so nothing uploaded is lost when a worker fails. The row
+    goes, with the staged file, once the photo is ready."""
+
+    __tablename__ = "photo_upload"
+    __table_args__ = (CheckConstraint("step >= 0 AND step <= steps", name="step_in_range"),)
+
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True)
+    #: Where the original waits in storage, e.g. ``incoming/<uuid>``.
+    staged_key: Mapped[str] = mapped_column(String(200))
+    #: Whether the archivist asked for the photo to be published once it is ready.
+    publish_when_ready: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Progress of the current try: ``step`` of ``steps`` done (photos/processing.py names them).
+    step: Mapped[int] = mapped_column(default=0)
+    steps: Mapped[int] = mapped_column(default=0)
+    #: How many times the job started on it.
+    tries: Mapped[int] = mapped_column(default=0)
+    #: Why the last try failed; empty when none has.
+    error: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    photo: Mapped[Photo] = relationship()
 
 
 class PhotoSource(db.Model):
