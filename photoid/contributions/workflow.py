@@ -172,6 +172,16 @@ class ImportState(StrEnum):
 IMPORT_STATES = tuple(ImportState)
 
 
+# --- a photo's images (photos/processing.py) -------------------------------------------------------
+class PhotoProcessing(StrEnum):
+    PROCESSING = "processing"  # uploaded and catalogued; its derivatives and tiles are being made
+    READY = "ready"  # every image is stored: the photo may be public
+    FAILED = "failed"  # the images could not be made after every try; the upload is kept for a retry
+
+
+PROCESSING_STATES = tuple(PhotoProcessing)
+
+
 # --- predicates ----------------------------------------------------------------------------------
 def is_pending(item: Identification | Comment) -> bool:
     """Waiting for an archivist's decision."""
