@@ -29,6 +29,7 @@ from photoid.photos.importer import Summary, run_import, write_report
 from photoid.photos.manifest import ManifestError
 from photoid.photos.service import PhotoError
 from photoid.photos.storage_migrate import storage_command
+from photoid.search import pg_index
 from photoid.search.commands import ensure_index, reindex_command, with_index_after_upgrade
 
 
@@ -369,3 +370,7 @@ def purge_command() -> None:
         click.echo(f"  {where}: {count} value{'' if count == 1 else 's'} removed")
     for note in report.notes:
         click.echo(f"  {note}")
+    if pg_index.is_enabled(current_app):
+        pruned = pg_index.prune_words(current_app._get_current_object())  # type: ignore[attr-defined]
+        click.echo(f"  search_word: {pruned} word{'' if pruned == 1 else 's'} no photo holds any more removed "
+                   "(\"did you mean\" offers only words some photo has)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Index, String, Text, event
+from sqlalchemy import ColumnElement, Connection, Index, String, Text, event, func, literal_column
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,9 +70,21 @@ class SearchDocument(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(40))
 
 
+def facet_array(facets: ColumnElement[str]) -> ColumnElement[list[str]]:
+    """``string_to_array(facets, ',')``: the facet filter's expression and its index's, which must be the
+    same letter for letter (the separator written in the SQL, not a bound parameter) for the index to be used."""
+    return func.string_to_array(facets, literal_column("','"))
+
+
+#: The facet filter (``pg_querying._filter``: ``facet_array(facets) @> ARRAY[...]``) reads this index
+#: instead of every row. PostgreSQL only: SQLite has no ``string_to_array`` and never searches this table.
+Index("ix_search_document_facets", facet_array(SearchDocument.facets), postgresql_using="gin").ddl_if(dialect="postgresql")
+
+
 class SearchWord(db.Model):
     """Every word (lower case, accents folded) a document has held: "did you mean" looks here by trigram
-    similarity. Never pruned; a suggestion is offered only when some document still has it."""
+    similarity. A suggestion is offered only when some document still has it; the words no document has
+    any more are pruned by ``photoid reindex`` and ``photoid purge`` (``pg_index.prune_words``)."""
 
     __tablename__ = "search_word"
     __table_args__ = (Index("ix_search_word_trigram", "word", postgresql_using="gin",

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import Connection, delete, func, literal_column, select
+from sqlalchemy import Connection, delete, exists, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -117,13 +117,15 @@ def apply_queued(session: Session) -> None:
 
 
 def reindex(app: Flask) -> int:
-    """Rewrite every ``search_document`` row from the database in one transaction (other servers keep
-    reading the old rows until it commits) and empty the queue. Returns the number of photos indexed."""
+    """Rewrite every ``search_document`` row and the ``search_word`` list from the database in one
+    transaction (other servers keep reading the old rows until it commits) and empty the queue. Returns
+    the number of photos indexed."""
     count = 0
     with app.app_context(), Session(db.engine) as session:
         session.info["search_drain"] = True
         connection = session.connection()
         connection.execute(delete(SearchDocument))
+        connection.execute(delete(SearchWord))  # written again below from today's documents only
         batch: list[PhotoDocument] = []
         for doc in all_documents(session):
             batch.append(doc)
@@ -140,3 +142,16 @@ def indexed_count(app: Flask) -> int:
     with app.app_context(), Session(db.engine) as session:
         return session.scalar(select(func.count()).select_from(SearchDocument)) or 0
 
+
+
+def prune_words(app: Flask) -> int:
+    """Delete the ``search_word`` rows no document holds any more (its photo deleted, withdrawn or
+    retitled), so "did you mean" keeps to today's words and the table stops growing; run by
+    ``photoid purge``. A word is kept while some document matches it, the test ``suggest`` applies
+    before offering it, and stop words are kept as they are. Commits; returns the number removed."""
+    query = func.plainto_tsquery(CONFIG, SearchWord.word)
+    held = exists().where(SearchDocument.document.op("@@")(query))
+    with app.app_context(), Session(db.engine) as session:
+        removed = session.execute(delete(SearchWord).where(~or_(func.numnode(query) == 0, held))).rowcount
+        session.commit()
+    return removed or 0

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
 from photoid.search.index import FACETS
-from photoid.search.models import SearchDocument, SearchWord
+from photoid.search.models import SearchDocument, SearchWord, facet_array
 from photoid.search.pg_index import CONFIG, fold
 from photoid.search.records import Hit, Results, respell
 from photoid.search.years import split_years
@@ -104,7 +104,7 @@ def _filter(filters: dict[str, list[str]]) -> ColumnElement[bool] | None:
     keys = [f"{name}:{value}" for name, values in filters.items() if name in FACETS for value in values]
     if not keys:
         return None
-    return func.string_to_array(SearchDocument.facets, ",").op("@>")(cast(array(keys), ARRAY(Text)))
+    return facet_array(SearchDocument.facets).op("@>")(cast(array(keys), ARRAY(Text)))
 
 
 def search(

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, text
 
 from photoid.extensions import db
 from photoid.moderation import service as moderation
 from photoid.photos.models import Photo
-from photoid.search import pg_index, queries
-from photoid.search.models import SearchDocument, SearchQueueEntry
+from photoid.search import pg_index, pg_querying, queries
+from photoid.search.models import SearchDocument, SearchQueueEntry, SearchWord
 from tests.conftest import make_test_app
 from tests.factories import make_authority, make_collection, make_identification, make_photo, make_user
 from tests.integration.test_search_backends import NOT_ON_POSTGRES, ON_POSTGRES
@@ -154,3 +154,64 @@ def test_the_search_page_filters_sorts_and_pages_from_postgres(servers) -> None:
     assert "1 photo found" in filtered and "Harbour in summer" in filtered
     assert client.get("/search?q=harbour&from_year=1950&to_year=1940").status_code == 400
     assert client.get("/search?q=harbour&page=9").status_code == 404
+
+
+def _plan(session, statement) -> str:  # type: ignore[no-untyped-def]
+    """PostgreSQL's plan for ``statement`` with its parameters bound as the app binds them."""
+    compiled = statement.compile(dialect=db.engine.dialect)
+    rows = session.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).all()
+    return "\n".join(row[0] for row in rows)
+
+
+def test_a_facet_filter_reads_the_facet_index_instead_of_every_document(app: Flask) -> None:
+    # 20,000 documents, one of them in collection 999: the filter must find it through
+    # ix_search_document_facets (a Bitmap Index Scan), not by reading all 20,000 (a Seq Scan).
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO search_document (photo_id, document, title, names, description, facets, date_sort,"
+            " identified_at, fingerprint) SELECT n, to_tsvector('photoid', 'harbour ' || n), 'Harbour ' || n, '', '',"
+            " 'collection:' || CASE WHEN n = 7 THEN 999 ELSE n % 20 END || ',institution:1,unidentified:no', '', '', ''"
+            " FROM generate_series(1, 20000) AS n"))
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE search_document")  # as autovacuum would: moves GIN's pending list into the index
+        where = pg_querying._filter({"collection": ["999"]})
+        count_plan = _plan(db.session, select(func.count()).select_from(SearchDocument).where(where))
+        page_plan = _plan(db.session, select(SearchDocument.photo_id).where(where)
+                          .order_by(SearchDocument.photo_id).limit(24))
+        results = pg_querying.search(db.session, "", filters={"collection": ["999"]})
+    for plan in (count_plan, page_plan):
+        assert "Index Scan on ix_search_document_facets" in plan and "Seq Scan" not in plan, plan
+    assert [hit.photo_id for hit in results.hits] == [7] and results.total == 1
+
+
+def _words(server: Flask) -> set[str]:
+    with server.app_context():
+        return set(db.session.scalars(select(SearchWord.word)))
+
+
+def test_words_no_photo_holds_any_more_are_pruned_by_purge_and_reindex(servers) -> None:
+    server_a, server_b = servers
+    with server_a.app_context():
+        gone = make_collection()
+        make_photo(collection=gone, title="Lighthouse keeper Müller")
+        make_photo(title="Harbour at dawn")
+        db.session.commit()
+        assert {"lighthouse", "keeper", "muller", "harbour", "dawn"} <= _words(server_a)
+        gone.is_published = False  # its photos leave search; their words stayed in "did you mean"'s list
+        db.session.commit()
+        assert "lighthouse" in _words(server_a)
+
+        result = server_a.test_cli_runner().invoke(args=["purge"])
+        assert result.exit_code == 0, result.output
+    assert "search_word: 3 words no photo holds any more removed" in result.output
+    assert not {"lighthouse", "keeper", "muller"} & _words(server_b)
+    assert {"harbour", "dawn"} <= _words(server_b)
+    with server_b.app_context():
+        assert queries.search(server_b, "harbuor").suggestion == "harbour"
+
+        db.session.execute(insert(SearchWord).values(word="zebedee"))  # left by a document since rewritten
+        db.session.commit()
+        result = server_b.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "zebedee" not in _words(server_a) and {"harbour", "dawn"} <= _words(server_a)
