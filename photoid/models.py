@@ -5,7 +5,7 @@ from photoid.authorities.models import AuthorityRecord, AuthorityVariant, Event,
 from photoid.campaigns.models import Campaign, CampaignPhoto
 from photoid.catalog.models import ExportRun
 from photoid.contributions.models import Comment, Confirmation, Identification
-from photoid.faces.models import Face
+from photoid.faces.models import Face, FaceScan
 from photoid.impact.rollup import ImpactWeek
 from photoid.moderation.models import ModerationEvent, ModerationEventInstitution, Report
 from photoid.notifications.models import Notification
@@ -16,7 +16,7 @@ from photoid.search.models import SearchDocument, SearchQueueEntry, SearchWord
 __all__ = [
     "AuthorityRecord", "AuthorityVariant", "Campaign", "CampaignPhoto", "Collection", "Comment", "Confirmation",
     "Event",
-    "Face",
+    "Face", "FaceScan",
     "ExportRun", "Identification", "ImpactWeek", "Institution", "Invitation", "ModerationEvent", "Notification", "PageVersion",
     "Person",
     "IiifImport", "ModerationEventInstitution", "Photo", "PhotoSource", "Place", "Report", "SearchDocument", "SearchQueueEntry",

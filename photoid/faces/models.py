@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, LargeBinary
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from photoid.db import utcnow
@@ -49,3 +49,19 @@ class Face(db.Model):
     @property
     def box(self) -> tuple[float, float, float, float]:
         return (self.x, self.y, self.w, self.h)
+
+
+class FaceScan(db.Model):
+    """That a photo's display image was searched for faces, and how: ``photoid faces detect`` skips the
+    photos scanned already (resumable), and scans again those scanned without encodings once the
+    institution turns matching on."""
+
+    __tablename__ = "face_scan"
+
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True)
+    scanned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: How many times the image was doubled (PHOTOID_FACES_UPSAMPLE at the time).
+    upsample: Mapped[int] = mapped_column(default=0)
+    #: Whether the faces found got encodings (the institution's matching was on).
+    is_encoded: Mapped[bool] = mapped_column(Boolean, default=False)
+    faces: Mapped[int] = mapped_column(default=0)
