@@ -33,13 +33,16 @@ def remembered_url_for(endpoint: str, **values: Any) -> str:
 
     Building a link is a tenth of the photo page's time: about forty a page, most of them the same
     on every page (the menu, the stylesheet). A link depends only on the site's address as this
-    request reached it, the endpoint and its values once the URL defaults are in, so those are the key.
+    request reached it, the endpoint and its values, so those are the key: the app's URL defaults
+    (a static file's version) follow from them. An endpoint whose blueprint adds defaults of its own
+    from the request (help's campaign) is built every time.
     """
     if endpoint.startswith(".") or not has_request_context():
         return url_for(endpoint, **values)
-    app, here = current_app._get_current_object(), request._get_current_object()  # type: ignore[attr-defined]
-    app.inject_url_defaults(endpoint, values)
-    key = (here.root_url, endpoint, *sorted(values.items()))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.url_default_functions.get(endpoint.rpartition(".")[0]):
+        return url_for(endpoint, **values)
+    key = (request.root_url, endpoint, *sorted(values.items()))
     remembered: dict[tuple[Any, ...], str] = app.extensions["remembered_urls"]
     try:
         return remembered[key]

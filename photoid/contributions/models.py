@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from photoid.accounts.models import User
 from photoid.authorities.models import AuthorityRecord
@@ -86,6 +86,10 @@ class Identification(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("identification.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Active agree and disagree votes, filled only by a query that asks for them (photos/queries.py,
+    #: ``with_expression``) so the photo page needs no query of its own for them; None otherwise.
+    agree_votes: Mapped[int | None] = query_expression()
+    disagree_votes: Mapped[int | None] = query_expression()
 
     photo: Mapped[Photo] = relationship()
     authority: Mapped[AuthorityRecord | None] = relationship()

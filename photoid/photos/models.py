@@ -15,9 +15,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from photoid.contributions.workflow import IMPORT_STATES, PROCESSING_STATES, ImportState, PhotoProcessing
 from photoid.db import one_of, utcnow
@@ -210,6 +212,14 @@ class PhotoSource(db.Model):
     #: The manifest's ``homepage`` (``related`` in IIIF 2.1); empty when it has none.
     catalog_url: Mapped[str] = mapped_column(String(2000), default="")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: The library's own catalog page for a photo imported from its IIIF manifest, "" for any other: read
+#: with the photo where a page asks for it (``undefer``), rather than by a query of its own.
+Photo.catalog_url = column_property(  # type: ignore[attr-defined]
+    func.coalesce(select(PhotoSource.catalog_url).where(PhotoSource.photo_id == Photo.id).scalar_subquery(), ""),
+    deferred=True,
+)
 
 
 class IiifImport(db.Model):

@@ -8,7 +8,7 @@ from flask_login import current_user
 from photoid.contributions.comments import photo_thread
 from photoid.contributions.competing import competing_groups
 from photoid.contributions.forms import CommentForm, VoteForm, WithdrawForm
-from photoid.contributions.workflow import is_pending, is_public_fact
+from photoid.contributions.workflow import VoteStance, is_pending, is_public_fact
 from photoid.photos import queries
 from photoid.photos.dating import shown_date
 from photoid.photos.models import Photo
@@ -17,7 +17,7 @@ from photoid.photos.models import Photo
 def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
     """The photo page: what is known, the suggestions waiting for review, the boxes drawn on it, and the
     discussion (a comment form that failed comes back with its errors and the patron's text)."""
-    facts = queries.visible_facts(photo, current_user)
+    facts = queries.visible_facts(photo, current_user, with_votes=True)
     pending = [f for f in facts if is_pending(f)]
     signed_in = current_user.is_authenticated
     approved = [f for f in facts if is_public_fact(f)]
@@ -29,7 +29,7 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
         pending_groups=competing_groups(pending),
         regions=[f for f in facts if f.has_region],
         # Votes show on suggestions only: a photo with none asks nothing more.
-        votes=queries.vote_counts([f.id for f in pending]),
+        votes={f.id: {VoteStance.AGREE: f.agree_votes, VoteStance.DISAGREE: f.disagree_votes} for f in pending},
         my_votes=queries.votes_by(current_user.id, [f.id for f in pending]) if signed_in else {},
         # Forms only for the signed in: making one issues a CSRF token, which would give every
         # visitor a session cookie and keep their page out of the page cache.
@@ -37,5 +37,5 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
         withdraw_form=WithdrawForm(formdata=None) if signed_in else None,
         thread=photo_thread(photo, current_user),
         comment_form=comment_form or (CommentForm(formdata=None) if signed_in else None),
-        catalog_url=queries.catalog_url(photo),
+        catalog_url=photo.catalog_url,
     )

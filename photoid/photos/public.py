@@ -7,7 +7,7 @@ from functools import cache
 from flask import abort, url_for
 from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from photoid.extensions import db
 from photoid.photos.models import Photo
@@ -16,8 +16,9 @@ from photoid.photos.models import Photo
 @cache
 def _photo_statement() -> Select:  # type: ignore[type-arg]
     # One query, composed once: image routes run it for every tile a viewer fetches, and the
-    # photo page reads the institution's policies too.
-    return select(Photo).options(joinedload(Photo.collection), joinedload(Photo.institution)).where(
+    # photo page reads the institution's policies and the catalog link too.
+    return select(Photo).options(joinedload(Photo.collection), joinedload(Photo.institution),
+                                 undefer(Photo.catalog_url)).where(
         Photo.id == bindparam("photo_id")
     )
 
