@@ -37,7 +37,7 @@ BUILD = ROOT / "build" / "mutation"
 EQUIVALENTS = ROOT / "tests" / "mutation-equivalents.txt"
 BIN = Path(sys.executable).parent
 
-#: name -> (files to mutate, relative to the checkout; the unit tests that cover them)
+#: name -> (files to mutate, relative to the checkout; the tests that cover them)
 MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "workflow": (("photoid/contributions/workflow.py",), ("tests/unit/test_workflow.py",)),
     "text": (("photoid/text.py",), ("tests/unit/test_text.py", "tests/unit/test_linkify.py")),
@@ -53,9 +53,11 @@ MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                     ("tests/unit/test_dublin_core_record.py", "tests/unit/test_catalog_formats.py",
                      "tests/unit/test_export_consistency.py", "tests/unit/test_catalog_source_link.py")),
     "records": (("photoid/catalog/records.py",),
-                ("tests/unit/test_catalog_records.py", "tests/unit/test_catalog_formats.py", "tests/unit/test_marc_rda.py",
-                 "tests/unit/test_marc_headings.py", "tests/unit/test_export_consistency.py")),
-    "annotations": (("photoid/contributions/annotations.py",), ("tests/unit/test_annotations.py",)),
+                ("tests/unit/test_catalog_records.py", "tests/integration/test_catalog_record_reading.py",
+                 "tests/unit/test_catalog_formats.py", "tests/unit/test_marc_rda.py", "tests/unit/test_marc_headings.py",
+                 "tests/unit/test_export_consistency.py")),
+    "annotations": (("photoid/contributions/annotations.py",),
+                    ("tests/unit/test_annotations.py", "tests/unit/test_annotation_fields.py")),
 }
 LINKED = ("tests", "config.py", "migrations")  # what a scratch checkout needs besides photoid/
 KILLED = {"killed", "timeout"}
