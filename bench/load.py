@@ -28,6 +28,18 @@ For each database (a fresh one; on PostgreSQL ``h_load_<pid>``, dropped afterwar
    5xx and no traceback in the server log; the search index matches the database; the audit log
    holds exactly one approve/reject event per successful decision and none for refused ones.
 
+With --nodes 2 (PostgreSQL only: --postgres and --redis are required) the same run goes across two
+servers, set up as docs/operations.md's "Many servers" says (bench/load_support/nodes.py): two gunicorns
+of 4 workers each, with folders of their own, sharing the database (PostgreSQL search), Redis (kept pages
+shared, jobs on a queue run by a `photoid worker`) and an S3 bucket (moto started here, or --s3 URL).
+The simulated users are dealt to the servers in turn, the paced clients alternate between them, and the
+writer's patron writes on the first while its archivist approves on the second. The invariants are the
+same, read from both servers' logs (and the worker's), with the search rows compared to the database and,
+in addition, no job left waiting or failed. Its section of docs/performance.md is "Load: 2 nodes".
+
+    .venv/bin/python bench/load.py --nodes 2 --postgres postgresql://postgres@127.0.0.1/postgres \
+        --redis redis://127.0.0.1:6379/11
+
 Then (--scale) it times the photo page in process at 1,000 and 20,000 photos and counts its SQL
 statements, to show it does not degrade with collection size. Prints markdown and rewrites the
 "Load" section of docs/performance.md (unless --no-doc).
@@ -53,7 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest import write_section  # noqa: E402
-from load_support import site  # noqa: E402
+from load_support import nodes, site  # noqa: E402
 from load_support.scale import scale_rows  # noqa: E402
 from load_support.users import Record, paced, simulate  # noqa: E402
 from load_support.writer import Writer  # noqa: E402
@@ -71,7 +83,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-def check_invariants(app: Any, record: Record, server_log: Path) -> list[str]:
+def check_invariants(app: Any, record: Record, server_logs: list[Path]) -> list[str]:
     """Every broken invariant, described; an empty list when all hold."""
     from sqlalchemy import func, select
 
@@ -84,9 +96,9 @@ def check_invariants(app: Any, record: Record, server_log: Path) -> list[str]:
     problems = []
     if record.server_errors:
         problems.append(f"{len(record.server_errors)} 5xx answers, e.g. {record.server_errors[:3]}")
-    log_text = server_log.read_text(errors="replace")
-    if "Traceback" in log_text:
-        problems.append(f"tracebacks in the server log {server_log}")
+    for server_log in server_logs:
+        if "Traceback" in server_log.read_text(errors="replace"):
+            problems.append(f"tracebacks in the log {server_log}")
     with app.app_context():
         stored: Counter[str] = Counter()
         for text_value in db.session.scalars(select(Identification.text_value)):
@@ -110,10 +122,13 @@ def check_invariants(app: Any, record: Record, server_log: Path) -> list[str]:
         if waiting:
             problems.append(f"{waiting} photos still waiting in the search queue 20 s after the load stopped")
         db.session.rollback()  # end this session's reads before the check opens its own
-        report = queue.check(app, fix=False)
-        if report.problems:
-            problems.append(f"search index differs from the database: {len(report.missing)} missing, "
-                            f"{len(report.stale)} stale, {len(report.extra)} extra")
+        if app.config["SEARCH"] == "postgres":  # --nodes: the index is rows in the database
+            problems += nodes.search_differences(app)
+        else:
+            report = queue.check(app, fix=False)
+            if report.problems:
+                problems.append(f"search index differs from the database: {len(report.missing)} missing, "
+                                f"{len(report.stale)} stale, {len(report.extra)} extra")
 
         events = Counter(db.session.execute(
             select(ModerationEvent.target_id, ModerationEvent.action)
@@ -163,12 +178,13 @@ def _ids(name: str, photo_ids: list[int]) -> list[int]:
     return photo_ids[:1] if name == "hot" else photo_ids
 
 
-def _paced_run(base: str, prefix: str, photo_ids: list[int], *, rate: float, seconds: float) -> tuple[list[float], int, int]:
+def _paced_run(base: str | list[str], prefix: str, photo_ids: list[int], *, rate: float,
+               seconds: float) -> tuple[list[float], int, int]:
     return paced(base, lambda n, p=prefix: f"{p}/photos/{photo_ids[n % len(photo_ids)]}",
                  rate=rate, connections=CONNECTIONS, seconds=seconds)
 
 
-def _run(name: str, base: str, prefix: str, photo_ids: list[int], writing: Any, *, rate: float,
+def _run(name: str, base: str | list[str], prefix: str, photo_ids: list[int], writing: Any, *, rate: float,
          seconds: float) -> tuple[list[float], int, int]:
     """One paced run; for the "written" page, with ``writing()`` (a started Writer) writing meanwhile."""
     if name != WRITTEN[0]:
@@ -181,7 +197,7 @@ def _run(name: str, base: str, prefix: str, photo_ids: list[int], writing: Any, 
         writer.stop()
 
 
-def photo_page_rate(base: str, photo_ids: list[int], *, pages: tuple[tuple[str, str, str], ...], app: Any,
+def photo_page_rate(base: str | list[str], photo_ids: list[int], *, pages: tuple[tuple[str, str, str], ...], app: Any,
                     rate: float, seconds: float, rounds: int, target_ms: float, ladder: list[float],
                     writing: Any = None) -> dict[str, Any]:
     """Each page at ``rate``/s, alternating, ``rounds`` times; then each page's highest rate on the
@@ -215,7 +231,7 @@ def photo_page_rate(base: str, photo_ids: list[int], *, pages: tuple[tuple[str, 
         result[name]["capacity"] = best
     result["non_200"] = bad
     for name, prefix in (("hot", ""), ("bare", "/bare")):
-        if name in result:
+        if name in result and isinstance(base, str):  # wrk sends to one server
             result[name]["most"] = most_served(base, f"{prefix}/photos/{photo_ids[0]}", runs=rounds)
     return result
 
@@ -240,20 +256,44 @@ def most_served(base: str, path: str, *, runs: int, seconds: float = 5) -> float
 
 
 def run_database(label: str, database_url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    env = site.site_env(folder, database_url, redis_url=args.redis or "")
+    cluster = nodes.Nodes(folder, database_url, args.redis) if args.nodes > 1 else None
+    if cluster is not None:
+        cluster.start_s3(args.s3)
+        env = cluster.env("seed")
+    else:
+        env = site.site_env(folder, database_url, redis_url=args.redis or "")
     app = site.make_app(env)
     started = time.monotonic()
-    data = site.seed(app, photos=args.photos, patrons=args.patrons, archivists=args.archivists)
+    try:
+        data = site.seed(app, photos=args.photos, patrons=args.patrons, archivists=args.archivists)
+    except BaseException:
+        if cluster is not None:
+            cluster.stop()
+        raise
     seeded = time.monotonic() - started
     print(f"[{label}] seeded {args.photos} photos and {args.patrons + args.archivists} accounts in {seeded:.0f} s", flush=True)
-    log = folder / "gunicorn.log"
-    server, base = site.start_gunicorn(env, log, workers=WORKERS)
+    if cluster is not None:
+        try:
+            base: str | list[str] = cluster.start_servers(args.nodes, workers=WORKERS)
+        except BaseException:
+            cluster.stop()
+            raise
+        logs, stop = cluster.logs, cluster.stop
+        print(f"[{label}] {args.nodes} servers at {', '.join(cluster.bases)}, a worker, S3 at {cluster.s3_endpoint}",
+              flush=True)
+    else:
+        logs = [folder / "gunicorn.log"]
+        server, base = site.start_gunicorn(env, logs[0], workers=WORKERS)
+
+        def stop() -> None:
+            site.stop(server)
     try:
         record, wall = asyncio.run(simulate(
             base, patrons=data["users"]["patron"], archivists=data["users"]["archivist"],
             photo_ids=data["photo_ids"], seconds=args.seconds, think=args.think))
         print(f"[{label}] load done: {sum(len(v) for v in record.latencies.values())} requests in {wall:.0f} s", flush=True)
-        pages = PAGES + ((SHARED,) if args.redis else ()) + (WRITTEN,)
+        # Across nodes photoid's own page is already shared through Redis: no separate /shared.
+        pages = PAGES + ((SHARED,) if args.redis and cluster is None else ()) + (WRITTEN,)
         if args.pages:
             pages = tuple(page for page in pages if page[0] in args.pages.split(",") or page[0] == "bare")
         writers: list[Writer] = []
@@ -268,9 +308,11 @@ def run_database(label: str, database_url: str, args: argparse.Namespace, folder
                                writing=writing)
         rate["writes"] = sum((w.done for w in writers), Counter())
         print(f"[{label}] writes during the written runs: {dict(sorted(rate['writes'].items()))}", flush=True)
+        # Across nodes, while the worker still runs: every job the load queued is done, none failed.
+        problems = nodes.job_problems(app) if cluster is not None else []
     finally:
-        site.stop(server)
-    problems = check_invariants(app, record, log)
+        stop()
+    problems = check_invariants(app, record, logs) + problems
     with app.app_context():
         from photoid.extensions import db
 
@@ -345,8 +387,17 @@ def main() -> int:
     parser.add_argument("--scale", default="1000,20000", help="collection sizes for the degradation check ('' skips)")
     parser.add_argument("--scale-only", action="store_true",
                         help="only the collection-size check, into its own section of docs/performance.md")
+    parser.add_argument("--nodes", type=int, choices=range(1, 5), default=1, metavar="N",
+                        help="servers (1-4) sharing PostgreSQL, Redis and S3; more than one needs --postgres and --redis "
+                        "and runs PostgreSQL only, without --scale (default 1)")
+    parser.add_argument("--s3", metavar="URL", help="with --nodes: an S3 endpoint to use instead of starting moto here "
+                        "(credentials as boto3 finds them)")
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
+    if args.nodes > 1:
+        if not (args.postgres and args.redis):
+            parser.error("--nodes 2 or more shares one PostgreSQL database and one Redis: give --postgres and --redis")
+        args.only_postgres, args.scale = True, ""
 
     started = time.monotonic()
     load_before = os.getloadavg()
@@ -373,7 +424,8 @@ def main() -> int:
         database_url = fresh_postgres(args.postgres, name)
         try:
             with tempfile.TemporaryDirectory(prefix="photoid-load-") as folder:
-                results.append(run_database("PostgreSQL", database_url, args, Path(folder)))
+                label = "PostgreSQL" + (f", {args.nodes} nodes" if args.nodes > 1 else "")
+                results.append(run_database(label, database_url, args, Path(folder)))
         finally:
             drop_postgres(args.postgres, name)
     scale = scale_rows(sizes, postgres=args.postgres) if sizes else ""
@@ -387,10 +439,18 @@ def main() -> int:
         "threads sending plain HTTP over sockets, which cost 0.3-0.4 ms of CPU a request against aiohttp's 1.1-1.4 ms "
         "(the client shares the two cores with the server). Rate limits off for the run (every simulated user "
         "comes from 127.0.0.1).",
+        *([f"{args.nodes} servers, each a gunicorn of {WORKERS} sync workers with folders of its own, sharing one "
+           "PostgreSQL database (PostgreSQL search), one Redis (kept pages shared; jobs run by one `photoid worker`) "
+           f"and one S3 bucket ({'at --s3' if args.s3 else 'moto in server mode'}), all on this machine and its cores: "
+           "the simulated users are dealt to the servers in turn, the paced clients alternate between them, and the "
+           "writer's patron writes on the first while its archivist approves on the last. Besides the one-server "
+           "run's invariants, no job is left waiting or failed (wrk, which sends to one server, is not run)."]
+          if args.nodes > 1 else []),
         f"Load average (1, 5, 15 minutes) at the start {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
         f"at the end {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} (the run's own load counts in the end figure)."
         + (" **Not quiet at the start: rerun.**" if load_before[0] > 1 else ""),
         f"Command (took {time.monotonic() - started:.0f} s):\n\n```sh\n.venv/bin/python bench/load.py"
+        + (f" --nodes {args.nodes}" if args.nodes > 1 else "")
         + (f" --pages {args.pages}" if args.pages else "")
         + (" --postgres postgresql://postgres@127.0.0.1/postgres" if args.postgres else "")
         + (f" --redis {args.redis}" if args.redis else "") + "\n```",
@@ -415,7 +475,8 @@ def main() -> int:
     ]).rstrip()
     print(body)
     if not args.no_doc:  # a run of chosen pages has a section of its own, beside the full run's
-        write_section(SECTION + (f": {args.pages}" if args.pages else ""), body)
+        write_section(SECTION + (f": {args.nodes} nodes" if args.nodes > 1 else "") + (f": {args.pages}" if args.pages else ""),
+                      body)
     failed = [(r["label"], p) for r in results for p in r["problems"]]
     for label, problem in failed:
         print(f"INVARIANT BROKEN [{label}]: {problem}", file=sys.stderr)

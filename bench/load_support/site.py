@@ -87,7 +87,12 @@ def seed(app: Any, *, photos: int, patrons: int, archivists: int) -> dict[str, A
                     users[role].append(email)
         finally:
             service.hash_password = real_hash  # type: ignore[assignment]
-        queue.reindex(app, procs=1)
+        if app.config["SEARCH"] == "postgres":  # --nodes: indexed in the database, nothing on any server's disk
+            from photoid.search import pg_index
+
+            pg_index.reindex(app)
+        else:
+            queue.reindex(app, procs=1)
         db.session.remove()
     return {"photo_ids": photo_ids, "users": users}
 

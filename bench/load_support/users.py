@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -137,13 +138,23 @@ class Archivist(User):
             await self.think(think)
 
 
-async def simulate(base: str, *, patrons: list[str], archivists: list[str], photo_ids: list[int],
+def spread(base: str | Sequence[str]) -> list[str]:
+    """The servers' base URLs: one, or several (``--nodes``) that clients are dealt to in turn."""
+    return [base] if isinstance(base, str) else list(base)
+
+
+async def simulate(base: str | Sequence[str], *, patrons: list[str], archivists: list[str], photo_ids: list[int],
                    seconds: float, think: float, seed: int = 8) -> tuple[Record, float]:
-    """Run everyone for ``seconds``; returns the record and the wall time taken."""
+    """Run everyone for ``seconds``; returns the record and the wall time taken. With several servers,
+    patrons and archivists are dealt to them in turn (each keeps to one, as behind a load balancer
+    with sticky sessions), so each server takes writes and decisions on the same items."""
     record = Record()
     rng = random.Random(seed)
-    people: list[User] = [Patron(base, email, record, random.Random(rng.random())) for email in patrons]
-    people += [Archivist(base, email, record, random.Random(rng.random())) for email in archivists]
+    bases = spread(base)
+    people: list[User] = [Patron(bases[n % len(bases)], email, record, random.Random(rng.random()))
+                          for n, email in enumerate(patrons)]
+    people += [Archivist(bases[n % len(bases)], email, record, random.Random(rng.random()))
+               for n, email in enumerate(archivists)]
     # Everyone signs in through the form first, a few at a time: each sign-in costs the server a
     # deliberate scrypt hash, and fifty at once would fill the timed window with nothing else.
     gate = asyncio.Semaphore(4)
@@ -173,22 +184,25 @@ async def simulate(base: str, *, patrons: list[str], archivists: list[str], phot
     return record, time.monotonic() - started
 
 
-def paced(base: str, path_for: Any, *, rate: float, connections: int, seconds: float) -> tuple[list[float], int, int]:
+def paced(base: str | Sequence[str], path_for: Any, *, rate: float, connections: int,
+          seconds: float) -> tuple[list[float], int, int]:
     """Open-loop load: ``connections`` clients together sending ``rate`` requests a second on a fixed
     schedule for ``seconds``. Latency counts from the scheduled send time, so a server that falls
     behind is charged for the wait (no coordinated omission). Returns latencies, non-200s and sent.
+    With several servers, client ``n`` sends to server ``n`` modulo their number.
 
     Each client is a thread sending plain HTTP/1.1 over a socket of its own per request (gunicorn's
     sync workers close the connection after each answer). Client and server share the machine's
     cores, so the client must cost little: measured here, aiohttp spent 1.1-1.4 ms of CPU per request,
     a third of a core at 500 requests/s, and this client 0.3-0.4 ms."""
-    address = urlsplit(base)
-    host, port = address.hostname or "127.0.0.1", address.port or 80
+    addresses = [urlsplit(one) for one in spread(base)]
     interval = connections / rate
     start = time.perf_counter() + 0.05
     results: list[tuple[list[float], int]] = []
 
     def client(lane: int) -> None:
+        address = addresses[lane % len(addresses)]
+        host, port = address.hostname or "127.0.0.1", address.port or 80
         latencies: list[float] = []
         bad = 0
         for n in itertools.count():

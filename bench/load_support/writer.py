@@ -14,9 +14,10 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 
 from load_support.site import PASSWORD
-from load_support.users import DECISION, Record, token
+from load_support.users import DECISION, Record, spread, token
 
 VOTE = re.compile(r'action="(/identifications/(\d+)/votes)"')
 
@@ -44,9 +45,12 @@ class _Browser:
 class Writer(threading.Thread):
     """Writes once a second until ``stop()``; ``done`` counts each write by its status."""
 
-    def __init__(self, base: str, record: Record, *, patron: str, archivist: str, photo_ids: list[int], seed: int = 22) -> None:
+    def __init__(self, base: str | Sequence[str], record: Record, *, patron: str, archivist: str, photo_ids: list[int],
+                 seed: int = 22) -> None:
         super().__init__(daemon=True)
-        self.base, self.record, self.patron, self.archivist, self.photo_ids = base, record, patron, archivist, photo_ids
+        self.record, self.patron, self.archivist, self.photo_ids = record, patron, archivist, photo_ids
+        # With several servers the patron writes on the first and the archivist decides on the last.
+        self.patron_base, self.archivist_base = spread(base)[0], spread(base)[-1]
         self.rng = random.Random(seed)
         self.done: Counter[str] = Counter()
         self._halt = threading.Event()
@@ -56,22 +60,22 @@ class Writer(threading.Thread):
         self.join()
 
     def run(self) -> None:
-        archivist = self._signed_in(self.archivist)
+        archivist = self._signed_in(self.archivist, self.archivist_base)
         while not self._halt.is_set():
             started = time.monotonic()
             self._patron_writes()
             self._approve_one(archivist)
             self._halt.wait(max(0.0, 1.0 - (time.monotonic() - started)))
 
-    def _signed_in(self, email: str) -> _Browser:
-        browser = _Browser(self.base)
+    def _signed_in(self, email: str, base: str) -> _Browser:
+        browser = _Browser(base)
         _status, page = browser.call("/login")
         status, _ = browser.call("/login", {"csrf_token": token(page), "email": email, "password": PASSWORD})
         self.done[f"sign in {status}"] += 1
         return browser
 
     def _patron_writes(self) -> None:
-        patron = self._signed_in(self.patron)  # a new sign-in every second: it writes last_login_at
+        patron = self._signed_in(self.patron, self.patron_base)  # a new sign-in every second: it writes last_login_at
         photo_id = self.rng.choice(self.photo_ids)
         _status, page = patron.call(f"/photos/{photo_id}")
         votes = VOTE.findall(page)
