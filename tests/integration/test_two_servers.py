@@ -100,7 +100,7 @@ def _photo_id(answer: Answer, title: str) -> int:
     return int(found.group(1))
 
 
-def _eventually(check: Callable[[], bool], what: str, cluster: Cluster, seconds: float = 20) -> None:
+def _eventually(check: Callable[[], bool], what: str, cluster: Cluster, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not check():
         if time.monotonic() > deadline:
