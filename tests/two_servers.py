@@ -125,10 +125,10 @@ class Cluster:
         assert done.returncode == 0, f"photoid {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, name: str, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log = self.folder / f"{name}.log"
         with log.open("wb") as out:
-            process = subprocess.Popen([*PHOTOID, *args], env=self.env_for(name), cwd=ROOT,
+            process = subprocess.Popen([*PHOTOID, *args], env={**self.env_for(name), **(extra_env or {})}, cwd=ROOT,
                                        stdout=out, stderr=subprocess.STDOUT)
         self.processes.append((process, log))
         return process

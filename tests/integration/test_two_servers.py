@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.factories import jpeg_bytes
+from tests.mailbox import Mailbox
 from tests.s3_server import bucket_names, new_bucket, s3_client, s3_endpoint
 from tests.two_servers import PASSWORD, REPOSITORY, Answer, Browser, Cluster, csrf, forget_queue, fresh_database, shared_env
 
@@ -41,10 +42,18 @@ pytestmark = pytest.mark.skipif(not (PG_URL and REDIS_URL),
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Cluster]:
     """Servers ``a`` and ``b`` and a worker, on a site with one institution (made with the ``photoid``
     command), an archivist and a patron, and two photos the archivist uploaded on A. OAI-PMH lists one
-    record a page, so a harvest of the two crosses a resumption token."""
+    record a page, so a harvest of the two crosses a resumption token. Only the worker has a mail server:
+    an email that arrives was sent by a job the worker ran, not by the server that committed."""
     endpoint = s3_endpoint()  # skips without moto
     bucket = new_bucket(s3_client(endpoint))
     redis_url = urlunsplit(urlsplit(REDIS_URL or "")._replace(path=f"/{OWN_REDIS_DATABASE}"))
@@ -61,7 +70,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             site.photoid("a", "create-user", ARCHIVIST, "--role", "archivist", "--institution", "millbrook",
                          "--password-env", "TWO_SERVERS_PASSWORD", extra_env=password)
             site.photoid("a", "create-user", PATRON, "--password-env", "TWO_SERVERS_PASSWORD", extra_env=password)
-            site.start("worker", "worker")
+            site.start("worker", "worker", extra_env=mailbox.settings())
             a, b = site.serve("a"), site.serve("b")
             archivist = Browser()
             archivist.sign_in(a, ARCHIVIST)
@@ -127,7 +136,7 @@ def _dc_records(answer: Answer) -> tuple[dict[str, list[str]], str]:
     return records, root.findtext(".//oai:resumptionToken", default="", namespaces=OAI).strip()
 
 
-def test_identified_on_a_and_approved_on_b_the_fact_shows_on_both(cluster: Cluster) -> None:
+def test_identified_on_a_and_approved_on_b_the_fact_shows_on_both(cluster: Cluster, mailbox: Mailbox) -> None:
     a, b = cluster.servers["a"], cluster.servers["b"]
     visitor = Browser()
     photo_id = _photo_id(visitor.call(f"{b}/search?q=pier"), "Two men on the pier")
@@ -176,6 +185,10 @@ def test_identified_on_a_and_approved_on_b_the_fact_shows_on_both(cluster: Clust
     # The patron's session, signed in on A, holds on B, and B tells them the name was approved.
     mine = patron.call(f"{b}/me/contributions")
     assert mine.status == 200 and NAME in mine.text
+    # The worker sent the email the approval queued.
+    email = mailbox.wait_for(PATRON, timeout=60)
+    assert str(email["Subject"]).startswith("Your identification was approved")
+    assert "Two men on the pier" in Mailbox.text(email)
 
 
 def test_a_photo_uploaded_on_a_is_served_from_b(cluster: Cluster) -> None:
