@@ -5,7 +5,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from flask import Flask, Response, current_app, has_request_context, request, url_for
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Context
 from werkzeug.security import safe_join
 
 from photoid.contributions import workflow
@@ -107,12 +110,26 @@ def _cache_versioned_static(response: Response) -> Response:
     return response
 
 
+class Template(jinja2.Template):
+    """Jinja's template, with an import that checks its globals in one step.
+
+    On every ``{% from ... import %}`` Jinja asks whether the importing page has globals the imported
+    template lacks, by subtracting a ChainMap's keys from a set: one Python-level lookup per global, a
+    twentieth of the photo page's template time. ``set.difference`` gives the same answer in one call."""
+
+    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
+        if ctx is not None and not ctx.globals_keys.difference(self.globals):
+            ctx = None  # no globals of its own to pass on: the module made once serves (Jinja's own shortcut)
+        return super()._get_default_module(ctx)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.extensions["remembered_urls"] = {}
     app.extensions["static_versions"] = {}
     app.url_defaults(_add_static_version)
     app.after_request(_cache_versioned_static)
     app.jinja_env.globals["url_for"] = remembered_url_for
+    app.jinja_env.template_class = Template
     # Templates compare states with these, never with the words (see contributions/workflow.py).
     app.jinja_env.globals.update(
         IdentificationState=workflow.IdentificationState, CommentState=workflow.CommentState, VoteStance=workflow.VoteStance,
