@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event
 
 from photoid.catalog.records import catalog_records, iter_catalog_records
 from photoid.extensions import db
@@ -131,6 +132,8 @@ def test_photos_come_in_the_order_asked_once_each_and_unknown_ones_are_skipped(a
     db.session.commit()
     asked = [second.id, first.id, second.id, 999_999]
     assert [r.identifier for r in catalog_records(asked, base_url="https://photos.example.org")] == ["B", "A"]
+    (record,) = catalog_records([first.id], base_url="https://library.example.org/LUX/")  # only the slash goes
+    assert record.page_url == f"https://library.example.org/LUX/photos/{first.id}"
     assert catalog_records([], base_url=BASE) == [] and catalog_records([999_999], base_url=BASE) == []
 
 
@@ -142,3 +145,56 @@ def test_iterating_gives_every_public_photo_once_in_id_order(app, batch_size: in
     db.session.commit()
     walked = [r.photo_id for r in iter_catalog_records(public_photos(), base_url=BASE, batch_size=batch_size)]
     assert walked == sorted(ids)
+
+
+def test_an_approved_fact_with_nothing_to_print_is_left_out_and_the_rest_still_read(photo) -> None:
+    approved = dict(state="approved", reviewed_at=REVIEWED)
+    make_identification(photo=photo, kind="date", date_edtf="", **approved)  # dates sort first
+    make_identification(photo=photo, kind="keyword", text_value="", **approved)
+    make_identification(photo=photo, kind="keyword", text_value="brass band", **approved)
+    unknown = make_identification(photo=photo, kind="person", text_value="Aunt Mary", **approved)
+    unknown.contributor_id = None
+    db.session.commit()
+    record = _one(photo.id)
+    assert [(f.kind, f.heading) for f in record.facts] == [("person", "Aunt Mary"), ("keyword", "brass band")]
+    assert record.people[0].contributor is None  # unknown, not an empty name
+
+
+def test_two_statements_for_photos_found_and_one_when_none_is(photo) -> None:
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    db.session.commit()
+    photo_id = photo.id
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        catalog_records([photo_id], base_url=BASE)
+        found = len(statements)
+        catalog_records([999_999], base_url=BASE)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert (found, len(statements) - found) == (2, 1)
+
+
+def test_iterating_reads_batch_size_photos_at_a_time(app) -> None:
+    collection = make_collection()
+    for _ in range(5):
+        make_photo(collection=collection)
+    db.session.commit()
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        walked = list(iter_catalog_records(public_photos(), base_url=BASE, batch_size=2))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(walked) == 5
+    assert len(statements) == 3 * 3  # batches of 2, 2 and 1: each its ids, its photos and its facts
+
+
+def test_photo_ids_come_in_id_order_whatever_order_the_database_keeps_them(app) -> None:
+    later, earlier = make_collection(), make_collection()
+    for photo_id, collection in ((40, earlier), (30, later), (20, earlier), (10, later)):
+        make_photo(collection=collection, id=photo_id)
+    db.session.commit()
+    walked = [r.photo_id for r in iter_catalog_records(public_photos(), base_url=BASE, batch_size=2)]
+    assert walked == [10, 20, 30, 40]
