@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import url_for
 
 from photoid import links
+from photoid.templating import remembered_url_for
 from photoid.photos.images import DERIVATIVE_SIZES
 
 #: Open Graph descriptions longer than this are cut (previews show about two lines).
@@ -35,8 +35,9 @@ def site_hosts() -> set[str]:
 
 
 def absolute(endpoint: str, **values: Any) -> str:
-    """An absolute address for an endpoint, on this site."""
-    return url_for(endpoint, _external=True, **values)
+    """An absolute address for an endpoint, on this site (remembered like the templates' links: a photo
+    page holds eight)."""
+    return remembered_url_for(endpoint, _external=True, **values)
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
