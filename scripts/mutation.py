@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,10 @@ _RE_CALLS = {"compile", "match", "fullmatch", "search", "sub", "finditer", "find
 
 
 def regex_mutants(path: str) -> list[Mutant]:
-    """One mutant per alternative of each regular expression written as a string in a ``re`` call."""
+    """One mutant per alternative of each regular expression written as a string in a ``re`` call.
+
+    In an f-string pattern (``rf"^xywh=(?:(pixel|percent):)?{_NUMBER}"``) the alternatives of each
+    literal piece that is a whole expression by itself are dropped the same way."""
     source = (ROOT / path).read_bytes()
     starts, mutants = _offsets(source), []
     scopes = [(node.name if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else _assigned(node), node)
@@ -197,22 +201,45 @@ def regex_mutants(path: str) -> list[Mutant]:
     for scope, tree in scopes:
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                  and isinstance(n.func.value, ast.Name) and n.func.value.id == "re" and n.func.attr in _RE_CALLS
-                 and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str)]
-        for number, call in enumerate(sorted(calls, key=lambda n: (n.lineno, n.col_offset))):
-            literal, pattern = call.args[0], call.args[0].value  # type: ignore[attr-defined]
+                 and n.args and (isinstance(n.args[0], ast.JoinedStr)
+                                 or isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str))]
+        plain = sorted((n for n in calls if isinstance(n.args[0], ast.Constant)), key=lambda n: (n.lineno, n.col_offset))
+        formatted = sorted((n for n in calls if n not in plain), key=lambda n: (n.lineno, n.col_offset))
+        for call in plain + formatted:
+            literal = call.args[0]
             start, end = _span(starts, literal)
-            where = scope if len(calls) == 1 else f"{scope}#{number + 1}"
-            for alt_starts, alt_ends, group_end in _alternations(pattern):
-                for k, (a, b) in enumerate(zip(alt_starts, alt_ends)):
-                    mutated = (pattern[:a] + pattern[alt_starts[k + 1]:] if k + 1 < len(alt_starts)
-                               else pattern[:alt_ends[k - 1]] + pattern[group_end:])
-                    try:
-                        re.compile(mutated)
-                    except re.error:
-                        continue
-                    name = f"regex:{path}:{where}:{_short(pattern[a:b])}"
-                    mutants.append(Mutant(name, path, source[:start] + repr(mutated).encode() + source[end:]))
+            number = plain.index(call) + 1 if call in plain else formatted.index(call) + 1
+            where = scope if len(calls) == 1 else f"{scope}#{'' if call in plain else 'f'}{number}"
+            for pattern, write in _pieces(literal, source[start:end]):
+                for alt_starts, alt_ends, group_end in _alternations(pattern):
+                    for k, (a, b) in enumerate(zip(alt_starts, alt_ends)):
+                        mutated = (pattern[:a] + pattern[alt_starts[k + 1]:] if k + 1 < len(alt_starts)
+                                   else pattern[:alt_ends[k - 1]] + pattern[group_end:])
+                        try:
+                            re.compile(mutated)
+                        except re.error:
+                            continue
+                        name = f"regex:{path}:{where}:{_short(pattern[a:b])}"
+                        mutants.append(Mutant(name, path, source[:start] + write(mutated) + source[end:]))
     return _unique(mutants)
+
+
+def _pieces(literal: ast.expr, written: bytes) -> list[tuple[str, Callable[[str], bytes]]]:
+    """The patterns to mutate in a string literal, each with how to write the literal with it changed."""
+    if isinstance(literal, ast.Constant):
+        return [(literal.value, lambda mutated: repr(mutated).encode())]
+    pieces = []
+    for part in literal.values:  # type: ignore[attr-defined]
+        if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+            continue
+        text = part.value.encode()
+        try:
+            re.compile(part.value)  # a whole expression by itself: its groups open and close in it
+        except re.error:
+            continue
+        if written.count(text) == 1:  # written as it reads (a raw f-string), and only once
+            pieces.append((part.value, lambda mutated, text=text: written.replace(text, mutated.encode())))
+    return pieces
 
 
 def _unique(mutants: list[Mutant]) -> list[Mutant]:

@@ -107,7 +107,8 @@ def server_in_new_york(monkeypatch):
     time.tzset()
 
 
-def test_times_are_written_in_utc_whatever_the_servers_zone(server_in_new_york) -> None:
+@pytest.mark.usefixtures("server_in_new_york")
+def test_times_are_written_in_utc_whatever_the_servers_zone() -> None:
     assert iso_utc(datetime(2026, 11, 22, 9, 32, 41)) == "2026-11-22T09:32:41Z"  # naive times are UTC
     paris = timezone(timedelta(hours=1))
     assert iso_utc(datetime(2026, 11, 22, 10, 32, 41, 500, tzinfo=paris)) == "2026-11-22T09:32:41Z"
