@@ -42,6 +42,13 @@ def database_url(raw: str) -> str:
     return raw
 
 
+def engine_options(url: str) -> dict[str, object]:
+    """SQLAlchemy's engine options for a database URL. A pooled connection to a server may have been
+    dropped (a restart, a firewall), so it is tested before use; an SQLite file's cannot be, and the
+    test would be one more statement on every request."""
+    return {"pool_pre_ping": not url.startswith("sqlite")}
+
+
 def secret_key(instance_dir: Path) -> str:
     """The session signing key: PHOTOID_SECRET_KEY, or one generated once into instance/."""
     from_env = os.environ.get("PHOTOID_SECRET_KEY")
@@ -193,7 +200,7 @@ class Config:
         self.LOGIN_LOCKOUT_MAX_SECONDS = 3600
         #: Days technical data kept only for abuse handling (addresses, user agents) may live; ``photoid purge`` removes older.
         self.RETENTION_DAYS = int(env.get("PHOTOID_RETENTION_DAYS", 30))
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         #: How long a write waits for SQLite's write lock before the visitor gets "The site is busy,
         #: please send again" (a 503 that keeps what they typed). SQLite only.
         self.SQLITE_BUSY_TIMEOUT_MS = int(env.get("PHOTOID_SQLITE_BUSY_TIMEOUT_MS", 10000))
@@ -249,6 +256,7 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url(
             database_url_ or f"sqlite:///{tmp_path / 'test.sqlite3'}"
         )
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.RATELIMIT_ENABLED = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None

@@ -62,3 +62,10 @@ def test_a_checkout_keeps_its_instance_folder_and_the_photos_already_in_its_uplo
     assert Config().UPLOAD_DIR == checkout / "instance" / "uploads"  # nothing there yet: the new place
     (checkout / "uploads" / "originals").mkdir()
     assert Config().UPLOAD_DIR == checkout / "uploads"  # an older checkout's photos stay where they are
+
+
+def test_a_database_server_connection_is_tested_before_use_and_an_sqlite_file_is_not(environment, tmp_path) -> None:
+    environment.setenv("PHOTOID_INSTANCE_DIR", str(tmp_path / "site"))
+    assert Config().SQLALCHEMY_ENGINE_OPTIONS == {"pool_pre_ping": False}  # one statement less on every request
+    environment.setenv("PHOTOID_DATABASE_URL", "postgresql://db.example/photoid")
+    assert Config().SQLALCHEMY_ENGINE_OPTIONS == {"pool_pre_ping": True}  # survives a server restart
