@@ -71,3 +71,7 @@ _.pytest_collection_modifyitems, _.pytest_collection_finish, _.pytestmark
 _.small_bands  # tests/unit/test_images.py: shrinks the decoder's bands for the test
 _.dated  # tests/web/test_browse_pages.py: photos with dates on the page
 _.queue_setup  # tests/web/test_feeds.py: a search queue the feed reads
+
+# --- Face assistance (photoid/faces): a setting read as app.config["FACES_MATCH_THRESHOLD"], the job's
+# function named in photoid/jobs.py JOBS, and the times stored with face data (what was computed when).
+_.FACES_MATCH_THRESHOLD, _.detect_job, _.detected_at, _.scanned_at

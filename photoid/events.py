@@ -11,10 +11,12 @@ What runs behind a service's back when it flushes or commits, in the order it ru
 | do_orm_execute | ``page_versions.note_bulk_write`` | an UPDATE or DELETE statement on a table public pages render ends every page |
 | before_commit | ``page_versions.raise_versions`` | flushes, then raises those pages' versions in the same commit |
 | before_commit | ``search.pg_index.apply_queued`` | with ``PHOTOID_SEARCH=postgres``: indexes the queued photos into ``search_document`` in the same commit |
+| after_flush | ``faces.events.note_photos`` | deletes the faces of a photo withdrawn or deleted (or of a withdrawn collection's photos); notes new ready photos of institutions with face detection on |
 | after_commit | ``db.note_commit`` | notes on the request that a commit saved something (a form sent twice saves once) |
 | after_commit | ``search.queue.drain_after_commit`` | starts the ``search.drain`` job: indexes the queued photos (one process at a time) |
 | after_commit | ``notifications.mail.send_outbox`` | starts a ``mail.send`` job for each message the transaction queued |
-| after_rollback | ``search.queue.forget_queued``, ``notifications.mail.drop_outbox``, ``page_versions.forget`` | a rolled-back transaction indexes, sends and ends nothing |
+| after_commit | ``faces.events.detect_after_commit`` | starts a ``faces.detect`` job for each photo noted above |
+| after_rollback | ``search.queue.forget_queued``, ``notifications.mail.drop_outbox``, ``page_versions.forget``, ``faces.events.forget_noted`` | a rolled-back transaction indexes, sends, ends and detects nothing |
 | after_transaction_end | ``db.forget_flush`` | a new transaction has written nothing yet |
 
 Jobs (photoid/jobs.py) run in this process at once, or with ``PHOTOID_JOBS=redis`` in ``photoid worker``.
@@ -33,6 +35,7 @@ from sqlalchemy import event
 from photoid.db import FLUSH_TRACKING
 from photoid import page_versions
 from photoid.extensions import db
+from photoid.faces import events as faces
 from photoid.impact import rollup
 from photoid.notifications import mail
 from photoid.search import pg_index, queue
@@ -42,14 +45,17 @@ LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("after_flush", queue.enqueue_changed),
     ("after_flush", rollup.forget_touched_weeks),
     ("after_flush", page_versions.note_flush),
+    ("after_flush", faces.note_photos),
     ("do_orm_execute", page_versions.note_bulk_write),
     ("before_commit", page_versions.raise_versions),
     ("before_commit", pg_index.apply_queued),
     ("after_commit", queue.drain_after_commit),
     ("after_commit", mail.send_outbox),
+    ("after_commit", faces.detect_after_commit),
     ("after_rollback", queue.forget_queued),
     ("after_rollback", mail.drop_outbox),
     ("after_rollback", page_versions.forget),
+    ("after_rollback", faces.forget_noted),
 )
 
 

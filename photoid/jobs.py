@@ -14,6 +14,7 @@ Every job, in one table (a job is named by what it does, and its function is fou
 |---|---|---|
 | ``mail.send`` | sends one email a committed transaction queued | ``photoid.notifications.mail.deliver`` |
 | ``search.drain`` | indexes the photos in the ``search_queue`` table | ``photoid.search.queue.drain_job`` |
+| ``faces.detect`` | finds the faces on a photo whose images were just made (its institution has detection on) | ``photoid.faces.service.detect_job`` |
 
 Why RQ and why one process per worker (SimpleWorker): docs/decisions.md, "Background jobs".
 """
@@ -36,6 +37,7 @@ log = logging.getLogger("photoid.jobs")
 JOBS: dict[str, str] = {
     "mail.send": "photoid.notifications.mail:deliver",
     "search.drain": "photoid.search.queue:drain_job",
+    "faces.detect": "photoid.faces.service:detect_job",
 }
 #: Seconds a job may run in a worker before it is stopped (and tried again); RQ's 180 for the others.
 #: A drain after a large import indexes every queued photo in one job, committing each 500.

@@ -32,6 +32,10 @@ from photoid.db import Base
 
 SITE = "site"
 LISTS = "lists"
+#: No kept page is keyed by it: face matching (photoid/faces/matching.py) reads its approved faces
+#: again when it moves, raised by any change to faces or identifications.
+FACES = "faces"
+FACE_TABLES = frozenset({"face", "identification"})
 
 #: Tables no public page renders: changing them ends no kept page.
 UNRENDERED_TABLES = frozenset({
@@ -86,6 +90,8 @@ def scopes_of(session: Session) -> set[str]:
         is_changed = obj in session.dirty
         if is_changed and not session.is_modified(obj, include_collections=False):
             continue
+        if table in FACE_TABLES:
+            scopes.add(FACES)
         if table in PHOTO_TABLES:
             scopes |= {photo_scope(i) for i in _values(obj, "photo_id")}
         elif table == "confirmation":
@@ -125,6 +131,8 @@ def note_bulk_write(orm_execute_state: Any) -> None:
     if table is not None and table.name in UNRENDERED_TABLES:
         return
     scopes = orm_execute_state.session.info.setdefault(_SCOPES, set())
+    if table is not None and table.name in FACE_TABLES:
+        scopes.add(FACES)
     where = getattr(orm_execute_state.statement, "whereclause", None)
     if table is None or table.name not in PHOTO_TABLES or where is None:
         scopes.add(SITE)

@@ -1,0 +1,133 @@
+"""Use cases of face data: finding a photo's faces, forgetting them, purging an institution's.
+
+Each public function commits once. Nothing here approves or names anyone: faces are only boxes
+(and, with matching on, encodings) until a person decides (faces/linking.py, the moderation queue).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+
+from photoid.db import end_read_transaction, unit_of_work, utcnow
+from photoid.extensions import db
+from photoid.faces.detection import FoundFace, encoding_bytes, find_faces
+from photoid.faces.models import Face, FaceScan
+from photoid.photos.models import Collection, Institution, Photo
+from photoid.photos.storage import NotStored, current_storage, derivative_key
+
+
+class FacesError(ValueError):
+    """A request the face tools refuse; the message says why."""
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What one photo's scan found; ``faces`` is None when the photo was not scanned (see detect_photo)."""
+
+    photo_id: int
+    faces: int | None
+    reason: str = ""
+
+
+def _read_display(photo: Photo) -> list[FoundFace] | None:
+    """The faces on the photo's display image; None when that image is not stored (yet)."""
+    store = current_storage()
+    try:
+        with store.open(derivative_key(photo.source_checksum, "display")) as handle:
+            return find_faces(handle, upsample=int(current_app.config["FACES_UPSAMPLE"]),
+                              encode=photo.institution.faces_matching_enabled)
+    except NotStored:
+        return None
+
+
+def detect_photo(photo_id: int) -> Scanned:
+    """Find the faces on one photo's display image and store them in place of any found before.
+
+    Stores each face's box and confidence, and its encoding only when the institution's matching
+    is on; records the scan (FaceScan); commits once. Does nothing (``faces`` None) when the photo
+    is gone or deleted, its institution's detection is off, or its display image is not made yet.
+    The image is read before the write starts, so a slow detection holds no lock.
+    """
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or photo.deleted_at is not None:
+        return Scanned(photo_id, None, "no such photo")
+    if not photo.institution.faces_detection_enabled:
+        return Scanned(photo_id, None, "detection is off for its institution")
+    encode = photo.institution.faces_matching_enabled
+    found = _read_display(photo)
+    if found is None:
+        return Scanned(photo_id, None, "its display image is not made yet")
+    end_read_transaction(db.session)
+    with unit_of_work():
+        db.session.execute(delete(Face).where(Face.photo_id == photo_id))
+        for face in found:
+            db.session.add(Face(photo_id=photo_id, x=face.x, y=face.y, w=face.w, h=face.h, confidence=face.confidence,
+                                encoding=encoding_bytes(face.encoding) if encode and face.encoding is not None else None))
+        scan = db.session.get(FaceScan, photo_id) or FaceScan(photo_id=photo_id)
+        scan.upsample, scan.is_encoded, scan.faces = int(current_app.config["FACES_UPSAMPLE"]), encode, len(found)
+        scan.scanned_at = utcnow()
+        db.session.add(scan)
+    return Scanned(photo_id, len(found))
+
+
+def detect_job(photo_id: int) -> None:
+    """The ``faces.detect`` job (photoid/jobs.py): detect_photo, run after a photo's images exist.
+
+    In an app context of its own, so in-process (PHOTOID_JOBS=inline) it has a database session of
+    its own too: it is started from the committing session's after_commit, where that one may not
+    run SQL. Raises what detect_photo raises (logged in-process; a worker tries again)."""
+    with current_app._get_current_object().app_context():  # type: ignore[attr-defined]
+        detect_photo(photo_id)
+
+
+def photos_to_scan(*, collection: Collection | None = None) -> list[int]:
+    """The photos ``photoid faces detect`` still has to scan, by id: not deleted, of an institution with
+    detection on, never scanned, or scanned without encodings while matching is now on."""
+    query = (
+        select(Photo.id).join(Institution, Institution.id == Photo.institution_id)
+        .outerjoin(FaceScan, FaceScan.photo_id == Photo.id)
+        .where(Photo.deleted_at.is_(None), Institution.faces_detection_enabled.is_(True),
+               or_(FaceScan.photo_id.is_(None),
+                   (Institution.faces_matching_enabled.is_(True)) & FaceScan.is_encoded.is_(False)))
+        .order_by(Photo.id)
+    )
+    if collection is not None:
+        query = query.where(Photo.collection_id == collection.id)
+    return list(db.session.scalars(query))
+
+
+def detect_all(*, collection: Collection | None = None,
+               progress: Callable[[Iterator[int]], Iterator[int]] | None = None) -> list[Scanned]:
+    """Scan every photo :func:`photos_to_scan` names, each in its own commit: stopped at any point,
+    the next run goes on from there. ``progress`` wraps the iteration (a progress bar)."""
+    ids = photos_to_scan(collection=collection)
+    end_read_transaction(db.session)
+    iterator: Iterator[int] = iter(ids)
+    if progress is not None:
+        iterator = progress(iterator)
+    return [detect_photo(photo_id) for photo_id in iterator]
+
+
+@unit_of_work
+def purge_institution(institution: Institution) -> int:
+    """Delete every face and scan record of the institution's photos; returns how many faces.
+
+    Leaves its switches as they are (turn detection off first, or new photos are scanned again).
+    Identifications staff confirmed from a suggestion stay: they are a person's decision.
+    """
+    photo_ids = select(Photo.id).where(Photo.institution_id == institution.id).scalar_subquery()
+    count = db.session.scalar(select(func.count()).select_from(Face).where(Face.photo_id.in_(photo_ids))) or 0
+    db.session.execute(delete(Face).where(Face.photo_id.in_(photo_ids)))
+    db.session.execute(delete(FaceScan).where(FaceScan.photo_id.in_(photo_ids)))
+    return int(count)
+
+
+def institution_by_slug(slug: str) -> Institution:
+    """Raises FacesError naming the slug when there is no such institution."""
+    institution = db.session.scalar(select(Institution).where(Institution.slug == slug))
+    if institution is None:
+        raise FacesError(f"No institution {slug!r}.")
+    return institution

@@ -1,0 +1,147 @@
+"""Face assistance (issue 24) end to end on real portraits: ingest finds the faces, an approved
+identification makes a person matchable, and the other portraits of that person are offered it
+first; an institution with matching off gets no suggestions and stores no encodings.
+
+The portraits are public-domain photographs shipped in the face_recognition package's source
+distribution (tests/fixtures/faces/ORIGIN.md): three of one man, one of another.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from photoid.contributions import service as contributions
+from photoid.contributions.service import Region
+from photoid.extensions import db
+from photoid.faces import matching, queries
+from photoid.faces.models import Face, FaceScan
+from photoid.moderation import service as moderation
+from photoid.photos.models import Photo
+from photoid.photos.service import add_photo
+from tests.factories import make_authority, make_collection, make_institution, make_user
+
+FACES = Path(__file__).parent.parent / "fixtures" / "faces"
+SAME_MAN = ("obama", "obama2", "obama3")
+OTHER_MAN = "biden"
+
+
+def ingest(collection, name: str) -> Photo:
+    return add_photo(collection=collection, image_data=(FACES / f"{name}.jpg").read_bytes(), identifier=name, title=name)
+
+
+def only_face(photo: Photo) -> Face:
+    [face] = queries.faces_of(photo)
+    return face
+
+
+def library(*, matching_on: bool):  # type: ignore[no-untyped-def]
+    institution = make_institution(faces_detection_enabled=True, faces_matching_enabled=matching_on)
+    collection = make_collection(institution=institution)
+    archivist = make_user(role="archivist", institutions=[institution])
+    db.session.commit()
+    return collection, archivist
+
+
+def identify_and_approve(photo: Photo, face: Face, person, archivist) -> None:  # type: ignore[no-untyped-def]
+    """A patron draws the box on the face and names the person; the archivist approves."""
+    patron = make_user()
+    db.session.commit()
+    suggestion = contributions.identify(photo=photo, contributor=patron, kind="person", authority_id=person.id,
+                                        region=Region(face.x, face.y, face.w, face.h), evidence="His official portrait.")
+    moderation.approve(suggestion, moderator=archivist)
+
+
+@pytest.fixture
+def portraits(db_session):  # type: ignore[no-untyped-def]
+    collection, archivist = library(matching_on=True)
+    photos = {name: ingest(collection, name) for name in (*SAME_MAN, OTHER_MAN)}
+    person = make_authority(heading="Obama, Barack")
+    other = make_authority(heading="Biden, Joseph R.")
+    db.session.commit()
+    return photos, person, other, archivist
+
+
+def test_ingest_finds_one_face_on_each_portrait_with_its_encoding(portraits) -> None:
+    photos, *_ = portraits
+    for photo in photos.values():
+        face = only_face(photo)
+        assert 0.2 < face.w < 0.7 and 0 <= face.y < 0.4, (photo.identifier, face.box)  # a head near the top
+        assert face.encoding is not None and len(face.encoding) == 512 and face.confidence > 0
+        assert db.session.get(FaceScan, photo.id).is_encoded
+
+
+def test_after_one_portrait_is_approved_the_others_of_that_man_suggest_him_first_and_the_other_man_does_not(portraits) -> None:
+    photos, person, _other, archivist = portraits
+    nobody_yet = {name: matching.candidates(only_face(photo)) for name, photo in photos.items()}
+    assert nobody_yet == {name: [] for name in photos}  # no approved face to compare with
+
+    first = photos["obama"]
+    identify_and_approve(first, only_face(first), person, archivist)
+
+    for name in ("obama2", "obama3"):
+        [best, *_] = matching.candidates(only_face(photos[name]))
+        assert (best.person_id, best.heading, best.photo_id) == (person.id, "Obama, Barack", first.id)
+        assert best.distance < 0.5
+        assert best.face_id == only_face(first).id
+    assert all(c.person_id != person.id for c in matching.candidates(only_face(photos[OTHER_MAN])))
+    # The approved face is named now: it is no longer a question, and it is not compared with itself.
+    assert queries.unnamed_faces(first) == [] and matching.suggestions_for_photo(first) == {}
+    assert list(matching.suggestions_for_photo(photos["obama2"]).values())[0][0].person_id == person.id
+
+
+def test_a_person_marked_do_not_match_is_never_suggested(portraits) -> None:
+    photos, person, _other, archivist = portraits
+    identify_and_approve(photos["obama"], only_face(photos["obama"]), person, archivist)
+    person.do_not_match = True
+    db.session.commit()
+    assert matching.candidates(only_face(photos["obama2"])) == []
+
+
+def test_withdrawing_or_deleting_a_photo_deletes_its_faces(portraits) -> None:
+    from photoid.photos.service import delete_photo, set_photo_published
+
+    photos, *_ = portraits
+    withdrawn, deleted = photos["obama2"], photos["biden"]
+    set_photo_published(withdrawn, is_published=False)
+    delete_photo(deleted, actor=None)
+    assert queries.faces_of(withdrawn) == [] and queries.faces_of(deleted) == []
+    assert db.session.get(FaceScan, withdrawn.id) is None and db.session.get(FaceScan, deleted.id) is None
+    assert len(queries.faces_of(photos["obama"])) == 1
+
+
+def test_with_matching_off_faces_are_found_but_no_encoding_is_stored_and_nothing_is_suggested(db_session) -> None:
+    collection, archivist = library(matching_on=False)
+    photos = {name: ingest(collection, name) for name in SAME_MAN}
+    person = make_authority(heading="Obama, Barack")
+    db.session.commit()
+    identify_and_approve(photos["obama"], only_face(photos["obama"]), person, archivist)
+
+    assert db.session.scalar(select(func.count()).select_from(Face)) == 3
+    assert db.session.scalar(select(func.count()).select_from(Face).where(Face.encoding.is_not(None))) == 0
+    assert matching.candidates(only_face(photos["obama2"])) == []
+    assert matching.suggestions_for_photo(photos["obama3"]) == {only_face(photos["obama3"]): []}
+
+
+def test_an_institution_with_detection_off_gets_no_faces_at_all(db_session) -> None:
+    collection = make_collection()  # every switch off, as a new institution has them
+    db.session.commit()
+    photo = ingest(collection, "obama")
+    assert queries.faces_of(photo) == [] and db.session.get(FaceScan, photo.id) is None
+
+
+def test_faces_of_another_institution_with_matching_off_are_never_offered(db_session) -> None:
+    """Matching reaches across institutions, but only those whose policy allows it."""
+    closed, closed_archivist = library(matching_on=True)
+    open_collection, _ = library(matching_on=True)
+    first = ingest(closed, "obama")
+    later = ingest(open_collection, "obama2")
+    person = make_authority(heading="Obama, Barack")
+    db.session.commit()
+    identify_and_approve(first, only_face(first), person, closed_archivist)
+    assert [c.person_id for c in matching.candidates(only_face(later))] == [person.id]  # across institutions
+
+    closed.institution.faces_matching_enabled = False
+    db.session.commit()
+    assert matching.candidates(only_face(later)) == []
