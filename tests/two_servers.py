@@ -80,7 +80,8 @@ class Browser:
 
     def call(self, url: str, data: dict[str, str] | None = None, *,
              files: list[tuple[str, str, bytes]] | None = None, headers: dict[str, str] | None = None) -> Answer:
-        """GET ``url``, or POST ``data`` (multipart with ``files``: (field, file name, bytes) each: a JPEG, or a CSV by its name)."""
+        """GET ``url``, or POST ``data``: as a form, or multipart with ``files`` ((field, file name, bytes)
+        each: a JPEG, or a CSV by its name)."""
         body, sent = None, dict(headers or {})
         if files:
             fields: MultiDict[str, Any] = MultiDict(data or {})
