@@ -72,6 +72,7 @@ def create_app(config: Any = None) -> Flask:
     from photoid.contributions.api import bp as annotations_api_bp
     from photoid.contributions.help import bp as help_bp
     from photoid.contributions.routes import bp as contributions_bp
+    from photoid.faces.routes import bp as faces_bp
     from photoid.errors import register_error_handlers
     from photoid.feeds.routes import bp as feeds_bp
     from photoid.health import bp as health_bp
@@ -102,6 +103,7 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(oai_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(authorities_bp)
+    app.register_blueprint(faces_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(admin_bp)
     from photoid.admin.invitation_routes import bp as invitations_bp

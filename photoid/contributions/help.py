@@ -2,7 +2,8 @@
 
 Order: (1) contested photos, where someone disagrees with a pending identification or two
 pending identifications of different values mark overlapping boxes; (2) photos with boxes drawn
-but not confirmed; (3) photos with nothing approved at all. Within a group: fewest approved
+but not confirmed; (3) photos with faces nobody has named (found by face detection, photoid/faces,
+where the institution has it on); (4) photos with nothing approved at all. Within a group: fewest approved
 facts, then oldest first. One query computes every photo's group and the numbers behind the
 reason shown on its card.
 """
@@ -25,13 +26,14 @@ from photoid.campaigns.queries import viewable
 from photoid.contributions.models import Confirmation, Identification
 from photoid.contributions.workflow import PENDING_STATE, PUBLIC_FACT_STATE, VoteStance, VoteState
 from photoid.extensions import db
+from photoid.faces.models import Face
 from photoid.pagination import Page, paginate
 from photoid.params import BadNumber, id_arg, page_arg, whole_number
 from photoid.photos.models import Collection, Institution, Photo
 
 bp = Blueprint("help", __name__, template_folder="templates")
 
-CONTESTED, BOXES_OPEN, NOTHING_APPROVED, NO_HELP_NEEDED = 1, 2, 3, 4
+CONTESTED, BOXES_OPEN, UNNAMED_FACES, NOTHING_APPROVED, NO_HELP_NEEDED = 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,18 @@ class PhotoNeedingHelp:
     rival_suggestions: int
     open_boxes: int
     pending: int
+    #: Faces found on the photo that no pending or approved identification's box covers.
+    unnamed_faces: int
     #: The institution shows pending suggestions to the public; if not, the reason must not reveal them.
     shows_pending: bool
 
     @property
     def reason(self) -> str:
         """Why this photo needs help, in plain words."""
+        unnamed = "1 unnamed face" if self.unnamed_faces == 1 else f"{self.unnamed_faces} unnamed faces"
         if not self.shows_pending:
+            if self.unnamed_faces:
+                return unnamed
             return "Nothing identified yet" if not self.approved else "Not everything is identified yet"
         if self.disagreeing:
             if self.disagreeing == 1:
@@ -67,6 +74,8 @@ class PhotoNeedingHelp:
         if self.open_boxes:
             faces = "1 face" if self.open_boxes == 1 else f"{self.open_boxes} faces"
             return f"{faces} marked, none confirmed yet" if not self.approved else f"{faces} marked, waiting to be confirmed"
+        if self.unnamed_faces:
+            return unnamed
         if self.pending:
             return "Suggestions are waiting, nothing confirmed yet"
         return "Nothing identified yet"
@@ -96,6 +105,27 @@ def _in_campaign(campaign_id: int | None) -> list[Any]:
     if campaign_id is None:
         return []
     return [Photo.id.in_(select(CampaignPhoto.photo_id).where(CampaignPhoto.campaign_id == campaign_id))]
+
+
+def _unnamed_faces() -> Any:
+    """A subquery: each photo's count of detected faces whose middle no pending or approved
+    identification's box contains (the faces the photo page asks "Who is this?" about)."""
+    covering = (
+        select(Identification.id)
+        .where(
+            Identification.photo_id == Face.photo_id, Identification.state.in_((PENDING_STATE, PUBLIC_FACT_STATE)),
+            Identification.region_x.is_not(None),
+            Identification.region_x <= Face.x + Face.w / 2, Face.x + Face.w / 2 <= Identification.region_x + Identification.region_w,
+            Identification.region_y <= Face.y + Face.h / 2, Face.y + Face.h / 2 <= Identification.region_y + Identification.region_h,
+        )
+        .exists()
+    )
+    return (
+        select(Face.photo_id, func.count(Face.id).label("unnamed_faces"))
+        .where(~covering)
+        .group_by(Face.photo_id)
+        .subquery()
+    )
 
 
 def _ranking(campaign_id: int | None = None) -> Any:
@@ -131,13 +161,16 @@ def _ranking(campaign_id: int | None = None) -> Any:
         .group_by(one.photo_id)
         .subquery()
     )
+    unnamed = _unnamed_faces()
     approved = func.coalesce(facts.c.approved, 0)
     disagreeing = func.coalesce(disagreements.c.disagreeing, 0)
     rival_suggestions = func.coalesce(rivals.c.rival_suggestions, 0)
     open_boxes = func.coalesce(facts.c.open_boxes, 0)
+    unnamed_faces = case((Institution.faces_detection_enabled.is_(True), func.coalesce(unnamed.c.unnamed_faces, 0)), else_=0)
     group = case(
         (or_(disagreeing > 0, rival_suggestions > 0), CONTESTED),
         (open_boxes > 0, BOXES_OPEN),
+        (unnamed_faces > 0, UNNAMED_FACES),
         (approved == 0, NOTHING_APPROVED),
         else_=NO_HELP_NEEDED,
     )
@@ -146,7 +179,7 @@ def _ranking(campaign_id: int | None = None) -> Any:
             Photo.id, Photo.title, Photo.width, Photo.height, Photo.date_edtf, Photo.created_at,
             group.label("help_group"), approved.label("approved"), disagreeing.label("disagreeing"),
             rival_suggestions.label("rival_suggestions"), open_boxes.label("open_boxes"),
-            func.coalesce(facts.c.pending, 0).label("pending"),
+            func.coalesce(facts.c.pending, 0).label("pending"), unnamed_faces.label("unnamed_faces"),
             Institution.show_pending_publicly.label("shows_pending"),
         )
         .join(Collection, Collection.id == Photo.collection_id)
@@ -154,6 +187,7 @@ def _ranking(campaign_id: int | None = None) -> Any:
         .outerjoin(facts, facts.c.photo_id == Photo.id)
         .outerjoin(disagreements, disagreements.c.photo_id == Photo.id)
         .outerjoin(rivals, rivals.c.photo_id == Photo.id)
+        .outerjoin(unnamed, unnamed.c.photo_id == Photo.id)
         .where(Photo.is_published.is_(True), Collection.is_published.is_(True), *_in_campaign(campaign_id))
         .subquery("ranking")
     )
@@ -169,7 +203,7 @@ def photos_needing_help(campaign_id: int | None = None) -> Select:  # type: igno
     card = _HelpCard(
         "card", ranked.c.id, ranked.c.title, ranked.c.width, ranked.c.height, ranked.c.date_edtf, ranked.c.created_at,
         ranked.c.help_group, ranked.c.approved, ranked.c.disagreeing, ranked.c.rival_suggestions,
-        ranked.c.open_boxes, ranked.c.pending, ranked.c.shows_pending,
+        ranked.c.open_boxes, ranked.c.pending, ranked.c.unnamed_faces, ranked.c.shows_pending,
     )
     return select(card).where(ranked.c.help_group < NO_HELP_NEEDED).order_by(*_sort_key(ranked))
 

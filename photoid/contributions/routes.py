@@ -13,6 +13,7 @@ from photoid.contributions.visibility import seen_comment, seen_identification
 from photoid.contributions.workflow import OPEN, PUBLIC_COMMENT_STATE, VoteStance, WorkflowError
 from photoid.edtf import EDTFError, describe, parse_phrase
 from photoid.extensions import account_or_address, db, limiter
+from photoid.faces.models import Face
 from photoid.params import BadNumber, whole_number
 from photoid.photos import queries
 from photoid.photos.models import Photo
@@ -66,14 +67,30 @@ def _disputed(photo_id: int, raw: str | None) -> Identification | None:
     return found
 
 
-def render_identify_page(photo: Photo, form: IdentifyForm, *, disputes: Identification | None) -> str:
+def _chosen_face(photo: Photo, raw: str | None) -> Face | None:
+    """The unnamed face a patron chose on the photo page ("Who is this?"), if any: a face of this
+    photo (400 for a number that is not one, 404 for another photo's or a forgotten face)."""
+    try:
+        face_id = whole_number(raw, what="face number")
+    except BadNumber as error:
+        abort(400, str(error))
+    if face_id is None:
+        return None
+    face = db.session.get(Face, face_id)
+    if face is None or face.photo_id != photo.id or not photo.institution.faces_detection_enabled:
+        abort(404)
+    return face
+
+
+def render_identify_page(photo: Photo, form: IdentifyForm, *, disputes: Identification | None,
+                         face: Face | None = None) -> str:
     """The identify step: the photo to draw on, the boxes already drawn, and the form.
 
     Annotorious (which draws the boxes) bundles PixiJS, which needs ``'unsafe-eval'``; only this
     page relaxes the policy for it (see docs/decisions.md). Inline scripts stay forbidden here too.
     """
     return render_template(
-        "contributions/identify.html", photo=photo, form=form, disputes=disputes,
+        "contributions/identify.html", photo=photo, form=form, disputes=disputes, face=face,
         regions=[f for f in queries.visible_facts(photo, current_user) if f.has_region],
     )
 
@@ -92,13 +109,17 @@ def _drawing_policy(response: Response) -> Response:
 def identify_page(photo_id: int) -> str:
     photo = visible_photo(photo_id)
     disputes = _disputed(photo.id, request.args.get("disputes"))
+    face = _chosen_face(photo, request.args.get("face"))
     form = IdentifyForm(formdata=None)
+    if face is not None:  # "Who is this?": the face's box, already drawn
+        form.kind.data = "person"
+        form.region_x.data, form.region_y.data, form.region_w.data, form.region_h.data = (str(v) for v in face.box)
     if disputes is not None:
         form.kind.data = disputes.kind
         if disputes.has_region:
             form.region_x.data, form.region_y.data = str(disputes.region_x), str(disputes.region_y)
             form.region_w.data, form.region_h.data = str(disputes.region_w), str(disputes.region_h)
-    return render_identify_page(photo, form, disputes=disputes)
+    return render_identify_page(photo, form, disputes=disputes, face=face)
 
 
 @bp.route("/photos/<int:photo_id>/identifications", methods=["POST"])

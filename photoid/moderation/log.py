@@ -50,6 +50,8 @@ ACTION_WORDS = {
     "unsuspend": "Restored a suspended account",
     "suspend_account": "Suspended an account as a spammer",
     "institution_settings": "Changed institution settings",
+    "institution_faces": "Changed face assistance",
+    "do_not_match": "Changed whether face matching may suggest a person",
     "create_institution": "Created an institution",
     "edit_institution": "Edited an institution's public page",
     "invite": "Invited a staff member",

@@ -17,6 +17,7 @@ from photoid.db import utcnow
 from photoid.edtf import words as describe_date
 from photoid.errors import status_for
 from photoid.extensions import db
+from photoid.faces.panel import evidence as face_evidence
 from photoid.moderation import log_routes  # noqa: F401  (adds the audit log's views to bp)
 from photoid.moderation import queries, service
 from photoid.moderation.blueprint import bp
@@ -83,7 +84,7 @@ def render_queue(*, errors: list[str] | None = None, status: int = 200) -> tuple
         errors=(errors or []) + filter_errors, queue_args=_queue_args(),
         everyone_args={k: v for k, v in _queue_args().items() if k != "contributor"}, bulk_reasons=queries.reject_reasons(user),
         decision_form=DecisionForm(formdata=None), reject_form=RejectForm(formdata=None), bulk_form=BulkForm(formdata=None),
-        kind_words=KIND_WORDS,
+        kind_words=KIND_WORDS, faces=face_evidence([item.identification for item in found.identifications.items], user),
     ), 400 if filter_errors and status == 200 else status
 
 

@@ -9,6 +9,7 @@ from photoid.contributions.comments import photo_thread
 from photoid.contributions.competing import competing_groups
 from photoid.contributions.forms import CommentForm, VoteForm, WithdrawForm
 from photoid.contributions.workflow import VoteStance, is_pending, is_public_fact
+from photoid.faces.panel import unnamed
 from photoid.photos import queries
 from photoid.photos.dating import shown_date
 from photoid.photos.models import Photo
@@ -38,4 +39,5 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
         thread=photo_thread(photo, current_user),
         comment_form=comment_form or (CommentForm(formdata=None) if signed_in else None),
         catalog_url=photo.catalog_url,
+        unnamed_faces=unnamed(photo, current_user),
     )

@@ -21,6 +21,7 @@ from photoid.admin.invitations import token_hash
 from photoid.admin.models import Invitation
 from photoid.db import utcnow
 from photoid.extensions import db
+from photoid.faces.models import Face
 from photoid.moderation.models import Report
 from photoid.notifications.models import Notification
 from tests.factories import (
@@ -74,6 +75,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/admin/impact.csv": {"GET": STAFF},
     "/admin/institutions": {"GET": ADMIN},
     "/admin/institutions/<slug>": {"GET": ADMIN, "POST": ADMIN},
+    "/admin/institutions/<slug>/faces": {"POST": ADMIN},
     "/admin/institutions/<slug>/profile": {"POST": ADMIN},
     "/admin/institutions/new": {"GET": ADMIN, "POST": ADMIN},
     "/admin/invitations": {"GET": STAFF, "POST": STAFF},
@@ -93,6 +95,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/api/photos/<int:photo_id>/annotations": {"GET": PUBLIC, "POST": SIGNED_IN},
     "/authorities": {"GET": STAFF},
     "/authorities/<int:record_id>/accept": {"POST": STAFF},
+    "/authorities/<int:record_id>/do-not-match": {"POST": STAFF},
     "/authorities/<int:record_id>/edit": {"GET": STAFF, "POST": STAFF},
     "/authorities/<int:record_id>/merge": {"GET": STAFF, "POST": STAFF},
     "/authorities/merges/<int:event_id>/undo": {"POST": STAFF},
@@ -180,7 +183,11 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/photos/<int:photo_id>/comments": {"POST": SIGNED_IN},
     "/photos/<int:photo_id>/delete": {"GET": MODERATOR, "POST": MODERATOR},
     "/photos/<int:photo_id>/edit": {"GET": MODERATOR, "POST": MODERATOR},
+    # The fixture photo's institution has face detection off: its face's picture is "not found".
+    "/photos/<int:photo_id>/faces/<int:face_id>.jpg": {"GET": MISSING_FILE},
+    "/photos/<int:photo_id>/faces/<int:face_id>/link": {"POST": MODERATOR},
     "/photos/<int:photo_id>/publish": {"POST": MODERATOR},
+    "/photos/<int:photo_id>/processing/retry": {"POST": MODERATOR},
     "/photos/<int:photo_id>/unpublish": {"POST": MODERATOR},
     "/photos/<int:photo_id>/identifications": {"POST": SIGNED_IN},
     "/photos/<int:photo_id>/identify": {"GET": SIGNED_IN},
@@ -236,6 +243,8 @@ def world(app: Flask, db_session) -> dict[str, Any]:  # type: ignore[no-untyped-
                                           region_w=0.2, region_h=0.2)
     comment = make_comment(photo=photo, author=contributor, state="pending")
     record = make_authority(heading="Smith, John, 1890-1962")
+    face = Face(photo_id=photo.id, x=0.5, y=0.1, w=0.1, h=0.1, confidence=1.0)
+    db.session.add(face)
     users = {
         "patron": make_user(display_name="Plain Patron"),
         "suspended": make_user(display_name="Suspended Sam", suspended_at=utcnow()),
@@ -260,7 +269,7 @@ def world(app: Flask, db_session) -> dict[str, Any]:  # type: ignore[no-untyped-
         "notification_id": notification.id, "user_id": contributor.id, "decade": "1940", "variant": "display",
         "region": "full", "size": "max", "rotation": "0", "quality": "default", "fmt": "jpg",
         "action": "approve", "filename": "css/site.css", "campaign_id": campaign.id, "page": 1,
-        "token": INVITATION_TOKEN, "invitation_id": invitation.id,
+        "token": INVITATION_TOKEN, "invitation_id": invitation.id, "face_id": face.id,
     }
     return {"users": users, "values": values, "mill": mill, "ids": (identification.id, comment.id)}
 

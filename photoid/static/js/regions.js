@@ -2,6 +2,8 @@
 // Each list item with data-region="x,y,w,h" (fractions of the image) gets a box; hovering or
 // focusing either one highlights both, and "Show on the photo" zooms to the box.
 // The names in the lists are what assistive technology reads; the boxes are a visual aid.
+// A face nobody has named (data-state="question", photoid/faces) is outlined as a question, and a
+// click on its box opens the identify form with that box drawn (data-href), as its link does.
 (function () {
   "use strict";
   var figure = document.querySelector("figure[data-iiif-info]");
@@ -24,11 +26,12 @@
       var r = regionOf(item);
       if (!r) { return; }
       var box = document.createElement("div");
-      box.className = "region-box" + (item.getAttribute("data-state") === "approved" ? " is-verified" : "");
+      var state = item.getAttribute("data-state");
+      box.className = "region-box" + (state === "approved" ? " is-verified" : state === "question" ? " is-question" : "");
       box.setAttribute("aria-hidden", "true");
       var tag = document.createElement("span");
       tag.className = "region-tag";
-      tag.textContent = item.getAttribute("data-label") || "";
+      tag.textContent = item.getAttribute("data-tag") || item.getAttribute("data-label") || "";
       box.appendChild(tag);
       var rect = image.imageToViewportRectangle(r[0] * size.x, r[1] * size.y, r[2] * size.x, r[3] * size.y);
       viewer.addOverlay({ element: box, location: rect });
@@ -47,6 +50,7 @@
           if (info.pointerType === "touch") { info.preventGesture = true; info.stopPropagation = false; }
         },
         clickHandler: function () {
+          if (item.getAttribute("data-href")) { window.location.assign(item.getAttribute("data-href")); return; }
           item.scrollIntoView({ block: "center", behavior: "smooth" });
           highlight(pair, true);
         }

@@ -1,0 +1,58 @@
+"""Staff confirm who an unnamed face is, from the people face matching suggests for it.
+
+The machine never approves anything: the suggestion becomes a person identification with the
+face's box and no contributor, and the moderator's approval (moderation.service.approve, the
+same decision as in the queue, with its audit event and checks) makes it a fact. Its provenance
+reads "suggested by face matching, confirmed by …".
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from photoid.accounts.models import User
+from photoid.authorities.models import AuthorityRecord
+from photoid.contributions.models import Identification
+from photoid.contributions.workflow import PENDING_STATE
+from photoid.db import unit_of_work
+from photoid.extensions import db
+from photoid.faces import matching, panel, queries
+from photoid.faces.models import Face
+from photoid.moderation import service as moderation
+
+#: How an identification suggested by face matching begins its evidence (the photo page's provenance reads it).
+FACE_MATCH_EVIDENCE = "Suggested by face matching"
+
+
+class LinkError(ValueError):
+    """The face or the person changed since the page was shown; the message says what to do."""
+
+
+def suggested_by_matching(identification: Any) -> bool:
+    """Whether face matching suggested this identification (and a person confirmed it)."""
+    return identification.contributor_id is None and (identification.evidence or "").startswith(FACE_MATCH_EVIDENCE)
+
+
+@unit_of_work
+def confirm_match(face: Face, *, authority_id: int, moderator: User) -> Identification:
+    """Name ``face`` as the person ``authority_id``, one of its candidates, and approve it at once.
+
+    Adds an approved person identification with the face's box and the match strength as its
+    evidence, an audit event and the photo's new version, in one commit. Raises LinkError when the
+    face has been named meanwhile or the person is no longer among its candidates; NotAllowed
+    when ``moderator`` does not moderate the photo's institution (nothing is saved then).
+    """
+    if face.id not in {f.id for f in queries.unnamed_faces(face.photo)}:
+        raise LinkError("Someone has named this face in the meantime; see what we know about the photo.")
+    chosen = next((c for c in matching.candidates(face, limit=3) if c.person_id == authority_id), None)
+    record = db.session.get(AuthorityRecord, authority_id) if chosen is not None else None
+    if chosen is None or record is None:
+        raise LinkError("Face matching no longer suggests that person for this face. Please look again.")
+    identification = Identification(
+        photo=face.photo, kind="person", authority=record, contributor=None, state=PENDING_STATE,
+        evidence=f"{FACE_MATCH_EVIDENCE}: {panel.match_words(chosen.distance).lower()} "
+                 f"(distance {chosen.distance:.2f}).",
+        region_x=face.x, region_y=face.y, region_w=face.w, region_h=face.h,
+    )
+    db.session.add(identification)
+    db.session.flush()
+    return moderation.approve(identification, moderator=moderator)
