@@ -10,7 +10,8 @@ from photoid.contributions import comments, service, votes
 from photoid.contributions.forms import CommentForm, IdentifyForm, VoteForm, WithdrawForm
 from photoid.contributions.models import AS_SENT, Confirmation, Identification
 from photoid.contributions.visibility import seen_comment, seen_identification
-from photoid.contributions.workflow import OPEN, PUBLIC_COMMENT_STATE, VoteStance, WorkflowError
+from photoid.authorities.models import AuthorityRecord
+from photoid.contributions.workflow import OPEN, PUBLIC_COMMENT_STATE, AuthorityStatus, VoteStance, WorkflowError
 from photoid.edtf import EDTFError, describe, parse_phrase
 from photoid.extensions import account_or_address, db, limiter
 from photoid.faces.models import Face
@@ -82,6 +83,21 @@ def _chosen_face(photo: Photo, raw: str | None) -> Face | None:
     return face
 
 
+def _suggested_person(raw: str | None) -> AuthorityRecord | None:
+    """The person a patron chose among those face matching suggests for a face ("It is …"), if any:
+    an accepted person record (400 for a number that is not one, 404 for anything else)."""
+    try:
+        record_id = whole_number(raw, what="person number")
+    except BadNumber as error:
+        abort(400, str(error))
+    if record_id is None:
+        return None
+    record = db.session.get(AuthorityRecord, record_id)
+    if record is None or record.kind != "person" or record.status != AuthorityStatus.ACCEPTED or record.merged_into_id:
+        abort(404)
+    return record
+
+
 def render_identify_page(photo: Photo, form: IdentifyForm, *, disputes: Identification | None,
                          face: Face | None = None) -> str:
     """The identify step: the photo to draw on, the boxes already drawn, and the form.
@@ -114,6 +130,9 @@ def identify_page(photo_id: int) -> str:
     if face is not None:  # "Who is this?": the face's box, already drawn
         form.kind.data = "person"
         form.region_x.data, form.region_y.data, form.region_w.data, form.region_h.data = (str(v) for v in face.box)
+        person = _suggested_person(request.args.get("person"))
+        if person is not None:
+            form.name.data, form.authority_id.data = person.heading, str(person.id)
     if disputes is not None:
         form.kind.data = disputes.kind
         if disputes.has_region:

@@ -156,7 +156,18 @@ def test_staff_see_candidates_beside_the_face_and_patrons_only_if_allowed(client
     db.session.commit()
     page = parse(client.get(f"/photos/{world['group'].id}"))
     assert _candidates_of(page, world["left"])[0].startswith("Possibly Müller, Anna")
-    assert not page.xpath("//button[starts-with(normalize-space(.), 'Link and approve')]")  # patrons only look
+    assert not page.xpath("//button[starts-with(normalize-space(.), 'Link and approve')]")  # patrons only suggest
+    say = page.xpath("//a[normalize-space(.)='It is Müller, Anna, 1902-1988 (face 1 of 2)']")[0]
+    form_page = parse(client.get(say.get("href")))
+    form = form_page.xpath("//form[contains(@class, 'identify-form')]")[0]
+    assert form.xpath(".//input[@name='name']")[0].get("value") == "Müller, Anna, 1902-1988"
+    assert form.xpath(".//input[@name='authority_id']")[0].get("value") == str(world["anna"].id)
+    assert float(form.xpath(".//input[@name='region_x']")[0].get("value")) == LEFT[0]
+    place = make_authority(kind="place", heading="Main Street")
+    db.session.commit()
+    group, left = world["group"].id, world["left"].id
+    assert client.get(f"/photos/{group}/identify?face={left}&person=anna").status_code == 400
+    assert client.get(f"/photos/{group}/identify?face={left}&person={place.id}").status_code == 404
 
 
 def test_the_archivist_sees_the_match_strength_of_a_patrons_suggestion_and_links_with_one_button(client, world) -> None:  # type: ignore[no-untyped-def]
