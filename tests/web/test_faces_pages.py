@@ -317,3 +317,17 @@ def test_nobody_sees_candidates_where_matching_is_off(client, world) -> None:  #
     assert len(_who_is_this(page)) == 2 and _candidates_of(page, world["left"]) == []
     item = parse(client.get("/moderation")).xpath(f"//article[@id='item-{world['suggestion'].id}']")[0]
     assert "Face matching" not in [text(dt) for dt in item.xpath(".//dl/dt")]
+
+
+def test_the_shell_may_change_the_switches_and_a_patron_may_not(world) -> None:  # type: ignore[no-untyped-def]
+    from photoid.faces import settings
+
+    mill = world["mill"]
+    assert settings.change_switches(mill, detection=True, matching=True, patrons_see_matches=True, actor=None) is True
+    event = db.session.scalars(select(ModerationEvent).where(ModerationEvent.action == "institution_faces")).one()
+    assert (event.actor_id, event.after) == (None, {"faces_patrons_see_matches": True})
+    assert settings.change_switches(mill, detection=True, matching=True, patrons_see_matches=True, actor=None) is False
+    with pytest.raises(settings.FaceSettingsError):
+        settings.change_switches(mill, detection=False, matching=False, patrons_see_matches=False, actor=world["patron"])
+    db.session.expire_all()
+    assert mill.faces_detection_enabled and len(db.session.scalars(select(Face)).all()) == 4
