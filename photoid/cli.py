@@ -20,6 +20,7 @@ from photoid.catalog.export import ExportError, parse_since, start_export, strea
 from photoid.catalog.oai import DOMAIN as OAI_DOMAIN
 from photoid.demo.loader import DEMO_ACCOUNTS, DemoError, load_demo
 from photoid.extensions import db
+from photoid.faces.commands import faces_command
 from photoid.impact.rollup import forget_all
 from photoid.jobs import worker_command
 from photoid.photos.collections import ensure_collection
@@ -48,6 +49,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reindex_command)
     app.cli.add_command(storage_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(faces_command)
 
 
 @click.command("create-user")

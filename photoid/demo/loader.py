@@ -1,4 +1,4 @@
-"""``photoid demo``: a small consortium, three collections and 30 photos to explore.
+"""``photoid demo``: a small consortium, four collections and 34 photos to explore (four of them real portraits, for face matching).
 
 Everything goes through the real code paths: accounts through the account service, photos
 through the ingest pipeline, identifications approved through the workflow. Running it again
@@ -20,6 +20,7 @@ from photoid.contributions.models import Comment, Confirmation, Identification
 from photoid.contributions.workflow import CommentState, IdentificationState, VoteStance, VoteState, move_identification
 from photoid.db import unit_of_work
 from photoid.demo import catalog
+from photoid.demo.portraits import load_portraits
 from photoid.demo.scenes import figure_boxes, render_scene
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
@@ -170,4 +171,4 @@ def load_demo(*, if_empty: bool = False, progress: Callable[[str], None] = print
         _identify(photo, spec, records, users, n)
         _discuss(photo, users)
         added += 1
-    return added
+    return added + load_portraits(users, progress)

@@ -13,13 +13,13 @@ def test_demo_loads_a_consortium_with_photos_and_identifications_once(app, clien
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0, result.output
-    assert "Demo collection loaded: 30 photos." in result.output
+    assert "Demo collection loaded: 34 photos." in result.output  # 30 drawn, 4 real portraits (faces)
     assert "archivist@example.org" in result.output and "photoid-demo" in result.output
 
-    assert db.session.scalar(select(func.count(Photo.id))) == 30
+    assert db.session.scalar(select(func.count(Photo.id))) == 34
     consortium = db.session.scalar(select(Institution).where(Institution.is_consortium.is_(True)))
     assert consortium is not None and {m.slug for m in consortium.members} == {"millbrook", "ashford"}
-    assert db.session.scalar(select(func.count(Collection.id))) == 3
+    assert db.session.scalar(select(func.count(Collection.id))) == 4
     approved = db.session.scalars(select(Identification).where(Identification.state == "approved")).all()
     pending = db.session.scalars(select(Identification).where(Identification.state == "pending")).all()
     assert len(approved) >= 10 and len(pending) >= 3
@@ -38,7 +38,7 @@ def test_demo_loads_a_consortium_with_photos_and_identifications_once(app, clien
     again = runner.invoke(args=["demo", "--if-empty"])
     assert "already has photos" in again.output
     assert runner.invoke(args=["demo"]).exit_code == 0  # fills in only what is missing
-    assert db.session.scalar(select(func.count(Photo.id))) == 30
+    assert db.session.scalar(select(func.count(Photo.id))) == 34
     assert db.session.scalar(select(func.count(User.id))) == 4
 
 

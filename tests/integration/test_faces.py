@@ -145,3 +145,19 @@ def test_faces_of_another_institution_with_matching_off_are_never_offered(db_ses
     closed.institution.faces_matching_enabled = False
     db.session.commit()
     assert matching.candidates(only_face(later)) == []
+
+
+def test_the_demo_shows_a_suggestion_on_its_portraits(app) -> None:
+    """`make run` loads the demo: Millbrook's official portraits, one of them identified."""
+    from photoid.demo.loader import _accounts, _institutions
+    from photoid.demo.portraits import OBAMA, load_portraits
+
+    _institutions()
+    assert load_portraits(_accounts(), progress=lambda _: None) == 4
+    photos = {p.identifier: p for p in db.session.scalars(select(Photo).where(Photo.identifier.like("MPL-PORTRAIT-%")))}
+    [[best, *_]] = matching.suggestions_for_photo(photos["MPL-PORTRAIT-2"]).values()
+    assert best.heading == OBAMA and best.photo_id == photos["MPL-PORTRAIT-1"].id
+    assert matching.suggestions_for_photo(photos["MPL-PORTRAIT-3"]) == {}  # named by a patron, waiting in the queue
+    [[*candidates]] = matching.suggestions_for_photo(photos["MPL-PORTRAIT-4"]).values()
+    assert candidates == []
+    assert load_portraits(_accounts(), progress=lambda _: None) == 0  # run again: nothing added twice
