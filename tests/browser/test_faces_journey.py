@@ -36,16 +36,18 @@ app = create_app()
 with app.app_context():
     mill = db.session.scalar(select(Institution).where(Institution.slug == "millbrook"))
     mill.faces_detection_enabled = mill.faces_matching_enabled = True
+    mill.faces_patrons_see_matches = False  # staff only, whatever the demo chose
+    faceless = ~select(Face.id).where(Face.photo_id == Photo.id).exists()  # not the demo's real portraits
     known = db.session.scalars(
         select(Identification).join(Photo).where(
             Photo.institution_id == mill.id, Identification.kind == "person", Identification.state == "approved",
-            Identification.region_x.is_not(None), Identification.authority_id.is_not(None))
+            Identification.region_x.is_not(None), Identification.authority_id.is_not(None), faceless)
         .order_by(Identification.id)).first()
     code = np.zeros(128, dtype="<f4"); code[0] = 0.5
     db.session.add(Face(photo_id=known.photo_id, x=known.region_x, y=known.region_y, w=known.region_w,
                         h=known.region_h, confidence=1.0, encoding=code.tobytes()))
     other = db.session.scalars(select(Photo).where(Photo.institution_id == mill.id, Photo.id != known.photo_id,
-                                                   Photo.is_published.is_(True)).order_by(Photo.id)).first()
+                                                   Photo.is_published.is_(True), faceless).order_by(Photo.id)).first()
     near = code.copy(); near[1] = 0.2
     db.session.add(Face(photo_id=other.id, x=0.02, y=0.03, w=0.08, h=0.1, confidence=1.0, encoding=near.tobytes()))
     db.session.commit()
