@@ -243,8 +243,8 @@ class Config:
         #: Face matching (photoid/faces): the largest Euclidean distance between two faces' encodings that
         #: is offered as "possibly the same person". 0.6 is dlib's own threshold for its model; a person decides.
         self.FACES_MATCH_THRESHOLD = float(env.get("PHOTOID_FACES_MATCH_THRESHOLD", 0.6))
-        #: Times the display image is doubled before faces are looked for: 1 finds faces down to about 40 px
-        #: (group photos) at about four times the cost of 0; docs/performance.md, "Faces".
+        #: Times the display image is doubled before faces are looked for: 0 misses faces under about 80 px,
+        #: 1 finds them down to about 40 px (group photos) at about twice the time; docs/performance.md, "Faces".
         self.FACES_UPSAMPLE = int(env.get("PHOTOID_FACES_UPSAMPLE", 1))
         if not 0 <= self.FACES_UPSAMPLE <= 2:
             raise ValueError(f"PHOTOID_FACES_UPSAMPLE must be 0, 1 or 2, not {self.FACES_UPSAMPLE}")
