@@ -15,6 +15,7 @@ Every job, in one table (a job is named by what it does, and its function is fou
 | ``mail.send`` | sends one email a committed transaction queued | ``photoid.notifications.mail.deliver`` |
 | ``search.drain`` | indexes the photos in the ``search_queue`` table | ``photoid.search.queue.drain_job`` |
 | ``faces.detect`` | finds the faces on a photo whose images were just made (its institution has detection on) | ``photoid.faces.service.detect_job`` |
+| ``photos.process`` | makes an uploaded photo's derivatives and tiles, then marks it ready | ``photoid.photos.processing.process_job`` |
 
 Why RQ and why one process per worker (SimpleWorker): docs/decisions.md, "Background jobs".
 """
@@ -38,10 +39,12 @@ JOBS: dict[str, str] = {
     "mail.send": "photoid.notifications.mail:deliver",
     "search.drain": "photoid.search.queue:drain_job",
     "faces.detect": "photoid.faces.service:detect_job",
+    "photos.process": "photoid.photos.processing:process_job",
 }
 #: Seconds a job may run in a worker before it is stopped (and tried again); RQ's 180 for the others.
 #: A drain after a large import indexes every queued photo in one job, committing each 500.
-TIMEOUTS: dict[str, int] = {"search.drain": 3600}
+#: A large scan's tiles take minutes.
+TIMEOUTS: dict[str, int] = {"search.drain": 3600, "photos.process": 3600}
 
 
 class JobNotFound(LookupError):
@@ -102,6 +105,15 @@ def enqueue(name: str, *, description: str | None = None, **kwargs: Any) -> None
         _function(name)(**kwargs)
     except Exception:  # noqa: BLE001 - the change is committed; a job's failure never reaches the visitor
         log.exception("The job %s failed", name)
+
+
+def tries_left() -> int:
+    """How many more times the queue will try the job now running if it fails: 0 in-process (a
+    failure there is final) and on a worker's last try."""
+    from rq import get_current_job
+
+    job = get_current_job() if is_queued() else None
+    return (job.retries_left or 0) if job is not None else 0
 
 
 def run(name: str, kwargs: dict[str, Any]) -> None:

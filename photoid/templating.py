@@ -133,7 +133,7 @@ def register_template_helpers(app: Flask) -> None:
     # Templates compare states with these, never with the words (see contributions/workflow.py).
     app.jinja_env.globals.update(
         IdentificationState=workflow.IdentificationState, CommentState=workflow.CommentState, VoteStance=workflow.VoteStance,
-        VoteState=workflow.VoteState,
+        VoteState=workflow.VoteState, PhotoProcessing=workflow.PhotoProcessing,
         AuthorityStatus=workflow.AuthorityStatus, InvitationStatus=workflow.InvitationStatus,
         CampaignStatus=workflow.CampaignStatus, COMMENT_OPEN=workflow.COMMENT_OPEN, CAMPAIGN_STARTED=workflow.CAMPAIGN_STARTED,
     )

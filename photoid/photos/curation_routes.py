@@ -15,7 +15,7 @@ from photoid.extensions import db
 from photoid.photos import collections as collection_service
 from photoid.photos import service as photo_service
 from photoid.photos.collections import CollectionError, CollectionFields
-from photoid.photos import iiif_requests, queries
+from photoid.photos import iiif_requests, processing, queries
 from photoid.photos.forms import CollectionForm, ConfirmForm, IiifImportForm, RecordForm
 from photoid.photos.manifest import check_record
 from photoid.photos.models import Collection, Institution, Photo
@@ -254,10 +254,28 @@ def photo_publication(photo_id: int, publish: bool) -> Response:
     """Withdraw a photo from the site, or publish it again."""
     found, user = _photo(photo_id)
     _confirmed()
-    photo_service.set_photo_published(found, is_published=publish, actor=user)
+    try:
+        photo_service.set_photo_published(found, is_published=publish, actor=user)
+    except photo_service.PhotoError as error:
+        flash(str(error), "error")
+        return redirect(url_for("photos.photo", photo_id=found.id))
     flash(f"{found.title} is published again." if publish else
           f"{found.title} is withdrawn: visitors no longer see it, and catalogs that harvest this site are told "
           "it was deleted.", "success")
+    return redirect(url_for("photos.photo", photo_id=found.id))
+
+
+@bp.route("/photos/<int:photo_id>/processing/retry", methods=["POST"])
+def retry_processing(photo_id: int) -> Response:
+    """Try again to make the images of a photo whose processing failed."""
+    found, user = _photo(photo_id)
+    _confirmed()
+    try:
+        processing.retry_processing(found, actor=user)
+    except photo_service.PhotoError as error:
+        flash(str(error), "error")
+    else:
+        flash("Its images are being made again.", "success")
     return redirect(url_for("photos.photo", photo_id=found.id))
 
 

@@ -93,6 +93,14 @@ def inspect(data: bytes) -> SourceImage:
     return source.info
 
 
+def examine(data: bytes, *, max_bytes: int | None) -> SourceImage:
+    """The format and upright size from the file's header, without decoding the pixels: what an
+    upload is checked with before it waits for a worker. Raises ImageRejected for a file that is not
+    an image we accept, too large, or with too many pixels (damage further in is found by
+    :func:`process_image`)."""
+    return _open(io.BytesIO(data), len(data), max_bytes=max_bytes).info
+
+
 def make_derivatives(data: bytes) -> dict[str, bytes]:
     """The JPEG derivatives of an accepted image, keyed by variant name (``thumb``, ``display``)."""
     with tempfile.TemporaryDirectory(prefix="photoid-") as folder:
@@ -214,6 +222,7 @@ __all__ = [  # what other modules take from here; the pieces live in image_check
     "DERIVATIVE_SIZES",
     "ImageRejected",
     "SourceImage",
+    "examine",
     "inspect",
     "make_derivatives",
     "process_image",

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, undefer
 
+from photoid.contributions.workflow import PhotoProcessing
 from photoid.extensions import db
 from photoid.photos.models import Photo
 
@@ -35,8 +36,9 @@ def visible_photo(photo_id: int) -> Photo:
 
 
 def is_public(photo: Photo) -> bool:
-    """Anyone may see it: not deleted, and published in a published collection."""
-    return photo.deleted_at is None and photo.is_published and photo.collection.is_published
+    """Anyone may see it: not deleted, its images made, and published in a published collection."""
+    return (photo.deleted_at is None and photo.is_published and photo.processing_state == PhotoProcessing.READY
+            and photo.collection.is_published)
 
 
 def image_service_id(photo_id: int) -> str:

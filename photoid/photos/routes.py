@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from photoid.accounts.permissions import require_moderator
+from photoid.contributions.workflow import PhotoProcessing
 from photoid.extensions import db, limiter
 from photoid.params import page_arg
 from photoid.photos import queries
@@ -17,7 +18,8 @@ from photoid.photos.models import Collection
 from photoid.photos.page import render_photo_page
 from photoid.photos.public import is_public, visible_photo
 from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manifest
-from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, add_photo, storage
+from photoid.photos.processing import STEPS, accept_upload, upload_of
+from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, storage
 from photoid.photos.storage import NotStored, derivative_key
 
 bp = Blueprint("photos", __name__, template_folder="templates")
@@ -53,7 +55,11 @@ def collection(slug: str) -> str:
 
 @bp.route("/photos/<int:photo_id>")
 def photo(photo_id: int) -> str:
-    return render_photo_page(visible_photo(photo_id))
+    found = visible_photo(photo_id)
+    if found.processing_state != PhotoProcessing.READY:  # only its staff get here (it is not public)
+        return render_template("photos/processing.html", photo=found, upload=upload_of(found), steps=STEPS,
+                               is_failed=found.processing_state == PhotoProcessing.FAILED)
+    return render_photo_page(found)
 
 
 @bp.route("/media/photos/<int:photo_id>/<variant>.jpg")
@@ -114,14 +120,20 @@ def _ingest_upload(collection: Collection, upload, *, publish: bool, catalog: Ma
     if fields is None:
         return {**outcome, "status": "rejected", "reason": problem}
     try:
-        photo = add_photo(
+        photo = accept_upload(
             collection=collection, image_data=data, actor=current_user._get_current_object(), is_published=publish,
             **vars(fields),
         )
     except (ImageRejected, PhotoError) as error:
         return {**outcome, "status": "rejected", "reason": str(error)}
-    return {**outcome, "status": "ingested", "photo_id": photo.id, "identifier": photo.identifier,
-            "url": url_for("photos.photo", photo_id=photo.id)}
+    # With jobs in-process the images are made by now; with a worker the photo page shows their progress.
+    added = {**outcome, "photo_id": photo.id, "identifier": photo.identifier, "url": url_for("photos.photo", photo_id=photo.id)}
+    if photo.processing_state == PhotoProcessing.READY:
+        return {**added, "status": "ingested"}
+    if photo.processing_state == PhotoProcessing.PROCESSING:
+        return {**added, "status": PhotoProcessing.PROCESSING}
+    upload = upload_of(photo)
+    return {**added, "status": PhotoProcessing.FAILED, "reason": upload.error if upload else ""}
 
 
 def _uploaded_catalog() -> Manifest | None:
@@ -161,7 +173,7 @@ def upload(slug: str) -> object:
         return render_template("photos/upload.html", collection=found, outcomes=None, error=message), 400
     publish = request.form.get("publish") == "yes"
     outcomes = [_ingest_upload(found, f, publish=publish, catalog=catalog) for f in files]
-    status = 200 if any(o["status"] == "ingested" for o in outcomes) else 400
+    status = 200 if any(o["status"] in ("ingested", PhotoProcessing.PROCESSING) for o in outcomes) else 400
     if request.accept_mimetypes.best == "application/json":
         return jsonify(outcomes[0] if len(outcomes) == 1 else outcomes), status
     return render_template("photos/upload.html", collection=found, outcomes=outcomes), status

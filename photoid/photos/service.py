@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from photoid.audit import record_event
 from photoid.contributions.models import Comment, Identification
+from photoid.contributions.workflow import PhotoProcessing
 from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.collections import record_publication
 from photoid.photos.errors import PhotoError
 from photoid.photos.images import ImageRejected
 from photoid.photos.ingest import StagedImage, discard, place, stage_file, unplace
-from photoid.photos.models import Collection, Photo
+from photoid.photos.models import Collection, Photo, PhotoUpload
 from photoid.photos.storage import Storage, current_storage, photo_prefix
 
 
@@ -124,10 +125,18 @@ def set_photo_published(photo: Photo, *, is_published: bool, actor: Any = None) 
     Changes the photo's ``is_published`` and ``modified_at`` (the OAI datestamp), and
     ``withdrawn_at`` when it was public and no longer is, so OAI-PMH reports it deleted; writes a
     ``publish``/``withdraw`` audit event; commits once. Does nothing when the photo is already in
-    that state. Raises PhotoError for a deleted photo.
+    that state. A photo whose images are not made yet is not published then. Raises PhotoError for a
+    deleted photo, and for publishing one whose images are not made yet.
     """
     if photo.deleted_at is not None:
         raise PhotoError("This photo was deleted.")
+    if photo.processing_state != PhotoProcessing.READY:  # not yet public: what it will be once ready
+        if is_published:
+            raise PhotoError("This photo's images are not made yet: it can be published once it is ready.")
+        upload = db.session.get(PhotoUpload, photo.id)
+        if upload is not None:
+            upload.publish_when_ready = False
+        return photo
     if photo.is_published == is_published:
         return photo
     now = utcnow()
@@ -200,8 +209,14 @@ def delete_photo(photo: Photo, *, actor: Any) -> None:
         if photo.is_published and photo.collection.is_published:
             photo.withdrawn_at = now
         photo.is_published, photo.deleted_at, photo.modified_at = False, now, now
+        upload = db.session.get(PhotoUpload, photo.id)  # an original still waiting for its images
+        staged_key = upload.staged_key if upload is not None else None
+        if upload is not None:
+            db.session.delete(upload)
         record_event(actor=actor, action="delete_photo", target=photo, before=before, after=None,
                      institution_id=photo.institution_id)
+    if staged_key is not None:
+        storage().delete_prefix(staged_key)
     still_used = db.session.scalar(select(Photo.id).where(
         Photo.source_checksum == photo.source_checksum, Photo.deleted_at.is_(None)
     ))

@@ -63,8 +63,9 @@ STAGING_MAX_AGE = 3600
 #: The file whose presence marks a photo's folder complete (ingest writes it last): an object store,
 #: which cannot put a folder in one step, uploads it after every other file.
 FOLDER_MARKER = "meta.json"
-#: The top-level folders of stored keys (what ``photoid storage migrate`` copies).
-TOP_LEVEL = ("photos", "institutions")
+#: The top-level folders of stored keys (what ``photoid storage migrate`` copies); ``incoming`` holds
+#: uploaded originals waiting for their images to be made (photos/processing.py).
+TOP_LEVEL = ("photos", "institutions", "incoming")
 
 
 class StorageError(Exception):

@@ -62,11 +62,16 @@
         try { outcome = JSON.parse(request.responseText); } catch (e) { outcome = { status: "rejected", reason: "The server did not answer as expected (" + request.status + ")." }; }
         ui.bar.value = 100;
         ui.item.className = "upload-" + (outcome.status || "rejected");
-        if (outcome.status === "ingested") {
+        if (outcome.status === "ingested" || outcome.status === "processing" || outcome.status === "failed") {
           ui.status.textContent = " added as ";
           var link = document.createElement("a");
           link.href = outcome.url; link.textContent = outcome.identifier;
           ui.status.appendChild(link);
+          if (outcome.status === "processing") {
+            ui.status.appendChild(document.createTextNode(". Processing: its zoomable image is being made (its page shows how far)."));
+          } else if (outcome.status === "failed") {
+            ui.status.appendChild(document.createTextNode(", but its images could not be made. " + (outcome.reason || "")));
+          }
         } else {
           ui.status.textContent = " not added. " + (outcome.reason || outcome.error || "");
         }
