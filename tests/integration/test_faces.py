@@ -161,3 +161,36 @@ def test_the_demo_shows_a_suggestion_on_its_portraits(app) -> None:
     [[*candidates]] = matching.suggestions_for_photo(photos["MPL-PORTRAIT-4"]).values()
     assert candidates == []
     assert load_portraits(_accounts(), progress=lambda _: None) == 0  # run again: nothing added twice
+
+
+def test_a_photo_whose_images_are_made_later_is_scanned_when_it_becomes_ready(db_session) -> None:
+    """An upload is catalogued first and its images made by the photos.process job; its faces are
+    looked for when that job marks it ready, not before (there is no display image to read yet)."""
+    from photoid.contributions.workflow import PhotoProcessing
+
+    collection, _archivist = library(matching_on=True)
+    collection.institution.faces_detection_enabled = False
+    db.session.commit()
+    photo = ingest(collection, "obama")  # stands for the upload: its files are there, as the job leaves them
+    photo.is_published, photo.processing_state = False, PhotoProcessing.PROCESSING
+    collection.institution.faces_detection_enabled = True
+    db.session.commit()
+    assert queries.faces_of(photo) == []
+
+    photo.processing_state = PhotoProcessing.READY
+    db.session.commit()
+    assert len(queries.faces_of(photo)) == 1
+
+
+def test_withdrawing_a_collection_deletes_its_faces_and_publishing_a_photo_again_finds_them_again(portraits) -> None:
+    from photoid.photos.collections import set_collection_published
+    from photoid.photos.service import set_photo_published
+
+    photos, *_ = portraits
+    collection = photos["obama"].collection
+    set_collection_published(collection, is_published=False)
+    assert db.session.scalar(select(func.count()).select_from(Face)) == 0
+
+    set_photo_published(photos["obama2"], is_published=False)
+    set_photo_published(photos["obama2"], is_published=True)
+    assert len(queries.faces_of(photos["obama2"])) == 1
