@@ -126,6 +126,10 @@ def test_a_photo_still_processing_cannot_be_published_by_hand(app, client, archi
     # Nor retried while a try may be under way.
     page = client.post(f"/photos/{photo.id}/processing/retry", data={"csrf_token": token}, follow_redirects=True)
     assert "there is nothing to try again" in page.get_data(as_text=True)
+    # The collection's staff view lists it without a thumbnail (there is none yet), marked as processing.
+    card = lxml.html.fromstring(client.get("/collections/main-street").get_data(as_text=True)).xpath(
+        '//li[@class="photo-card"]')
+    assert [(c.xpath("string(.//p[@class='badge'])"), c.xpath(".//img")) for c in card] == [("Processing", [])]
     # Withdrawn before it is ready (it was uploaded with "publish"), it stays unpublished once ready.
     client.post(f"/photos/{photo.id}/unpublish", data={"csrf_token": token})
     processing.process_job(photo.id)
