@@ -163,6 +163,7 @@ def loading(faces: int) -> list[str]:
     from photoid import create_app
     from photoid.authorities.models import AuthorityRecord
     from photoid.contributions.models import Identification
+    from photoid.contributions.workflow import IdentificationState
     from photoid.extensions import db
     from photoid.faces import matching
     from photoid.faces.models import Face
@@ -196,7 +197,7 @@ def loading(faces: int) -> list[str]:
             conn = db.session.connection()
             reviewed = {"contributor_id": None, "reviewer_id": reviewer.id}
             conn.execute(insert(Identification), [{"photo_id": i + 1, "kind": "person", "authority_id": i % people + 1,
-                                                   "state": "approved", "region_x": 0.38, "region_y": 0.18, "region_w": 0.24,
+                                                   "state": IdentificationState.APPROVED, "region_x": 0.38, "region_y": 0.18, "region_w": 0.24,
                                                    "region_h": 0.3, "reviewed_at": now, **reviewed}
                                                   for i in range(faces)])
             db.session.commit()
