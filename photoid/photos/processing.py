@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,9 @@ INCOMING = "incoming"
 #: What the job does, in order: the photo page says "step n of m: <what>".
 STEPS = ("fetching the uploaded file", "making the zoomable image", "storing the images")
 JOB = "photos.process"
+#: A try that has not moved for longer than the job may run has stopped with its worker (killed,
+#: the machine restarted): staff may start it again.
+STALLED_AFTER = timedelta(seconds=jobs.TIMEOUTS[JOB] + 300)
 
 
 def accept_upload(*, collection: Collection, image_data: bytes, actor: Any = None, is_published: bool = True,
@@ -100,13 +104,19 @@ def upload_of(photo: Photo) -> PhotoUpload | None:
     return db.session.get(PhotoUpload, photo.id)
 
 
+def is_stalled(photo: Photo, upload: PhotoUpload | None) -> bool:
+    """Processing, but its try has not moved for longer than a job may run: its worker stopped."""
+    return (photo.processing_state == PhotoProcessing.PROCESSING and upload is not None
+            and upload.updated_at < utcnow() - STALLED_AFTER)
+
+
 def retry_processing(photo: Photo, *, actor: Any) -> Photo:
-    """Staff try again to make a failed photo's images: back to ``processing``, the job started
-    again. Writes a ``retry_processing`` audit event. Raises PhotoError when the photo has not
-    failed (it is ready, or a try is under way)."""
+    """Staff try again to make the images of a photo that failed or stalled: back to ``processing``,
+    the job started again. Writes a ``retry_processing`` audit event. Raises PhotoError when there is
+    nothing to try again (it is ready, or a try is under way)."""
     with unit_of_work():
         upload = upload_of(photo)
-        if photo.processing_state != PhotoProcessing.FAILED or upload is None:
+        if upload is None or not (photo.processing_state == PhotoProcessing.FAILED or is_stalled(photo, upload)):
             raise PhotoError("This photo's images are not failed: there is nothing to try again.")
         photo.processing_state = PhotoProcessing.PROCESSING
         upload.step, upload.error, upload.updated_at = 0, "", utcnow()

@@ -18,7 +18,7 @@ from photoid.photos.models import Collection
 from photoid.photos.page import render_photo_page
 from photoid.photos.public import is_public, visible_photo
 from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manifest
-from photoid.photos.processing import STEPS, accept_upload, upload_of
+from photoid.photos.processing import STEPS, accept_upload, is_stalled, upload_of
 from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, storage
 from photoid.photos.storage import NotStored, derivative_key
 
@@ -57,8 +57,10 @@ def collection(slug: str) -> str:
 def photo(photo_id: int) -> str:
     found = visible_photo(photo_id)
     if found.processing_state != PhotoProcessing.READY:  # only its staff get here (it is not public)
-        return render_template("photos/processing.html", photo=found, upload=upload_of(found), steps=STEPS,
-                               is_failed=found.processing_state == PhotoProcessing.FAILED)
+        upload = upload_of(found)
+        return render_template("photos/processing.html", photo=found, upload=upload, steps=STEPS,
+                               is_failed=found.processing_state == PhotoProcessing.FAILED,
+                               is_stalled=is_stalled(found, upload))
     return render_photo_page(found)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import lxml.html
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from photoid import jobs
 from photoid.contributions.workflow import PhotoProcessing
+from photoid.db import utcnow
 from photoid.extensions import db
 from photoid.photos import processing
 from photoid.photos.models import Photo, PhotoUpload
@@ -130,6 +132,15 @@ def test_a_photo_still_processing_cannot_be_published_by_hand(app, client, archi
     card = lxml.html.fromstring(client.get("/collections/main-street").get_data(as_text=True)).xpath(
         '//li[@class="photo-card"]')
     assert [(c.xpath("string(.//p[@class='badge'])"), c.xpath(".//img")) for c in card] == [("Processing", [])]
+    # A try that has not moved for longer than a job may run (its worker was killed) may be started again.
+    db.session.get(PhotoUpload, photo.id).updated_at = utcnow() - timedelta(hours=2)  # type: ignore[union-attr]
+    db.session.commit()
+    page = client.get(f"/photos/{photo.id}").get_data(as_text=True)
+    assert "Processing stopped: nothing has moved since" in _status(page)
+    assert not lxml.html.fromstring(page).xpath('//meta[@http-equiv="refresh"]')
+    page = client.post(f"/photos/{photo.id}/processing/retry", data={"csrf_token": token}, follow_redirects=True)
+    assert "Its images are being made again." in page.get_data(as_text=True)
+    assert "Processing: waiting for a worker" in _status(page.get_data(as_text=True))
     # Withdrawn before it is ready (it was uploaded with "publish"), it stays unpublished once ready.
     client.post(f"/photos/{photo.id}/unpublish", data={"csrf_token": token})
     processing.process_job(photo.id)
