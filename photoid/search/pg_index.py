@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import Connection, delete, exists, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Connection, delete, exists, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -52,23 +52,34 @@ def facet_keys(doc: PhotoDocument) -> list[str]:
     return sorted({key for key in keys if key.split(":", 1)[1] not in ("", "None") and key.split(":")[0] in FACETS})
 
 
-def _row(doc: PhotoDocument) -> dict[str, object]:
-    names = " · ".join(doc.names)
-    body = f"{doc.description}\n{doc.identifier}"
-    document = (func.setweight(func.to_tsvector(CONFIG, doc.title), _WEIGHT["A"])
-                .op("||")(func.setweight(func.to_tsvector(CONFIG, _GAP + names), _WEIGHT["B"]))
-                .op("||")(func.setweight(func.to_tsvector(CONFIG, _GAP + body), _WEIGHT["C"])))
+def document_vector(title: object, names: object, body: object) -> ColumnElement:
+    """The weighted ``tsvector`` of a document from three texts (values, or columns of a table being copied
+    from): the title (weight A), the names (B), the description and identifier (C)."""
+    return (func.setweight(func.to_tsvector(CONFIG, title), _WEIGHT["A"])
+            .op("||")(func.setweight(func.to_tsvector(CONFIG, func.concat(_GAP, names)), _WEIGHT["B"]))
+            .op("||")(func.setweight(func.to_tsvector(CONFIG, func.concat(_GAP, body)), _WEIGHT["C"])))
+
+
+def plain_values(doc: PhotoDocument) -> dict[str, object]:
+    """``doc``'s ``search_document`` row without its ``document``, plus ``body``, the text weighted C."""
     catalog = doc.catalog_years or (None, None)
     community = doc.community_years or (None, None)
     return {
-        "photo_id": doc.photo_id, "document": document, "title": doc.title, "names": names,
-        "description": doc.description, "facets": ",".join(facet_keys(doc)), "date_sort": doc.date_sort,
+        "photo_id": doc.photo_id, "title": doc.title, "names": " · ".join(doc.names),
+        "description": doc.description, "body": f"{doc.description}\n{doc.identifier}",
+        "facets": ",".join(facet_keys(doc)), "date_sort": doc.date_sort,
         "identified_at": doc.identified_at, "catalog_from": catalog[0], "catalog_to": catalog[1],
         "community_from": community[0], "community_to": community[1], "fingerprint": doc.fingerprint(),
     }
 
 
-def _words(doc: PhotoDocument) -> set[str]:
+def _row(doc: PhotoDocument) -> dict[str, object]:
+    row = plain_values(doc)
+    row["document"] = document_vector(row["title"], row["names"], row.pop("body"))
+    return row
+
+
+def words_of(doc: PhotoDocument) -> set[str]:
     text = " ".join([doc.title, *doc.names, doc.description])
     return {fold(word) for word in re.findall(r"[^\W\d_]{3,100}", text)}
 
@@ -86,7 +97,7 @@ def apply(connection: Connection, *, upserts: Iterable[PhotoDocument] = (), remo
             index_elements=["photo_id"], set_={name: statement.excluded[name] for name in row if name != "photo_id"},
             where=SearchDocument.fingerprint != statement.excluded.fingerprint,
         ))
-    words = sorted(set().union(*(_words(doc) for doc in upserts))) if upserts else []
+    words = sorted(set().union(*(words_of(doc) for doc in upserts))) if upserts else []
     if words:
         connection.execute(insert(SearchWord).on_conflict_do_nothing(), [{"word": word} for word in words])
     return len(upserts) + len(removals)
