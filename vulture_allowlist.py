@@ -65,6 +65,7 @@ _.do_GET  # http.server handler API (tests/iiif_server.py)
 _.redirect_request  # urllib.request handler API (bench/load_support/writer.py: redirects are answers, not followed)
 _.test_client_class  # Flask's test client class (tests/conftest.py)
 _.bytecode_cache, _.load_bytecode, _.dump_bytecode  # Jinja's bytecode cache API (tests/conftest.py SharedTemplateCode)
+_.template_class  # Jinja's environment API: the class it makes templates with (photoid/templating.py)
 
 # --- pytest: hooks and module marks by name; fixtures asked for only for what they set up.
 _.pytest_collection_modifyitems, _.pytest_collection_finish, _.pytestmark
