@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import has_app_context
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
@@ -67,7 +68,7 @@ def note_photos(session: Session, _context: object) -> None:
 def detect_after_commit(session: Session) -> None:
     """after_commit: a ``faces.detect`` job for each photo noted by :func:`note_photos`."""
     noted = session.info.pop(_NOTED, None)
-    if not noted:
+    if not noted or not has_app_context():
         return
     from photoid.jobs import enqueue
 
