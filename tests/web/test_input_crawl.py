@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import lxml.html
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, settings
@@ -476,7 +477,13 @@ def without_waiting_for_the_disk() -> None:
         cursor.close()
 
 
-def test_hostile_values_never_break_a_route(app: Flask, world: dict[str, Any]) -> None:
+#: The crawl is cut into this many tests, each taking every SHARDS-th route, so that parallel workers
+#: share it (whole, it was the suite's longest test by far, and one worker ran it alone at the end).
+SHARDS = 6
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_hostile_values_never_break_a_route(app: Flask, world: dict[str, Any], shard: int) -> None:
     started = time.process_time()  # this process's own work: CI machines are shared, wall time is noise
     ANSWERS.clear()
     CSRF_REFUSED.clear()
@@ -507,7 +514,7 @@ def test_hostile_values_never_break_a_route(app: Flask, world: dict[str, Any]) -
         file_fields |= files
     problems: list[str] = []
 
-    for rule, method in routes:
+    for rule, method in routes[shard::SHARDS]:
         role = actor(rule.rule, method)
         if method == "GET":
             run(query_probe(visitors, rule, role, sorted(query_names)), problems)
