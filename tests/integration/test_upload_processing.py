@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import lxml.html
 import pytest
@@ -235,3 +236,37 @@ def test_a_failing_worker_is_retried_then_staff_see_the_failure_and_try_again(qu
     _work()
     assert jobs.state() == jobs.QueueState(waiting=0, retrying=0, failed=[])
     assert _photo().processing_state == PhotoProcessing.READY
+
+
+# --------------------------------------------------------------------------- with the files in a bucket
+
+def test_a_worker_on_another_machine_reads_the_upload_from_the_bucket(app, client, archivist, csrf_token, monkeypatch,
+                                                                      tmp_path) -> None:
+    from tests.s3_server import CREDENTIALS, bucket_names, new_bucket, s3_client, s3_endpoint
+
+    for variable, value in CREDENTIALS.items():
+        monkeypatch.setenv(variable, value)
+    s3 = s3_client(s3_endpoint())
+    name = new_bucket(s3)
+    app.config.update(S3_ENDPOINT_URL=s3_endpoint(), STORAGE_URL=f"s3://{name}/site")
+    started: list[dict[str, int]] = []
+    monkeypatch.setattr(jobs, "enqueue", lambda job, **kwargs: job == processing.JOB and started.append(kwargs))
+
+    web_disk = Path(app.config["UPLOAD_DIR"])
+    assert _upload(client, csrf_token, _jpeg()).status_code == 200
+    photo = _photo()
+    assert [key for key in bucket_names(s3, name) if not key.startswith("site/incoming/")] == []
+    assert len(bucket_names(s3, name)) == 1  # the original, waiting in the bucket
+    assert [p for p in web_disk.rglob("*") if p.is_file()] == []  # and not on the web server's disk
+
+    worker_disk = tmp_path / "worker"  # another machine: its own local folder, the same bucket
+    worker_disk.mkdir()
+    app.config["UPLOAD_DIR"] = worker_disk
+    processing.process_job(photo_id=started[0]["photo_id"])  # what the worker runs
+    photo = _photo()
+    assert photo.processing_state == PhotoProcessing.READY and photo.is_published
+    stored = bucket_names(s3, name)
+    assert f"site/photos/{photo.source_checksum[:2]}/{photo.source_checksum}/meta.json" in stored
+    assert not [key for key in stored if key.startswith("site/incoming/")]
+    with app.test_client().get(f"/media/photos/{photo.id}/thumb.jpg") as thumb:
+        assert thumb.status_code == 200 and thumb.data[:2] == b"\xff\xd8"
