@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 
 from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
@@ -85,13 +85,15 @@ def detect_job(photo_id: int) -> None:
 
 def photos_to_scan(*, collection: Collection | None = None) -> list[int]:
     """The photos ``photoid faces detect`` still has to scan, by id: not deleted, of an institution with
-    detection on, never scanned, or scanned without encodings while matching is now on."""
+    detection on, never scanned, or with faces lacking encodings while matching is now on."""
+    # Encodings forgotten when matching was turned off (faces/settings.py) are made again once it is back on.
+    forgotten = exists().where(Face.photo_id == Photo.id, Face.encoding.is_(None))
     query = (
         select(Photo.id).join(Institution, Institution.id == Photo.institution_id)
         .outerjoin(FaceScan, FaceScan.photo_id == Photo.id)
         .where(Photo.deleted_at.is_(None), Institution.faces_detection_enabled.is_(True),
                or_(FaceScan.photo_id.is_(None),
-                   (Institution.faces_matching_enabled.is_(True)) & FaceScan.is_encoded.is_(False)))
+                   Institution.faces_matching_enabled.is_(True) & or_(FaceScan.is_encoded.is_(False), forgotten)))
         .order_by(Photo.id)
     )
     if collection is not None:

@@ -119,6 +119,11 @@ def test_disable_and_purge_delete_the_face_data(archive) -> None:
     assert "detection on, matching off, patrons see matches off" in result.output
     assert faces_count() == 3 and faces_count(encoded=True) == 0
 
+    runner.invoke(args=["faces", "enable", "--institution", "county", "--matching"])
+    result = runner.invoke(args=["faces", "detect"])
+    assert "Scanned 3 photos: 3 faces found." in result.output  # matching back on: encodings made again
+    assert faces_count(encoded=True) == 3
+
     result = runner.invoke(args=["faces", "purge", "--institution", "county"])
     assert result.exit_code == 0 and "Deleted 3 faces of County Library's photos." in result.output
     assert faces_count() == 0 and db.session.scalar(select(func.count()).select_from(FaceScan)) == 0
