@@ -54,6 +54,7 @@ def test_face_assistance_is_off_until_enabled_then_detect_scans_each_photo_once(
     result = runner.invoke(args=["faces", "enable", "--institution", "county"])
     assert result.exit_code == 0, result.output
     assert "County Library: detection on, matching off, patrons see matches off." in result.output
+    assert "3 photos are still to scan: run `photoid faces detect`." in result.output
 
     result = runner.invoke(args=["faces", "detect", "--collection", "portraits"])
     assert result.exit_code == 0, result.output
