@@ -101,7 +101,7 @@ def _switch(slug: str, *, detection: bool, matching_on: bool, patrons: bool) -> 
         ("detection", "faces_detection_enabled"), ("matching", "faces_matching_enabled"),
         ("patrons see matches", "faces_patrons_see_matches")))
     click.echo(f"{institution.name}: {state}{'' if changed else ' (unchanged)'}.")
-    waiting = len(service.photos_to_scan()) if institution.faces_detection_enabled else 0
+    waiting = len(service.photos_to_scan(institution=institution)) if institution.faces_detection_enabled else 0
     if waiting:
         click.echo(f"{waiting} photo{' is' if waiting == 1 else 's are'} still to scan: run `photoid faces detect`.")
 

@@ -83,7 +83,7 @@ def detect_job(photo_id: int) -> None:
         detect_photo(photo_id)
 
 
-def photos_to_scan(*, collection: Collection | None = None) -> list[int]:
+def photos_to_scan(*, collection: Collection | None = None, institution: Institution | None = None) -> list[int]:
     """The photos ``photoid faces detect`` still has to scan, by id: not deleted, of an institution with
     detection on, never scanned, or with faces lacking encodings while matching is now on."""
     # Encodings forgotten when matching was turned off (faces/settings.py) are made again once it is back on.
@@ -98,6 +98,8 @@ def photos_to_scan(*, collection: Collection | None = None) -> list[int]:
     )
     if collection is not None:
         query = query.where(Photo.collection_id == collection.id)
+    if institution is not None:
+        query = query.where(Photo.institution_id == institution.id)
     return list(db.session.scalars(query))
 
 
