@@ -82,7 +82,8 @@ def _scratch(directory: Path, *, copy_photoid: bool) -> Path:
         link = directory / name
         if not link.is_symlink():
             link.symlink_to(ROOT / name)
-    if copy_photoid and not (directory / "photoid").exists():
+    if copy_photoid:  # afresh each run: an old copy lacks today's changes, or keeps a mutant an interrupted run left
+        shutil.rmtree(directory / "photoid", ignore_errors=True)
         shutil.copytree(ROOT / "photoid", directory / "photoid", ignore=shutil.ignore_patterns("__pycache__"))
     return directory
 
