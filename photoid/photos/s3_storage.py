@@ -27,6 +27,11 @@ DELETE_BATCH = 1000
 SEND_CHUNK = 64 * 1024
 
 
+def _client(endpoint_url: str | None) -> Any:
+    return boto3.client("s3", endpoint_url=endpoint_url or None,
+                        config=BotoConfig(retries={"mode": "standard"}, max_pool_connections=32))
+
+
 def _status(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -39,11 +44,21 @@ class S3Storage(LocalStaging):
     """Objects ``prefix/key`` in one bucket; ``client`` is a boto3 S3 client (thread-safe, reused)."""
 
     def __init__(self, client: Any, bucket: str, prefix: str = "", *, staging_root: Path,
-                 media_url: str | None = None) -> None:
+                 media_url: str | None = None, endpoint_url: str | None = None) -> None:
         super().__init__(staging_root, media_url)
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/")
+        self.endpoint_url = endpoint_url
+
+    def __getstate__(self) -> dict[str, Any]:
+        # `photoid import` hands the storage to its worker processes, and a boto3 client does not pickle:
+        # each process makes its own, for the same store.
+        return {**self.__dict__, "client": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.client = _client(self.endpoint_url)
 
     @classmethod
     def from_url(cls, url: str, *, endpoint_url: str | None, staging_root: Path,
@@ -52,9 +67,8 @@ class S3Storage(LocalStaging):
         parts = urlsplit(url)
         if parts.scheme != "s3" or not parts.netloc:
             raise StorageError(f"An object storage URL looks like s3://bucket/prefix, not {url!r}.")
-        client = boto3.client("s3", endpoint_url=endpoint_url or None,
-                              config=BotoConfig(retries={"mode": "standard"}, max_pool_connections=32))
-        return cls(client, parts.netloc, parts.path, staging_root=staging_root, media_url=media_url)
+        return cls(_client(endpoint_url), parts.netloc, parts.path, staging_root=staging_root, media_url=media_url,
+                   endpoint_url=endpoint_url)
 
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}".rstrip("/")

@@ -164,3 +164,26 @@ def test_a_backup_of_a_site_in_a_bucket_restores_into_another_bucket(tmp_path: P
         assert bucket_names(s3, second) == bucket_names(s3, first)
         thumb = restored.test_client().get(f"/media/photos/{photo_id}/thumb.jpg")
         assert thumb.status_code == 200 and thumb.data[:2] == b"\xff\xd8"
+
+
+def test_photoid_import_with_several_workers_stores_into_the_bucket(app: Flask, client: FlaskClient, bucket: tuple[Any, str],
+                                                                    tmp_path: Path) -> None:
+    """The import's worker processes each get the storage; a boto3 client cannot be pickled, so they make their own."""
+    s3, name = bucket
+    app.config.update(S3_ENDPOINT_URL=s3_endpoint(), STORAGE_URL=f"s3://{name}/site")
+    make_collection(slug="harbour")
+    db.session.commit()
+    for n, shade in enumerate((20, 90, 160)):
+        (tmp_path / f"ferry-{n}.jpg").write_bytes(jpeg_bytes(800, 500, shade=shade))
+    (tmp_path / "manifest.csv").write_text("identifier,title,file\n" + "".join(
+        f"MPL-{n},The ferry landing {n},ferry-{n}.jpg\n" for n in range(3)))
+    result = app.test_cli_runner().invoke(args=["import", str(tmp_path / "manifest.csv"), "--images", str(tmp_path),
+                                                "--collection", "harbour", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    photos = db.session.scalars(db.select(Photo).order_by(Photo.identifier)).all()
+    assert [p.title for p in photos] == ["The ferry landing 0", "The ferry landing 1", "The ferry landing 2"]
+    for photo in photos:
+        assert derivative_key(photo.source_checksum, "display") in {k.removeprefix("site/") for k in bucket_names(s3, name)}
+        display = client.get(f"/media/photos/{photo.id}/display.jpg")
+        assert display.status_code == 200 and display.data[:2] == b"\xff\xd8"
+    assert not list(Path(app.config["UPLOAD_DIR"]).rglob("*.jpg"))  # nothing landed on the local disk

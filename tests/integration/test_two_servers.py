@@ -222,9 +222,6 @@ def test_a_photo_uploaded_on_a_is_served_from_b(cluster: Cluster) -> None:
     assert any(key.endswith("/display.jpg") for key in bucket_names(s3_client(s3_endpoint()), cluster.bucket))
 
 
-@pytest.mark.xfail(raises=AssertionError, strict=True, reason=(
-    "photoid import sends the storage to its worker pool, and S3 storage holds a boto3 client, which does not "
-    "pickle: PicklingError: Can't pickle <class 'botocore.client.S3'> (photoid/photos/importer.py, run_import)"))
 def test_photos_imported_with_the_command_on_a_are_served_from_b(cluster: Cluster, tmp_path: Path) -> None:
     b = cluster.servers["b"]
     (tmp_path / "ferry.jpg").write_bytes(jpeg_bytes(800, 500, shade=60))
