@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, exists, func, or_, select
 
+from photoid.audit import record_event
 from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.faces.detection import FoundFace, encoding_bytes, find_faces
@@ -116,16 +118,19 @@ def detect_all(*, collection: Collection | None = None,
 
 
 @unit_of_work
-def purge_institution(institution: Institution) -> int:
+def purge_institution(institution: Institution, *, actor: Any = None) -> int:
     """Delete every face and scan record of the institution's photos; returns how many faces.
 
-    Leaves its switches as they are (turn detection off first, or new photos are scanned again).
+    Records a ``purge_faces`` audit event with the count (``actor`` None: the shell). Leaves its
+    switches as they are (turn detection off first, or new photos are scanned again).
     Identifications staff confirmed from a suggestion stay: they are a person's decision.
     """
     photo_ids = select(Photo.id).where(Photo.institution_id == institution.id).scalar_subquery()
     count = db.session.scalar(select(func.count()).select_from(Face).where(Face.photo_id.in_(photo_ids))) or 0
     db.session.execute(delete(Face).where(Face.photo_id.in_(photo_ids)))
     db.session.execute(delete(FaceScan).where(FaceScan.photo_id.in_(photo_ids)))
+    record_event(actor=actor, action="purge_faces", target=institution, before={"faces": int(count)}, after={"faces": 0},
+                 institution_id=institution.id)
     return int(count)
 
 

@@ -57,7 +57,7 @@ def change_switches(institution: Institution, *, detection: bool, matching: bool
     for key in changed:
         setattr(institution, key, wanted[key])
     if not wanted["faces_detection_enabled"]:
-        service.purge_institution(institution)  # joins this unit of work
+        service.purge_institution(institution, actor=actor)  # joins this unit of work
     elif not wanted["faces_matching_enabled"]:
         photos = _photos_of(institution)
         db.session.execute(update(Face).where(Face.photo_id.in_(photos)).values(encoding=None))

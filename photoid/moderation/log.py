@@ -52,6 +52,7 @@ ACTION_WORDS = {
     "institution_settings": "Changed institution settings",
     "institution_faces": "Changed face assistance",
     "do_not_match": "Changed whether face matching may suggest a person",
+    "purge_faces": "Deleted an institution's face data",
     "create_institution": "Created an institution",
     "edit_institution": "Edited an institution's public page",
     "invite": "Invited a staff member",

@@ -16,6 +16,7 @@ from photoid.extensions import db
 from photoid.faces import queries
 from photoid.faces.models import Face, FaceScan
 from photoid.moderation import service as moderation
+from photoid.moderation.models import ModerationEvent
 from photoid.photos.models import Institution, Photo
 from photoid.photos.service import add_photo
 from tests.factories import make_authority, make_collection, make_institution, make_user
@@ -128,6 +129,8 @@ def test_disable_and_purge_delete_the_face_data(archive) -> None:
     result = runner.invoke(args=["faces", "purge", "--institution", "county"])
     assert result.exit_code == 0 and "Deleted 3 faces of County Library's photos." in result.output
     assert faces_count() == 0 and db.session.scalar(select(func.count()).select_from(FaceScan)) == 0
+    [event] = db.session.scalars(select(ModerationEvent).where(ModerationEvent.action == "purge_faces"))
+    assert (event.actor_id, event.institution_id, event.before, event.after) == (None, institution.id, {"faces": 3}, {"faces": 0})
 
     runner.invoke(args=["faces", "detect"])
     result = runner.invoke(args=["faces", "disable", "--institution", "county"])
