@@ -21,6 +21,7 @@ from photoid.moderation import service as moderation
 from photoid.photos.models import Photo
 from photoid.photos.service import add_photo
 from tests.factories import make_authority, make_collection, make_institution, make_user
+from tests.integration.test_jobs import _work, needs_redis, queued  # noqa: F401 - queued is a fixture
 
 FACES = Path(__file__).parent.parent / "fixtures" / "faces"
 SAME_MAN = ("obama", "obama2", "obama3")
@@ -194,3 +195,15 @@ def test_withdrawing_a_collection_deletes_its_faces_and_publishing_a_photo_again
     set_photo_published(photos["obama2"], is_published=False)
     set_photo_published(photos["obama2"], is_published=True)
     assert len(queries.faces_of(photos["obama2"])) == 1
+
+
+@needs_redis
+def test_with_a_queue_the_faces_are_found_by_the_worker_not_by_the_request(queued) -> None:
+    """PHOTOID_JOBS=redis: ingest queues faces.detect, and `photoid worker` runs it."""
+    collection, _archivist = library(matching_on=True)
+    photo = ingest(collection, "obama")
+    assert queries.faces_of(photo) == []  # nothing found in the request that catalogued it
+    _work()
+    db.session.expire_all()
+    [face] = queries.faces_of(photo)
+    assert face.encoding is not None
