@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from photoid.accounts.models import User
+from photoid.audit import record_event
 from photoid.authorities.models import AuthorityRecord
 from photoid.contributions.models import Identification
 from photoid.contributions.workflow import PENDING_STATE
@@ -37,9 +38,11 @@ def confirm_match(face: Face, *, authority_id: int, moderator: User) -> Identifi
     """Name ``face`` as the person ``authority_id``, one of its candidates, and approve it at once.
 
     Adds an approved person identification with the face's box and the match strength as its
-    evidence, an audit event and the photo's new version, in one commit. Raises LinkError when the
-    face has been named meanwhile or the person is no longer among its candidates; NotAllowed
-    when ``moderator`` does not moderate the photo's institution (nothing is saved then).
+    evidence, the approval's audit event and a ``confirm_face_match`` one whose provenance reads
+    "suggested by face matching, confirmed by <the moderator's name>", and the photo's new
+    version, in one commit. Raises LinkError when the face has been named meanwhile or the person
+    is no longer among its candidates; NotAllowed when ``moderator`` does not moderate the photo's
+    institution (nothing is saved then).
     """
     if face.id not in {f.id for f in queries.unnamed_faces(face.photo)}:
         raise LinkError("Someone has named this face in the meantime; see what we know about the photo.")
@@ -55,4 +58,10 @@ def confirm_match(face: Face, *, authority_id: int, moderator: User) -> Identifi
     )
     db.session.add(identification)
     db.session.flush()
-    return moderation.approve(identification, moderator=moderator)
+    approved = moderation.approve(identification, moderator=moderator)
+    record_event(actor=moderator, action="confirm_face_match", target=approved, before=None,
+                 after={"provenance": f"suggested by face matching, confirmed by {moderator.public_name}",
+                        "face_id": face.id, "person_id": record.id, "distance": round(chosen.distance, 4),
+                        "example_photo_id": chosen.photo_id},
+                 institution_id=face.photo.institution_id)
+    return approved

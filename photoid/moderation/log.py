@@ -53,6 +53,7 @@ ACTION_WORDS = {
     "institution_faces": "Changed face assistance",
     "do_not_match": "Changed whether face matching may suggest a person",
     "purge_faces": "Deleted an institution's face data",
+    "confirm_face_match": "Confirmed who a face is, as face matching suggested",
     "create_institution": "Created an institution",
     "edit_institution": "Edited an institution's public page",
     "invite": "Invited a staff member",

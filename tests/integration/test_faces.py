@@ -207,3 +207,17 @@ def test_with_a_queue_the_faces_are_found_by_the_worker_not_by_the_request(queue
     db.session.expire_all()
     [face] = queries.faces_of(photo)
     assert face.encoding is not None
+
+
+def test_staff_confirming_a_suggestion_leave_a_trail_saying_face_matching_suggested_it_and_who_confirmed(portraits) -> None:
+    from photoid.faces.linking import confirm_match
+    from photoid.moderation.models import ModerationEvent
+
+    photos, person, _other, archivist = portraits
+    identify_and_approve(photos["obama"], only_face(photos["obama"]), person, archivist)
+    confirmed = confirm_match(only_face(photos["obama2"]), authority_id=person.id, moderator=archivist)
+    assert confirmed.state == "approved" and confirmed.reviewer_id == archivist.id and confirmed.contributor_id is None
+    [event] = db.session.scalars(select(ModerationEvent).where(ModerationEvent.action == "confirm_face_match"))
+    assert event.actor_id == archivist.id and event.target_id == confirmed.id
+    assert event.after["provenance"] == f"suggested by face matching, confirmed by {archivist.public_name}"
+    assert event.after["person_id"] == person.id and 0 < event.after["distance"] < 0.5
