@@ -346,9 +346,8 @@ def main() -> None:
     start = time.perf_counter()
     meta = fill(docs, args.cache / f"{args.photos}-{args.facts}", key, procs=args.procs, postgres=args.postgres or None,
                 database=database, refill=args.refill)
-    print(f"fill: {time.perf_counter() - start:.1f} s in this invocation (0 when kept from an earlier one): Whoosh "
-          f"{meta['whoosh_build']:.1f} s, PostgreSQL {meta.get('pg_fill', float('nan')):.1f} s, FTS5 {meta['fts_build']:.1f} s"
-          f" when filled", flush=True)
+    print(f"fill: {time.perf_counter() - start:.1f} s in this invocation (a fill kept from an earlier one is only checked); when filled: Whoosh "
+          f"{meta['whoosh_build']:.1f} s, PostgreSQL {meta.get('pg_fill', float('nan')):.1f} s, FTS5 {meta['fts_build']:.1f} s", flush=True)
     del docs
     engine = pg_engine(args.postgres, database) if args.postgres else None
     folder = args.cache / f"{args.photos}-{args.facts}"
