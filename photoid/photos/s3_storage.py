@@ -7,6 +7,7 @@ store other than AWS from ``PHOTOID_S3_ENDPOINT_URL``. Staging folders stay on t
 """
 from __future__ import annotations
 
+import mimetypes
 import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -30,6 +31,13 @@ SEND_CHUNK = 64 * 1024
 def _client(endpoint_url: str | None) -> Any:
     return boto3.client("s3", endpoint_url=endpoint_url or None,
                         config=BotoConfig(retries={"mode": "standard"}, max_pool_connections=32))
+
+
+def _typed(name: str) -> dict[str, str]:
+    """The Content-Type a bucket should send with the object: a store keeps what it is given, else
+    answers binary/octet-stream, which a browser fetching a tile from PHOTOID_MEDIA_URL will not show."""
+    kind = mimetypes.guess_type(name)[0]
+    return {"ContentType": kind} if kind else {}
 
 
 def _status(error: ClientError) -> str:
@@ -104,7 +112,7 @@ class S3Storage(LocalStaging):
         return spooled  # type: ignore[return-value]
 
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data)
+        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data, **_typed(key))
 
     def put_folder(self, prefix: str, folder: Path) -> bool:
         """Upload every file of ``folder``, the marker last and only if it is not there yet, so a
@@ -125,11 +133,11 @@ class S3Storage(LocalStaging):
                 if path != marker:
                     name = self._name(f"{prefix}/{path.relative_to(folder).as_posix()}")
                     with path.open("rb") as handle:
-                        self.client.put_object(Bucket=self.bucket, Key=name, Body=handle)
+                        self.client.put_object(Bucket=self.bucket, Key=name, Body=handle, **_typed(name))
                     uploaded.append(name)
             if has_marker:
                 self.client.put_object(Bucket=self.bucket, Key=self._name(f"{prefix}/{FOLDER_MARKER}"),
-                                       Body=marker.read_bytes(), IfNoneMatch="*")
+                                       Body=marker.read_bytes(), IfNoneMatch="*", **_typed(FOLDER_MARKER))
         except ClientError as error:
             # 412: another put of the same prefix wrote the marker first; its files are the same bytes.
             if has_marker and _status(error) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):

@@ -85,6 +85,7 @@ def test_a_site_moved_into_a_bucket_is_served_from_it(app: Flask, client: FlaskC
     thumb = client.get(f"/media/photos/{photos['parade'].id}/thumb.jpg")
     stored = s3.get_object(Bucket=name, Key=f"site/{derivative_key(photos['parade'].source_checksum, 'thumb')}")
     assert thumb.status_code == 200 and thumb.data == stored["Body"].read() and thumb.mimetype == "image/jpeg"
+    assert stored["ContentType"] == "image/jpeg"  # what the bucket sends when a CDN serves it (PHOTOID_MEDIA_URL)
     assert thumb.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert client.get(f"/media/photos/{photos['parade'].id}/thumb.jpg",
                       headers={"If-None-Match": thumb.headers["ETag"]}).status_code == 304
@@ -98,6 +99,10 @@ def test_a_site_moved_into_a_bucket_is_served_from_it(app: Flask, client: FlaskC
                       image_data=jpeg_bytes(900, 900, shade=200))
     assert f"site/{photo_prefix(added.source_checksum)}/meta.json" in bucket_names(s3, name)
     assert client.get(f"/media/photos/{added.id}/display.jpg").status_code == 200
+    head = s3.head_object(Bucket=name, Key=f"site/{derivative_key(added.source_checksum, 'display')}")
+    assert head["ContentType"] == "image/jpeg"
+    head = s3.head_object(Bucket=name, Key=f"site/{photo_prefix(added.source_checksum)}/meta.json")
+    assert head["ContentType"] == "application/json"
 
 
 def test_public_images_come_from_the_media_url_and_the_rest_through_photoid(
