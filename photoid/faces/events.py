@@ -2,8 +2,10 @@
 
 - ``note_photos`` (after_flush): a photo withdrawn or deleted, or a collection withdrawn, loses its
   faces and scan records in the same transaction (face data never outlives a photo's place on the
-  site); a photo whose display image has just come to exist (added ready, made ready, or published
-  again) is noted for detection when its institution has detection on.
+  site); a photo whose display image has just come to exist (added ready, made ready), or that is
+  published again, is noted for detection when its institution has detection on. A collection
+  published again is not scanned here (thousands of photos, in the request with PHOTOID_JOBS=inline):
+  ``photoid faces detect`` finds its photos unscanned.
 - ``detect_after_commit`` (after_commit): starts a ``faces.detect`` job for each noted photo.
   ``after_rollback`` forgets them (``forget_noted``).
 """

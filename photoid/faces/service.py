@@ -56,14 +56,21 @@ def detect_photo(photo_id: int) -> Scanned:
     photo = db.session.get(Photo, photo_id)
     if photo is None or photo.deleted_at is not None:
         return Scanned(photo_id, None, "no such photo")
+    if _is_withdrawn(photo):
+        return Scanned(photo_id, None, "it was withdrawn")
     if not photo.institution.faces_detection_enabled:
         return Scanned(photo_id, None, "detection is off for its institution")
-    encode = photo.institution.faces_matching_enabled
+    institution_id = photo.institution_id
     found = _read_display(photo)
     if found is None:
         return Scanned(photo_id, None, "its display image is not made yet")
     end_read_transaction(db.session)
     with unit_of_work():
+        # Read again in the writing transaction: an admin may have turned a switch meanwhile.
+        detection, encode = db.session.execute(select(
+            Institution.faces_detection_enabled, Institution.faces_matching_enabled).where(Institution.id == institution_id)).one()
+        if not detection:
+            return Scanned(photo_id, None, "detection is off for its institution")
         db.session.execute(delete(Face).where(Face.photo_id == photo_id))
         for face in found:
             db.session.add(Face(photo_id=photo_id, x=face.x, y=face.y, w=face.w, h=face.h, confidence=face.confidence,
@@ -73,6 +80,13 @@ def detect_photo(photo_id: int) -> Scanned:
         scan.scanned_at = utcnow()
         db.session.add(scan)
     return Scanned(photo_id, len(found))
+
+
+def _is_withdrawn(photo: Photo) -> bool:
+    """Whether the photo (or its collection) was withdrawn from the site: its faces were deleted then,
+    and are not looked for again until it is published again. A draft never published is scanned."""
+    return (not photo.is_published and photo.withdrawn_at is not None) or (
+        not photo.collection.is_published and photo.collection.withdrawn_at is not None)
 
 
 def detect_job(photo_id: int) -> None:
@@ -86,14 +100,18 @@ def detect_job(photo_id: int) -> None:
 
 
 def photos_to_scan(*, collection: Collection | None = None, institution: Institution | None = None) -> list[int]:
-    """The photos ``photoid faces detect`` still has to scan, by id: not deleted, of an institution with
-    detection on, never scanned, or with faces lacking encodings while matching is now on."""
+    """The photos ``photoid faces detect`` still has to scan, by id: not deleted nor withdrawn (with its
+    collection), of an institution with detection on, never scanned, or with faces lacking encodings
+    while matching is now on."""
     # Encodings forgotten when matching was turned off (faces/settings.py) are made again once it is back on.
     forgotten = exists().where(Face.photo_id == Photo.id, Face.encoding.is_(None))
     query = (
         select(Photo.id).join(Institution, Institution.id == Photo.institution_id)
         .outerjoin(FaceScan, FaceScan.photo_id == Photo.id)
+        .join(Collection, Collection.id == Photo.collection_id)
         .where(Photo.deleted_at.is_(None), Institution.faces_detection_enabled.is_(True),
+               or_(Photo.is_published.is_(True), Photo.withdrawn_at.is_(None)),
+               or_(Collection.is_published.is_(True), Collection.withdrawn_at.is_(None)),
                or_(FaceScan.photo_id.is_(None),
                    Institution.faces_matching_enabled.is_(True) & or_(FaceScan.is_encoded.is_(False), forgotten)))
         .order_by(Photo.id)

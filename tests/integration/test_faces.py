@@ -110,6 +110,9 @@ def test_withdrawing_or_deleting_a_photo_deletes_its_faces(portraits) -> None:
     assert queries.faces_of(withdrawn) == [] and queries.faces_of(deleted) == []
     assert db.session.get(FaceScan, withdrawn.id) is None and db.session.get(FaceScan, deleted.id) is None
     assert len(queries.faces_of(photos["obama"])) == 1
+    from photoid.faces.service import detect_all
+
+    assert [r.photo_id for r in detect_all()] == []  # `photoid faces detect` does not bring them back
 
 
 def test_with_matching_off_faces_are_found_but_no_encoding_is_stored_and_nothing_is_suggested(db_session) -> None:
@@ -183,7 +186,8 @@ def test_a_photo_whose_images_are_made_later_is_scanned_when_it_becomes_ready(db
     assert len(queries.faces_of(photo)) == 1
 
 
-def test_withdrawing_a_collection_deletes_its_faces_and_publishing_a_photo_again_finds_them_again(portraits) -> None:
+def test_withdrawing_a_collection_or_a_photo_deletes_their_faces_and_publishing_again_finds_them_again(portraits) -> None:
+    from photoid.faces.service import detect_all
     from photoid.photos.collections import set_collection_published
     from photoid.photos.service import set_photo_published
 
@@ -191,8 +195,12 @@ def test_withdrawing_a_collection_deletes_its_faces_and_publishing_a_photo_again
     collection = photos["obama"].collection
     set_collection_published(collection, is_published=False)
     assert db.session.scalar(select(func.count()).select_from(Face)) == 0
+    set_collection_published(collection, is_published=True)
+    assert db.session.scalar(select(func.count()).select_from(Face)) == 0  # its photos wait for `photoid faces detect`
+    assert len(detect_all()) == 4 and db.session.scalar(select(func.count()).select_from(Face)) == 4
 
     set_photo_published(photos["obama2"], is_published=False)
+    assert queries.faces_of(photos["obama2"]) == []
     set_photo_published(photos["obama2"], is_published=True)
     assert len(queries.faces_of(photos["obama2"])) == 1
 
