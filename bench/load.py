@@ -20,7 +20,9 @@ For each database (a fresh one; on PostgreSQL ``h_load_<pid>``, dropped afterwar
    (visitors who are not signed in get kept pages; one photo, as when a newspaper links to it, and
    all the photos in turn; with --redis also with kept pages shared between workers) and with the page
    cache off, alternating with a bare Flask page in the same gunicorn that runs the same photo query
-   (the baseline), each run starting just after a change to the data (nothing kept); then steps each
+   (the baseline), each run starting just after a change to the data (nothing kept) — except the run with
+   writes, which starts as a running site does, its kept pages in place (WARM_PASSES untimed passes over the
+   photos at the same rate after the change), since what it shows is what writes do to them; then steps each
    up --ladder to find the highest rate whose p99 stays under --target-ms, and (when Debian's wrk is
    installed) measures the most the one-photo page and the baseline answer at all, closed loop;
 5. checks the invariants and exits non-zero when one fails: every submission answered with a
@@ -162,10 +164,13 @@ PAGES = (
 SHARED = ("shared", "/shared", "photo pages, as served, kept pages shared through Redis")
 #: Photo pages as served while, each second, a patron signs in, votes, comments and suggests, and an archivist approves.
 WRITTEN = ("written", "", "photo pages, as served, while a patron and an archivist write each second")
+#: Untimed passes over the photos before a run with writes (each worker keeps its own pages: after 12, ~3 % unkept).
+WARM_PASSES = 12
 
 
 def changed(app: Any) -> None:
-    """End every kept page, as a restore does: every run starts with no kept page."""
+    """End every kept page, as a restore does: every run starts with no kept page (the run with writes then
+    warms them again, see ``start``)."""
     from photoid import page_versions
     from photoid.extensions import db
 
@@ -197,12 +202,19 @@ def _run(name: str, base: str | list[str], prefix: str, photo_ids: list[int], wr
         writer.stop()
 
 
+def start(app: Any, name: str, base: str | list[str], prefix: str, photo_ids: list[int], *, rate: float) -> None:
+    """Before a run: nothing kept; for the run with writes, then the kept pages a running site has."""
+    changed(app)
+    if name == WRITTEN[0]:
+        _paced_run(base, prefix, photo_ids, rate=rate, seconds=WARM_PASSES * len(photo_ids) / rate)
+
+
 def photo_page_rate(base: str | list[str], photo_ids: list[int], *, pages: tuple[tuple[str, str, str], ...], app: Any,
                     rate: float, seconds: float, rounds: int, target_ms: float, ladder: list[float],
                     writing: Any = None) -> dict[str, Any]:
     """Each page at ``rate``/s, alternating, ``rounds`` times; then each page's highest rate on the
     ladder whose p99 stays under the target (one run per step, stopping at the first miss). Each
-    run starts just after a change to the data, with nothing kept. A step sends at least
+    run starts just after a change to the data (``start``). A step sends at least
     ``LADDER_REQUESTS``: at 50/s a 4 s run is 200 requests, and the one render per worker that follows
     a change would then be the 99th percentile by itself, failing a rate that a longer run holds."""
     for name, prefix, _label in pages:  # warm up: every worker has imported, connected and compiled
@@ -211,7 +223,7 @@ def photo_page_rate(base: str | list[str], photo_ids: list[int], *, pages: tuple
     bad = 0
     for _ in range(rounds):
         for name, prefix, _label in pages:
-            changed(app)
+            start(app, name, base, prefix, photo_ids, rate=rate)
             latencies, errors, sent = _run(name, base, prefix, photo_ids, writing, rate=rate, seconds=seconds)
             bad += errors
             found[name]["p50"].append(percentile(latencies, 0.5) * 1000)
@@ -221,7 +233,7 @@ def photo_page_rate(base: str | list[str], photo_ids: list[int], *, pages: tuple
     for name, prefix, _label in pages:
         best = 0.0
         for step in ladder:
-            changed(app)
+            start(app, name, base, prefix, photo_ids, rate=rate)
             latencies, errors, _sent = _run(name, base, prefix, photo_ids, writing, rate=step,
                                             seconds=max(seconds, LADDER_REQUESTS / step))
             bad += errors
@@ -465,7 +477,8 @@ def main() -> int:
         f"### Photo page at {args.rate:g} requests/s, {CONNECTIONS} connections\n\n"
         f"Open loop (fixed schedule; latency counted from the scheduled time), {args.rounds} runs of "
         f"{args.rate_seconds:g} s each, alternating with the baseline in the same gunicorn; medians of the runs. "
-        f"The highest rate comes from one run per ladder step, each of at least {LADDER_REQUESTS:,} requests. "
+        f"Each run starts with no page kept, but the run with writes, which starts as a running site does "
+        f"({WARM_PASSES} untimed passes over the photos at its rate first). The highest rate comes from one run per ladder step, each of at least {LADDER_REQUESTS:,} requests. "
         "The last column is the most the page answers at all, closed loop (each connection sends as soon as "
         "its answer arrives), measured with wrk for one photo: a page whose most is near or under the rate cannot "
         "hold it.\n\n"
