@@ -20,9 +20,8 @@ For each database (a fresh one; on PostgreSQL ``h_load_<pid>``, dropped afterwar
    (visitors who are not signed in get kept pages; one photo, as when a newspaper links to it, and
    all the photos in turn; with --redis also with kept pages shared between workers) and with the page
    cache off, alternating with a bare Flask page in the same gunicorn that runs the same photo query
-   (the baseline), each run starting just after a change to the data (nothing kept) — except the run with
-   writes, which starts as a running site does, its kept pages in place (WARM_PASSES untimed passes over the
-   photos at the same rate after the change), since what it shows is what writes do to them; then steps each
+   (the baseline), each run starting just after a change to the data (nothing kept) but the run with writes,
+   which starts with the pages a running site keeps (WARM_PASSES untimed passes at its rate); then steps each
    up --ladder to find the highest rate whose p99 stays under --target-ms, and (when Debian's wrk is
    installed) measures the most the one-photo page and the baseline answer at all, closed loop;
 5. checks the invariants and exits non-zero when one fails: every submission answered with a
