@@ -229,3 +229,16 @@ def test_staff_confirming_a_suggestion_leave_a_trail_saying_face_matching_sugges
     assert event.actor_id == archivist.id and event.target_id == confirmed.id
     assert event.after["provenance"] == f"suggested by face matching, confirmed by {archivist.public_name}"
     assert event.after["person_id"] == person.id and 0 < event.after["distance"] < 0.5
+
+
+def test_an_upload_made_ready_by_the_processing_job_has_its_faces_found(db_session) -> None:
+    """The upload form's path: photos.process makes the images, then faces.detect finds the face."""
+    from photoid.contributions.workflow import PhotoProcessing
+    from photoid.photos.processing import accept_upload
+
+    collection, _archivist = library(matching_on=True)
+    photo = accept_upload(collection=collection, image_data=(FACES / "obama.jpg").read_bytes(), identifier="upload-1")
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id).processing_state == PhotoProcessing.READY
+    [face] = queries.faces_of(photo)
+    assert face.encoding is not None
