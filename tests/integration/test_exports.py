@@ -226,12 +226,13 @@ def test_reading_records_keeps_memory_flat_as_the_catalog_grows(app) -> None:
         for _ in iter_catalog_records(public_photos(), base_url=BASE, batch_size=100):
             pass
 
-    # Python's caches settle within the first few thousand rows; after that, four times the
-    # photos must cost about the same memory, because one batch of records is held at a time.
-    _bulk_photos(collection, 2000)
+    # Python's caches settle within the first thousand rows (ten batches); after that, four times
+    # the photos must cost about the same memory, because one batch of records is held at a time.
+    # (Holding every record instead measures 3.8 times as much.)
+    _bulk_photos(collection, 1000)
     _peak(read_all)
     small = _peak(read_all)
-    _bulk_photos(collection, 6000, start=2000)
+    _bulk_photos(collection, 3000, start=1000)
     large = _peak(read_all)
     assert large < small * 1.2, (small, large)
 
@@ -247,9 +248,10 @@ def test_writing_a_file_keeps_memory_flat_as_the_export_grows(format_name) -> No
                 pass
         return work
 
+    # Four times the records cost the same memory (rendering them all at once measures 2.9 to 3.9 times as much).
     _peak(write(100))
     small = _peak(write(100))
-    large = _peak(write(1000))
+    large = _peak(write(400))
     assert large < small * 1.2, (small, large)
 
 
