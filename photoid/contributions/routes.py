@@ -15,7 +15,7 @@ from photoid.contributions.workflow import OPEN, PUBLIC_COMMENT_STATE, Authority
 from photoid.edtf import EDTFError, describe, parse_phrase
 from photoid.extensions import account_or_address, db, limiter
 from photoid.faces.models import Face
-from photoid.params import BadNumber, whole_number
+from photoid.params import BadNumber, id_arg, whole_number
 from photoid.photos import queries
 from photoid.photos.models import Photo
 from photoid.photos.page import render_photo_page
@@ -68,13 +68,10 @@ def _disputed(photo_id: int, raw: str | None) -> Identification | None:
     return found
 
 
-def _chosen_face(photo: Photo, raw: str | None) -> Face | None:
-    """The unnamed face a patron chose on the photo page ("Who is this?"), if any: a face of this
-    photo (400 for a number that is not one, 404 for another photo's or a forgotten face)."""
-    try:
-        face_id = whole_number(raw, what="face number")
-    except BadNumber as error:
-        abort(400, str(error))
+def _chosen_face(photo: Photo) -> Face | None:
+    """The unnamed face a patron chose on the photo page ("Who is this?", ``?face=``), if any: a face of
+    this photo (400 for a number that is not one, 404 for another photo's or a forgotten face)."""
+    face_id = id_arg("face", what="face number")
     if face_id is None:
         return None
     face = db.session.get(Face, face_id)
@@ -83,13 +80,10 @@ def _chosen_face(photo: Photo, raw: str | None) -> Face | None:
     return face
 
 
-def _suggested_person(raw: str | None) -> AuthorityRecord | None:
-    """The person a patron chose among those face matching suggests for a face ("It is …"), if any:
-    an accepted person record (400 for a number that is not one, 404 for anything else)."""
-    try:
-        record_id = whole_number(raw, what="person number")
-    except BadNumber as error:
-        abort(400, str(error))
+def _suggested_person() -> AuthorityRecord | None:
+    """The person a patron chose among those face matching suggests for a face ("It is …", ``?person=``),
+    if any: an accepted person record (400 for a number that is not one, 404 for anything else)."""
+    record_id = id_arg("person", what="person number")
     if record_id is None:
         return None
     record = db.session.get(AuthorityRecord, record_id)
@@ -125,12 +119,12 @@ def _drawing_policy(response: Response) -> Response:
 def identify_page(photo_id: int) -> str:
     photo = visible_photo(photo_id)
     disputes = _disputed(photo.id, request.args.get("disputes"))
-    face = _chosen_face(photo, request.args.get("face"))
+    face = _chosen_face(photo)
     form = IdentifyForm(formdata=None)
     if face is not None:  # "Who is this?": the face's box, already drawn
         form.kind.data = "person"
         form.region_x.data, form.region_y.data, form.region_w.data, form.region_h.data = (str(v) for v in face.box)
-        person = _suggested_person(request.args.get("person"))
+        person = _suggested_person()
         if person is not None:
             form.name.data, form.authority_id.data = person.heading, str(person.id)
     if disputes is not None:
