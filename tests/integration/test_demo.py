@@ -1,17 +1,43 @@
 """``photoid demo`` gives a fresh install something real to show, through the real pipeline."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from click.testing import Result
+from flask import Flask
 from sqlalchemy import func, select
 
 from photoid.accounts.models import User
 from photoid.contributions.models import Identification
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
+from tests.conftest import _empty_tables, make_test_app
+
+#: The module's tests share one load (tests/conftest.py sends a group to one worker).
+pytestmark = pytest.mark.xdist_group("demo")
 
 
-def test_demo_loads_a_consortium_with_photos_and_identifications_once(app, client) -> None:
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "--if-empty"])
+@pytest.fixture(scope="module")
+def demo(_schema: None, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Result]]:
+    """An empty site, then ``photoid demo --if-empty`` run once for the module, with what it answered.
+
+    Loading the demo (drawing, tiling and scanning 34 photos) was most of each test's time. The tests
+    only read the site: the reindex writes the index the search reads, and the second ``photoid demo``
+    adds nothing, as the first test asserts."""
+    app = make_test_app(tmp_path_factory.mktemp("demo"), database_url)
+    with app.app_context():
+        try:
+            yield app, app.test_cli_runner().invoke(args=["demo", "--if-empty"])
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+
+
+def test_demo_loads_a_consortium_with_photos_and_identifications_once(demo: tuple[Flask, Result]) -> None:
+    app, result = demo
+    client, runner = app.test_client(), app.test_cli_runner()
     assert result.exit_code == 0, result.output
     assert "Demo collection loaded: 34 photos." in result.output  # 30 drawn, 4 real portraits (faces)
     assert "archivist@example.org" in result.output and "photoid-demo" in result.output
@@ -42,11 +68,9 @@ def test_demo_loads_a_consortium_with_photos_and_identifications_once(app, clien
     assert db.session.scalar(select(func.count(User.id))) == 4
 
 
-def test_the_demo_shows_a_dispute_and_a_conversation(app) -> None:
+def test_the_demo_shows_a_dispute_and_a_conversation(demo: tuple[Flask, Result]) -> None:
     from photoid.contributions.models import Comment, Confirmation
-    from photoid.demo.loader import load_demo
 
-    load_demo(progress=lambda _: None)
     dispute = db.session.scalar(select(Confirmation).where(Confirmation.stance == "disagree"))
     assert dispute is not None and dispute.counter_identification is not None
     assert dispute.identification.photo_id == dispute.counter_identification.photo_id
@@ -54,13 +78,13 @@ def test_the_demo_shows_a_dispute_and_a_conversation(app) -> None:
     assert replies and all(r.state == "published" for r in replies)
 
 
-def test_searching_the_demo_by_year_finds_the_photos_dated_then(app, client) -> None:
+def test_searching_the_demo_by_year_finds_the_photos_dated_then(demo: tuple[Flask, Result]) -> None:
     """Issue #20: q=1925 found only the photos with 1925 in their text, q=1952 missed "summer 1952"
     and q=1920s found nothing."""
-    from photoid.demo.loader import load_demo
     from photoid.search import queue
 
-    load_demo(progress=lambda _: None)
+    app = demo[0]
+    client = app.test_client()
     queue.reindex(app, procs=1)
 
     def identifiers(q: str) -> set[str]:
