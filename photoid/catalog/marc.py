@@ -14,7 +14,9 @@ from datetime import datetime
 
 from lxml import etree
 
-from photoid.catalog.records import CatalogRecord, Fact, distinct, distinct_text, name_and_dates, xml_safe, years
+from photoid.catalog.records import (
+    CatalogRecord, Fact, distinct, distinct_text, name_and_dates, verification_note, xml_safe, years,
+)
 from photoid.edtf import is_valid, year_range
 from photoid.templating import RIGHTS_LABELS
 from photoid.text import one_line
@@ -138,9 +140,7 @@ def _uncontrolled(parent: etree._Element, fact: Fact) -> None:
 
 
 def _note(record: CatalogRecord) -> str:
-    verified = record.verified_at
-    when = f" on {verified:%B} {verified.day}, {verified.year}" if verified else ""
-    return f"Identifications contributed by the community and verified by {record.verified_by}{when}."
+    return verification_note(record)
 
 
 def to_marcxml(record: CatalogRecord) -> etree._Element:

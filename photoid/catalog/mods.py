@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from photoid.catalog.records import CatalogRecord, Fact, distinct, distinct_text, name_and_dates, xml_safe
+from photoid.catalog.records import CatalogRecord, Fact, distinct, distinct_text, name_and_dates, verification_note, xml_safe
 from photoid.edtf import is_valid
 from photoid.templating import RIGHTS_LABELS
 from photoid.text import one_line, tidy_lines
@@ -79,9 +79,7 @@ def _subjects(root: etree._Element, record: CatalogRecord) -> None:
 
 
 def _note(record: CatalogRecord) -> str:
-    verified = record.verified_at
-    when = f" on {verified:%B} {verified.day}, {verified.year}" if verified else ""
-    return f"Identifications contributed by the community and verified by {record.verified_by}{when}."
+    return verification_note(record)
 
 
 def to_mods(record: CatalogRecord) -> etree._Element:

@@ -49,6 +49,8 @@ class Fact:
     #: (x, y, w, h) as fractions of the full image, when the fact marks a region.
     region: tuple[float, float, float, float] | None = None
     created_at: datetime | None = None
+    #: Face matching suggested who this is and a person confirmed it (the words of the note say so).
+    is_face_matching_suggestion: bool = False
 
 
 @dataclass(slots=True)
@@ -94,6 +96,23 @@ class CatalogRecord:
         """When the most recent approved fact was verified."""
         times = [f.reviewed_at for f in self.facts if f.reviewed_at is not None]
         return max(times) if times else None
+
+
+def verification_note(record: CatalogRecord) -> str:
+    """Who identified the photo and who verified it, in the same words in MODS, MARC (500) and CSV:
+    "Identifications contributed by the community and verified by Millbrook Library on May 3, 2026.",
+    saying too how many face matching suggested and a person confirmed (photos/identified.py words
+    a single fact's provenance the same way)."""
+    verified = record.verified_at
+    when = f" on {verified:%B} {verified.day}, {verified.year}" if verified else ""
+    by_machine = [f for f in record.facts if f.is_face_matching_suggestion]
+    if by_machine and len(by_machine) == len(record.facts) and all(f.contributor is None for f in by_machine):
+        return f"Identifications suggested by face matching and confirmed by {record.verified_by}{when}."
+    note = f"Identifications contributed by the community and verified by {record.verified_by}{when}."
+    if by_machine:
+        some = "1 of them" if len(by_machine) == 1 else f"{len(by_machine)} of them"
+        note = f"{note[:-1]}; {some} suggested by face matching and confirmed by {record.verified_by}."
+    return note
 
 
 _BUCKETS = {"person": "people", "place": "fact_places", "event": "events", "date": "dates", "keyword": "keywords"}
@@ -142,6 +161,7 @@ def _statements() -> tuple[Select, Select]:  # type: ignore[type-arg]
             Identification.id, Identification.photo_id, Identification.kind, Identification.text_value,
             Identification.date_edtf, Identification.region_x, Identification.region_y, Identification.region_w,
             Identification.region_h, Identification.reviewed_at, Identification.created_at, Identification.authority_id,
+            Identification.is_face_matching_suggestion,
             func.coalesce(survivor.heading, authority.heading).label("heading"),
             func.coalesce(survivor.dates_edtf, authority.dates_edtf).label("dates"),
             func.coalesce(survivor.authority_uri, authority.authority_uri).label("uri"),
@@ -190,6 +210,7 @@ def catalog_records(photo_ids: Sequence[int], *, base_url: str) -> list[CatalogR
             dates=row.date_edtf if is_date else row.dates, authority_uri=row.uri or None,
             latitude=row.lat, longitude=row.long, contributor=contributor, reviewed_at=row.reviewed_at,
             is_controlled=row.authority_id is not None, region=region, created_at=row.created_at,
+            is_face_matching_suggestion=bool(row.is_face_matching_suggestion),
         ))
     return [records[i] for i in ids if i in records]
 

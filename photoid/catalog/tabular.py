@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from photoid.catalog.records import CatalogRecord, Fact, distinct, distinct_text
+from photoid.catalog.records import CatalogRecord, Fact, distinct, distinct_text, verification_note
 from photoid.edtf import iso8601, year_range
 from photoid.edtf import words as _date_words
 from photoid.templating import RIGHTS_LABELS
@@ -44,9 +44,7 @@ def contentdm_date(edtf: str | None) -> str:
 def _note(record: CatalogRecord) -> str:
     if not record.facts:
         return ""
-    verified = record.verified_at
-    when = f" on {verified:%B} {verified.day}, {verified.year}" if verified else ""
-    return f"Identifications contributed by the community and verified by {record.verified_by}{when}."
+    return verification_note(record)
 
 
 CSV_COLUMNS = (

@@ -74,6 +74,15 @@ def _text(value: str, purpose: str) -> dict[str, Any]:
     return {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain"}
 
 
+def _creator(identification: Identification) -> dict[str, str]:
+    """Who made the identification: the contributor by display name; face matching when it suggested
+    the person and staff confirmed it (no contributor then)."""
+    contributor = identification.contributor
+    if contributor is None and identification.is_face_matching_suggestion:
+        return {"type": "Software", "name": "face matching"}
+    return {"type": "Person", "name": contributor.public_name if contributor else "a former contributor"}
+
+
 def to_annotation(
     identification: Identification, *, annotation_id: str, image_id: str, votes: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
@@ -83,7 +92,6 @@ def to_annotation(
     if identification.has_region:
         region = Region(identification.region_x, identification.region_y, identification.region_w, identification.region_h)  # type: ignore[arg-type]
         target["selector"] = pixel_selector(region, width=photo.width, height=photo.height)
-    contributor = identification.contributor
     votes = votes or {}
     return {
         "@context": ANNO_CONTEXT,
@@ -92,7 +100,7 @@ def to_annotation(
         "motivation": "tagging" if identification.kind == "keyword" else "identifying",
         "created": iso_utc(identification.created_at),
         "modified": iso_utc(identification.modified_at),
-        "creator": {"type": "Person", "name": contributor.public_name if contributor else "a former contributor"},
+        "creator": _creator(identification),
         "body": _bodies(identification),
         "target": target,
         EXTENSION: {

@@ -84,6 +84,9 @@ class Identification(db.Model):
     #: The archivist's note; the patron sees it with a rejection.
     review_note: Mapped[str | None] = mapped_column(Text)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("identification.id"), index=True)
+    #: Face matching suggested who this is and a person confirmed it (photoid/faces/linking.py), from the
+    #: photo page or the moderation queue; its provenance says so (photos/identified.py ``provenance``).
+    is_face_matching_suggestion: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Active agree and disagree votes, filled only by a query that asks for them (photos/queries.py,

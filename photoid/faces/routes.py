@@ -38,7 +38,6 @@ def _with_margin(face: Face) -> tuple[float, float, float, float]:
 
 bp.add_app_template_global(panel.match_words, "match_words")
 bp.add_app_template_global(panel.threshold, "face_match_threshold")
-bp.add_app_template_global(linking.suggested_by_matching, "suggested_by_face_matching")
 
 
 @bp.route("/photos/<int:photo_id>/faces/<int:face_id>.jpg")

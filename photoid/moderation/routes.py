@@ -17,6 +17,7 @@ from photoid.db import utcnow
 from photoid.edtf import words as describe_date
 from photoid.errors import status_for
 from photoid.extensions import db
+from photoid.faces import linking
 from photoid.faces.panel import evidence as face_evidence
 from photoid.moderation import log_routes  # noqa: F401  (adds the audit log's views to bp)
 from photoid.moderation import queries, service
@@ -189,18 +190,28 @@ def approve_with_changes(identification_id: int) -> Response | tuple[str, int]:
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        raw_authority = form.authority_id.data or ""
+        authority_id = next(iter(record_ids([form.authority_id.data or ""])), None)
         try:
-            corrected = service.approve_with_changes(
-                identification, moderator=user,
-                authority_id=next(iter(record_ids([raw_authority])), None),
-                new_heading=form.new_heading.data, date_text=form.date_text.data,
-                authority_uri=form.authority_uri.data, latitude=form.latitude.data, longitude=form.longitude.data,
-                region=_changed_region(form), note=form.note.data,
-            )
+            face_id = whole_number(request.form.get("face_id"), what="face number")
+        except BadNumber as error:
+            abort(400, str(error))
+        try:
+            if face_id is not None and authority_id is not None:  # a face-matching candidate's button
+                corrected = linking.link_from_queue(identification, face_id=face_id, authority_id=authority_id,
+                                                    moderator=user)
+            else:
+                corrected = service.approve_with_changes(
+                    identification, moderator=user, authority_id=authority_id,
+                    new_heading=form.new_heading.data, date_text=form.date_text.data,
+                    authority_uri=form.authority_uri.data, latitude=form.latitude.data, longitude=form.longitude.data,
+                    region=_changed_region(form), note=form.note.data,
+                )
         except WorkflowError as error:
             errors.append(str(error))
             status = status_for(error)
+        except linking.LinkError as error:
+            errors.append(str(error))
+            status = 409
         else:
             flash(f"Approved with changes: {_describe(corrected)}. It is now part of the photo's record.", "success")
             return _back()

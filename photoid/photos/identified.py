@@ -2,8 +2,12 @@
 the Atom feeds (photoid/feeds) both read them. Only published photos in published collections."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -15,6 +19,9 @@ from photoid.extensions import db
 from photoid.pagination import Page, paginate
 from photoid.photos.models import Collection, Photo
 from photoid.photos.queries import public_photos
+
+#: How a fact face matching suggested (and a person confirmed) says where it came from.
+FACE_MATCHING_WORDS = "suggested by face matching"
 
 #: How the facts of each kind are introduced, in the order they are listed.
 KIND_HEADINGS = {
@@ -46,14 +53,27 @@ def fact_lines(facts: list[Identification]) -> list[str]:
     return [f"{heading}: {', '.join(by_kind[kind])}" for kind, heading in KIND_HEADINGS.items() if by_kind.get(kind)]
 
 
-def provenance(fact: Identification) -> str:
-    """Who suggested a fact and who verified it when: display names only, never an email."""
-    verified = f"verified by {fact.photo.institution.verifier}"
-    if fact.reviewed_at is not None:
-        verified += f" on {fact.reviewed_at.day} {fact.reviewed_at.strftime('%B %Y')}"
+def provenance(fact: Identification, *, name: Callable[[Any], Any] | None = None) -> Markup:
+    """Who said so and who decided, in the same words wherever a fact's provenance is printed (the
+    photo page, the feeds): display names only, never an email.
+
+    "contributed by Tom, verified by Millbrook Library on 7 December 2026"; "suggested by face matching,
+    confirmed by Millbrook Library on …" when staff linked a face to a person face matching proposed;
+    "contributed by Tom, suggested by face matching, confirmed by …" when the patron named the face and
+    staff linked it to the record face matching proposed. ``name`` writes the contributor's name (the
+    photo page links it to their profile page); their public name otherwise.
+    """
+    parts: list[Markup] = []
     if fact.contributor is not None:
-        return f"suggested by {fact.contributor.public_name}, {verified}"
-    return verified
+        parts.append(Markup("contributed by {}").format(name(fact.contributor) if name else fact.contributor.public_name))
+    by_machine = bool(fact.is_face_matching_suggestion)
+    if by_machine:
+        parts.append(Markup(FACE_MATCHING_WORDS))
+    decided = Markup("{} by {}").format("confirmed" if by_machine else "verified", fact.photo.institution.verifier)
+    if fact.reviewed_at is not None:
+        decided += Markup(' on <time datetime="{}">{} {}</time>').format(
+            fact.reviewed_at.date().isoformat(), fact.reviewed_at.day, fact.reviewed_at.strftime("%B %Y"))
+    return Markup(", ").join([*parts, decided])
 
 
 # --- recently identified -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from photoid.accounts.permissions import require_moderator
 from photoid.contributions.workflow import PhotoProcessing
 from photoid.extensions import db, limiter
 from photoid.params import page_arg
-from photoid.photos import queries
+from photoid.photos import identified, queries
 from photoid.photos.dating import attach_shown_dates
 from photoid.photos.images import DERIVATIVE_SIZES
 from photoid.photos.models import Collection
@@ -23,6 +23,7 @@ from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, stora
 from photoid.photos.storage import NotStored, derivative_key
 
 bp = Blueprint("photos", __name__, template_folder="templates")
+bp.add_app_template_global(identified.provenance, "fact_provenance")
 
 ONE_YEAR = 365 * 24 * 3600
 #: The largest catalog CSV sent with an upload (a box of thousands of rows is far smaller).

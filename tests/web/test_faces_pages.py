@@ -186,6 +186,51 @@ def test_the_archivist_sees_the_match_strength_of_a_patrons_suggestion_and_links
     assert (linked.state, linked.authority_id) == ("approved", world["anna"].id)
 
 
+def _queue_link_form(client, world) -> tuple[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The queue's first "Link and approve" beside a face-matching candidate (the one the ``l`` key presses)."""
+    item = parse(client.get("/moderation")).xpath(f"//article[@id='item-{world['suggestion'].id}']")[0]
+    [button] = item.xpath(".//div[@class='queue-faces']//button[@data-link]")
+    form = button.xpath("ancestor::form[1]")[0]
+    return form.get("action"), {i.get("name"): i.get("value") for i in form.xpath(".//input")}
+
+
+def test_linking_a_candidate_from_the_queue_leaves_the_same_trail_as_from_the_photo_page(client, world) -> None:  # type: ignore[no-untyped-def]
+    _sign_in(client, world["archivist"])
+    action, data = _queue_link_form(client, world)
+    # A face the suggestion does not mark, or a bad face number: refused, nothing approved.
+    refused = client.post(action, data={**data, "face_id": str(world["middle"].id)})
+    assert refused.status_code == 409 and "does not mark that face" in refused.get_data(as_text=True)
+    assert client.post(action, data={**data, "face_id": "x"}).status_code == 400
+    assert db.session.scalar(select(ModerationEvent).where(ModerationEvent.action == "confirm_face_match")) is None
+
+    assert client.post(action, data=data).status_code == 302
+    linked = db.session.scalars(select(Identification).where(Identification.supersedes_id == world["suggestion"].id)).one()
+    assert (linked.state, linked.authority_id, linked.contributor_id) == ("approved", world["anna"].id, world["patron"].id)
+    [event] = db.session.scalars(select(ModerationEvent).where(ModerationEvent.action == "confirm_face_match"))
+    assert (event.target_id, event.actor_id) == (linked.id, world["archivist"].id)
+    assert event.after["provenance"] == "suggested by face matching, confirmed by Mill Archivist"
+    assert (event.after["face_id"], event.after["person_id"]) == (world["right"].id, world["anna"].id)
+    known = text(parse(client.get(f"/photos/{world['group'].id}")).xpath(f"//li[@id='identification-{linked.id}']")[0])
+    assert "— contributed by Grandson Tom, suggested by face matching, confirmed by Millbrook Library on" in known
+
+
+def test_the_feed_the_annotations_and_the_exports_say_face_matching_suggested_it(client, world) -> None:  # type: ignore[no-untyped-def]
+    from photoid.catalog.records import catalog_records, verification_note
+    from photoid.faces.linking import confirm_match
+
+    made = confirm_match(world["left"], authority_id=world["anna"].id, moderator=world["archivist"])
+    feed = client.get(f"/feeds/collections/{world['group'].collection.slug}/identified.atom").get_data(as_text=True)
+    assert "suggested by face matching, confirmed by Millbrook Library on" in feed
+    assert "verified by Millbrook Library" not in feed.split("The choir in 1931", 1)[1].split("</entry>", 1)[0]
+    annotations = client.get(f"/api/photos/{world['group'].id}/annotations").get_json(force=True)
+    [mine] = [a for a in annotations["items"] if a["id"].endswith(f"/{made.id}")]
+    assert mine["creator"] == {"type": "Software", "name": "face matching"}
+    [record] = catalog_records([world["group"].id], base_url="http://localhost")
+    assert verification_note(record).startswith("Identifications suggested by face matching and confirmed by Millbrook Library on ")
+    [portrait] = catalog_records([world["portrait"].id], base_url="http://localhost")
+    assert "face matching" not in verification_note(portrait)
+
+
 def test_staff_link_an_unnamed_face_and_the_record_says_face_matching_suggested_it(client, world) -> None:  # type: ignore[no-untyped-def]
     _sign_in(client, world["archivist"])
     page = parse(client.get(f"/photos/{world['group'].id}"))
@@ -197,7 +242,7 @@ def test_staff_link_an_unnamed_face_and_the_record_says_face_matching_suggested_
                                                            Identification.state == "approved")).one()
     assert (made.authority_id, made.contributor_id, made.region_x) == (world["anna"].id, None, LEFT[0])
     known = text(parse(client.get(f"/photos/{world['group'].id}")).xpath("//li[@id='identification-%d']" % made.id)[0])
-    assert "suggested by face matching, confirmed and verified by" in known
+    assert "— suggested by face matching, confirmed by Millbrook Library on" in known
     # The same button again: the face is named now.
     again = client.post(form.get("action"), data=data, follow_redirects=True)
     assert "Someone has named this face" in again.get_data(as_text=True)

@@ -117,7 +117,7 @@ def test_identified_feed_says_what_was_identified_and_who_said_so(client, app) -
     assert titles(feed) == ["Main Street", "Another library's photo", "Mill workers"]
     entry = feed.entries[2]
     assert entry.summary == "People identified: John Smith (1890–1962)"
-    assert "suggested by Alice Reader, verified by Millbrook Library on" in entry.content[0].value
+    assert "contributed by Alice Reader, verified by Millbrook Library on" in entry.content[0].value
     assert entry.author == "Millbrook Library"
     assert b"alice.private@example.org" not in client.get("/feeds/identified.atom").data
 
