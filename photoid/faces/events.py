@@ -4,8 +4,10 @@
   faces and scan records in the same transaction (face data never outlives a photo's place on the
   site); a photo whose display image has just come to exist (added ready, made ready), or that is
   published again, is noted for detection when its institution has detection on. A collection
-  published again is not scanned here (thousands of photos, in the request with PHOTOID_JOBS=inline):
-  ``photoid faces detect`` finds its photos unscanned.
+  published again has its ready, published photos noted too when jobs go to a worker
+  (PHOTOID_JOBS=redis); in-process (inline) they are not scanned in the request, which could take
+  minutes: they keep no scan record (their faces went with the withdrawal), so ``photoid faces
+  detect`` finds them, and the curator is told so (service.scan_notice).
 - ``detect_after_commit`` (after_commit): starts a ``faces.detect`` job for each noted photo.
   ``after_rollback`` forgets them (``forget_noted``).
 """
@@ -42,6 +44,7 @@ def note_photos(session: Session, _context: object) -> None:
     """after_flush: forget the faces of photos that left the site; note new ready photos for detection."""
     gone: set[int] = set()
     fresh: set[int] = set()
+    again: set[int] = set()
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Photo):
             published_changed, published = _changed_to(obj, "is_published")
@@ -54,7 +57,13 @@ def note_photos(session: Session, _context: object) -> None:
             changed, published = _changed_to(obj, "is_published")
             if changed and not published:
                 gone |= set(session.connection().scalars(select(Photo.id).where(Photo.collection_id == obj.id)))
+            elif changed and published:
+                again.add(obj.id)
     connection = session.connection()
+    if again and has_app_context() and _jobs_queued():
+        fresh |= set(connection.scalars(select(Photo.id).where(
+            Photo.collection_id.in_(sorted(again)), Photo.is_published.is_(True), Photo.deleted_at.is_(None),
+            Photo.processing_state == PhotoProcessing.READY)))
     if gone:
         connection.execute(delete(Face.__table__).where(Face.__table__.c.photo_id.in_(sorted(gone))))
         connection.execute(delete(FaceScan.__table__).where(FaceScan.__table__.c.photo_id.in_(sorted(gone))))
@@ -65,6 +74,12 @@ def note_photos(session: Session, _context: object) -> None:
             .where(Photo.id.in_(sorted(fresh)), Institution.faces_detection_enabled.is_(True))
         )
         session.info.setdefault(_NOTED, set()).update(detecting)
+
+
+def _jobs_queued() -> bool:
+    from photoid.jobs import is_queued
+
+    return is_queued()
 
 
 def detect_after_commit(session: Session) -> None:

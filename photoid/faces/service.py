@@ -17,6 +17,7 @@ from photoid.db import end_read_transaction, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.faces.detection import FoundFace, encoding_bytes, find_faces
 from photoid.faces.models import Face, FaceScan
+from photoid.jobs import is_queued
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.storage import NotStored, current_storage, derivative_key
 
@@ -121,6 +122,23 @@ def photos_to_scan(*, collection: Collection | None = None, institution: Institu
     if institution is not None:
         query = query.where(Photo.institution_id == institution.id)
     return list(db.session.scalars(query))
+
+
+def scan_notice(collection: Collection) -> str:
+    """What a curator is told about faces when ``collection`` is published again: "" when its
+    institution has detection off or nothing waits. With a worker (PHOTOID_JOBS=redis) its photos were
+    queued for ``faces.detect`` on publishing (faces/events.py); in-process they wait for ``photoid
+    faces detect``, because scanning them in the request would keep the curator waiting for minutes."""
+    if not collection.institution.faces_detection_enabled:
+        return ""
+    waiting = len(photos_to_scan(collection=collection))
+    if not waiting:
+        return ""
+    photos = "1 photo" if waiting == 1 else f"{waiting} photos"
+    if is_queued():
+        return f"Faces on its {photos} are being looked for in the background; they appear on the photos in a few minutes."
+    return (f"Faces on its {photos} are not looked for now (it would keep you waiting): they will be found when "
+            f"“photoid faces detect --collection {collection.slug}” runs on the server; ask whoever runs the site.")
 
 
 def detect_all(*, collection: Collection | None = None,

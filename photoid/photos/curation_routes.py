@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from photoid.accounts.permissions import require_institution_staff, require_moderator
 from photoid.edtf import describe
 from photoid.extensions import db
+from photoid.faces.service import scan_notice
 from photoid.photos import collections as collection_service
 from photoid.photos import service as photo_service
 from photoid.photos.collections import CollectionError, CollectionFields
@@ -158,7 +159,7 @@ def collection_publication(slug: str, publish: bool) -> Response:
     found, user = _collection(slug)
     _confirmed()
     collection_service.set_collection_published(found, is_published=publish, actor=user)
-    flash(f"{found.title} is published again." if publish else
+    flash(" ".join(filter(None, (f"{found.title} is published again.", scan_notice(found)))) if publish else
           f"{found.title} is withdrawn: visitors no longer see it or its photos, and catalogs that harvest "
           "this site are told its photos were deleted.", "success")
     return redirect(url_for("photos.collection", slug=found.slug))

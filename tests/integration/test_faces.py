@@ -205,6 +205,51 @@ def test_withdrawing_a_collection_or_a_photo_deletes_their_faces_and_publishing_
     assert len(queries.faces_of(photos["obama2"])) == 1
 
 
+def _publish_again_as(client, collection, archivist) -> str:  # type: ignore[no-untyped-def]
+    """The curator presses "Publish again" on the collection's page; the page they land on, as text."""
+    from tests.conftest import CSRF_PATTERN
+
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = archivist.login_id, True
+    match = CSRF_PATTERN.search(client.get(f"/collections/{collection.slug}/edit").get_data(as_text=True))
+    assert match
+    response = client.post(f"/collections/{collection.slug}/publish", data={"csrf_token": match.group(1) or match.group(2)},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    return " ".join(response.get_data(as_text=True).split())
+
+
+def test_in_process_a_collection_published_again_waits_for_faces_detect_and_the_curator_is_told(portraits, client) -> None:  # type: ignore[no-untyped-def]
+    from photoid.faces.service import photos_to_scan
+    from photoid.photos.collections import set_collection_published
+
+    photos, _person, _other, archivist = portraits
+    collection = photos["obama"].collection
+    set_collection_published(collection, is_published=False, actor=archivist)
+    page = _publish_again_as(client, collection, archivist)
+    assert (f"Faces on its 4 photos are not looked for now (it would keep you waiting): they will be found when "
+            f"“photoid faces detect --collection {collection.slug}” runs on the server") in page
+    assert db.session.scalar(select(func.count()).select_from(Face)) == 0  # not scanned in the request
+    assert photos_to_scan(collection=collection) == sorted(p.id for p in photos.values())
+
+
+@needs_redis
+def test_with_a_queue_a_collection_published_again_has_its_photos_queued_for_the_worker(queued, client) -> None:  # type: ignore[no-untyped-def]
+    from photoid.photos.collections import set_collection_published
+
+    collection, archivist = library(matching_on=True)
+    photos = [ingest(collection, name) for name in SAME_MAN]
+    _work()
+    set_collection_published(collection, is_published=False, actor=archivist)
+    assert db.session.scalar(select(func.count()).select_from(Face)) == 0
+    page = _publish_again_as(client, collection, archivist)
+    assert "Faces on its 3 photos are being looked for in the background" in page
+    assert db.session.scalar(select(func.count()).select_from(Face)) == 0  # the request did not scan them
+    _work()
+    db.session.expire_all()
+    assert [len(queries.faces_of(p)) for p in photos] == [1, 1, 1]
+
+
 @needs_redis
 def test_with_a_queue_the_faces_are_found_by_the_worker_not_by_the_request(queued) -> None:
     """PHOTOID_JOBS=redis: ingest queues faces.detect, and `photoid worker` runs it."""
