@@ -112,8 +112,9 @@ def p(values: list[float], q: float) -> float:
 
 
 #: What a fill depends on besides its sizes: the corpus and queries here, and how photoid indexes.
-KEYED_SOURCES = ["photoid/search/index.py", "photoid/search/analysis.py", "photoid/search/whoosh_fast.py",
-                 "photoid/search/records.py", "photoid/search/pg_index.py", "photoid/search/models.py"]
+KEYED_SOURCES = ["photoid/search/index.py", "photoid/search/analysis.py", "photoid/search/words.py",
+                 "photoid/search/whoosh_fast.py", "photoid/search/records.py", "photoid/search/pg_index.py",
+                 "photoid/search/models.py"]
 
 
 def fill_key(photos: int, facts: int) -> str:
@@ -206,11 +207,11 @@ def fill_postgres(docs: list[index.PhotoDocument], server_url: str, name: str, k
             with cursor.copy("COPY search_word (word) FROM STDIN") as copy:
                 for word in sorted(set().union(*(pg_index.words_of(doc) for doc in docs))):
                     copy.write_row([word])
-        columns = [column for column in sample if column != "body"]
+        columns = [column for column in sample if column not in pg_index.VECTOR_TEXTS]
         conn.execute(insert(SearchDocument).from_select(
             [*columns, "document"],
             select(*(stage.c[column] for column in columns),
-                   pg_index.document_vector(stage.c.title, stage.c.names, stage.c.body))))
+                   pg_index.document_vector(*(stage.c[column] for column in pg_index.VECTOR_TEXTS)))))
         stage.drop(conn)
         for table in tables:
             for ix in table.indexes:

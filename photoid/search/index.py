@@ -10,8 +10,10 @@ description are sections of it, and a word's weight says where it came from (a t
 three times, a name twice), so a match in the title still ranks first without indexing the title
 again. Phrases are answered from adjacent word pairs indexed as terms of the same field
 ("main street"), not from word positions: a two-word phrase is one term look-up, a longer one the
-AND of its pairs. "Did you mean" reads the same field's vocabulary. Fewer postings per photo keep the
-index small and the rebuild fast (see docs/performance.md, "Search").
+AND of its pairs. Stop words are left out ("church of england" is the pair "church england") and a
+pair never spans two values (the title and a name, two names), as in the PostgreSQL back end (see
+``words``). "Did you mean" reads the same field's vocabulary. Fewer postings per photo keep the index
+small and the rebuild fast (see docs/performance.md, "Search").
 
 Querying (parsing, ranking a page, snippets, facets, "did you mean") is in ``querying``.
 """
@@ -31,6 +33,7 @@ from photoid.search.analysis import (  # noqa: F401 (_WordsAndPairs: indexes bui
     ANALYZER as _ANALYZER,
     SECTION as _SECTION,
     TEXT_ANALYZER as _TEXT_ANALYZER,
+    VALUE as _VALUE,
     WeightedText,
     _WordsAndPairs,
     weighted_terms,
@@ -99,7 +102,7 @@ def _fields(doc: PhotoDocument) -> dict[str, object]:
             years[f"{source}_from"], years[f"{source}_to"] = span
     return years | {
         "photo_id": str(doc.photo_id),
-        "text": _SECTION.join([doc.title, names, f"{doc.description}\n{doc.identifier}"]),
+        "text": _SECTION.join([doc.title, _VALUE.join(doc.names), f"{doc.description}{_VALUE}{doc.identifier}"]),
         "title": doc.title,
         "names": names,
         "description": doc.description,

@@ -11,7 +11,6 @@ document one after the other, the second from what the first committed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from flask import Flask, current_app, has_app_context
@@ -24,12 +23,17 @@ from photoid.photos.models import Photo
 from photoid.search.documents import all_documents, documents_for
 from photoid.search.index import FACETS, PhotoDocument
 from photoid.search.models import SearchDocument, SearchQueueEntry, SearchWord
+from photoid.search.words import fold, searchable
 
 #: The text search configuration made by the migration (see ``models.POSTGRES_SETUP``).
 CONFIG = "photoid"
-#: Put before the names and the description: a stop word moves positions on, so a phrase never
-#: runs from the end of the title into the names ("dawn millbrook").
-_GAP = "the "
+#: Put between two values (the title and the names, two names, the description and the identifier): a stop
+#: word holds a place without being a lexeme, so a phrase never runs from one value into the next ("dawn
+#: millbrook"; "main street" from the names "Anna Main" and "Street fair"), as in the Whoosh back end
+#: (``analysis.VALUE``). The texts themselves reach ``to_tsvector`` without stop words (``words.searchable``).
+_GAP = " the "
+#: The texts ``document_vector`` is made from, in ``plain_values`` but not columns of ``search_document``.
+VECTOR_TEXTS = ("title_words", "names_words", "body_words")
 #: The weights as untyped literals, which PostgreSQL reads as its ``"char"`` (a bound parameter would be varchar).
 _WEIGHT = {weight: literal_column(f"'{weight}'") for weight in "ABC"}
 _ENQUEUED = "search_enqueued"  # queue._DIRTY: this transaction wrote search_queue rows
@@ -37,12 +41,6 @@ _ENQUEUED = "search_enqueued"  # queue._DIRTY: this transaction wrote search_que
 
 def is_enabled(app: Flask) -> bool:
     return app.config.get("SEARCH") == "postgres"
-
-
-def fold(word: str) -> str:
-    """Lower case without accents, as ``unaccent`` folds it: "Müller" -> "muller"."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def facet_keys(doc: PhotoDocument) -> list[str]:
@@ -53,20 +51,23 @@ def facet_keys(doc: PhotoDocument) -> list[str]:
 
 
 def document_vector(title: object, names: object, body: object) -> ColumnElement:
-    """The weighted ``tsvector`` of a document from three texts (values, or columns of a table being copied
-    from): the title (weight A), the names (B), the description and identifier (C)."""
+    """The weighted ``tsvector`` of a document from its ``VECTOR_TEXTS`` (values, or columns of a table being
+    copied from): the title (weight A), the names (B), the description and identifier (C)."""
     return (func.setweight(func.to_tsvector(CONFIG, title), _WEIGHT["A"])
             .op("||")(func.setweight(func.to_tsvector(CONFIG, func.concat(_GAP, names)), _WEIGHT["B"]))
             .op("||")(func.setweight(func.to_tsvector(CONFIG, func.concat(_GAP, body)), _WEIGHT["C"])))
 
 
 def plain_values(doc: PhotoDocument) -> dict[str, object]:
-    """``doc``'s ``search_document`` row without its ``document``, plus ``body``, the text weighted C."""
+    """``doc``'s ``search_document`` row without its ``document``, plus the ``VECTOR_TEXTS`` it is made from:
+    each value's words without stop words (``words.searchable``), values apart by ``_GAP``."""
     catalog = doc.catalog_years or (None, None)
     community = doc.community_years or (None, None)
     return {
         "photo_id": doc.photo_id, "title": doc.title, "names": " · ".join(doc.names),
-        "description": doc.description, "body": f"{doc.description}\n{doc.identifier}",
+        "description": doc.description, "title_words": searchable(doc.title),
+        "names_words": _GAP.join(searchable(name) for name in doc.names),
+        "body_words": f"{searchable(doc.description)}{_GAP}{searchable(doc.identifier)}",
         "facets": ",".join(facet_keys(doc)), "date_sort": doc.date_sort,
         "identified_at": doc.identified_at, "catalog_from": catalog[0], "catalog_to": catalog[1],
         "community_from": community[0], "community_to": community[1], "fingerprint": doc.fingerprint(),
@@ -75,7 +76,7 @@ def plain_values(doc: PhotoDocument) -> dict[str, object]:
 
 def _row(doc: PhotoDocument) -> dict[str, object]:
     row = plain_values(doc)
-    row["document"] = document_vector(row["title"], row["names"], row.pop("body"))
+    row["document"] = document_vector(*(row.pop(name) for name in VECTOR_TEXTS))
     return row
 
 

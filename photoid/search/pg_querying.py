@@ -2,7 +2,8 @@
 ``search_document`` (see ``pg_index``), answering with the same ``Results`` as the Whoosh back end.
 
 The query language is the Whoosh back end's: words are ANDed, "quoted phrases" must be side by side
-(``phraseto_tsquery``, ``<->``), ``-word`` excludes (``!!``), ``OR`` widens (``||``), and years and
+(``phraseto_tsquery``, ``<->``; stop words left out, as the documents are written without them: see
+``words``), ``-word`` excludes (``!!``), ``OR`` widens (``||``), and years and
 decades match the photos dated in them (``years.split_years``). Each word reaches PostgreSQL as a bound
 parameter of ``plainto_tsquery``, never as tsquery syntax. Totals and facet counts are exact.
 """
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from photoid.search.index import FACETS
 from photoid.search.models import SearchDocument, SearchWord, facet_array
-from photoid.search.pg_index import CONFIG, fold
+from photoid.search.pg_index import CONFIG
 from photoid.search.records import Hit, Results, respell
+from photoid.search.words import fold, searchable
 from photoid.search.years import split_years
 
 _START, _STOP = "\ue000", "\ue001"  # private-use marks around matches, made <mark> after escaping
@@ -39,9 +41,9 @@ def _unit(token: str) -> tuple[ColumnElement | None, bool]:
     negated = token.startswith("-") and len(token) > 1
     token = token[1:] if negated else token
     if token.startswith('"'):
-        phrase = token.strip('"')
-        return (func.phraseto_tsquery(CONFIG, phrase) if phrase.strip() else None), negated
-    return func.plainto_tsquery(CONFIG, token), negated
+        phrase = searchable(token.strip('"'))
+        return (func.phraseto_tsquery(CONFIG, phrase) if phrase else None), negated
+    return func.plainto_tsquery(CONFIG, searchable(token)), negated
 
 
 def _words_query(text: str) -> tuple[ColumnElement | None, ColumnElement | None]:

@@ -98,8 +98,10 @@ def _parse_words(text: str) -> query.Query:
     parser = getattr(_PARSER_LOCAL, "parser", None)
     if parser is None:
         parser = _PARSER_LOCAL.parser = _parser()
-    # "NOT" and "AND" are words here; "OR" (upper case) is an operator, "-word" excludes.
+    # "NOT" and "AND" are words here; "OR" (upper case) is an operator, "-word" excludes, but a hyphen
+    # inside a word joins two words ("PH-000123", "Saint-Jean"), as the index reads them.
     cleaned = re.sub(r"\b(AND|NOT|ANDNOT|ANDMAYBE)\b", lambda m: m.group(0).lower(), text).replace(":", " ")
+    cleaned = re.sub(r"(?<=\w)-(?=\w)", " ", cleaned)
     return _phrases_to_pairs(parser.parse(cleaned))
 
 

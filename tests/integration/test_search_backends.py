@@ -47,6 +47,16 @@ YEARS_CORPUS = [
     doc(5, "Undated"),
 ]
 
+#: Phrases: words side by side within one value (a title, one name, a description, an identifier).
+PHRASE_CORPUS = [
+    doc(1, "Main", names=["Street fair committee"]),  # "main street" only across the title and a name
+    doc(2, "Market day", names=["Anna Main", "Street, Peter"]),  # ... across two names
+    doc(3, "Ferry", description="View of the river from the bridge", identifier="PH-000123"),
+    doc(4, "Choir", description="Boys of the Church of England school, with Father John F. Kennedy"),
+    doc(5, "The Saint-Jean church on Müller's farm", description="Rebuilt after the fire"),
+    doc(6, "Ferry landing", description="Boats at the river bridge", identifier="Main Street"),
+]
+
 Search = Callable[..., Results]
 
 
@@ -196,3 +206,30 @@ def test_postgres_search_refuses_to_start_on_sqlite(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="PHOTOID_SEARCH=postgres .* not a PostgreSQL database"):
         make_test_app(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite3'}", SEARCH="postgres")
 
+
+
+def test_a_phrase_matches_only_within_one_value_never_across_two(indexed) -> None:  # type: ignore[no-untyped-def]
+    search = indexed(PHRASE_CORPUS)
+    assert ids(search, '"main street"') == [6]  # the identifier; not the title and a name (1), nor two names (2)
+    assert ids(search, '"main street fair"') == [] and ids(search, '"main street peter"') == []
+    assert ids(search, '"street fair"') == [1] and ids(search, '"anna main"') == [2]
+    assert ids(search, '"bridge ph"') == [] and ids(search, '"bridge main"') == []  # description, then identifier
+    assert ids(search, "main street") == [1, 2, 6]  # plain words still match anywhere in the photo
+
+
+def test_stop_words_in_a_phrase_are_left_out_on_both_sides(indexed) -> None:  # type: ignore[no-untyped-def]
+    search = indexed(PHRASE_CORPUS)
+    assert ids(search, '"river bridge"') == [3, 6]  # "the river from the bridge": both back ends alike
+    assert ids(search, '"church of england"') == ids(search, '"church england"') == [4]
+    assert ids(search, '"the river"') == [3, 6]
+    assert ids(search, '"john f kennedy"') == [4]
+    assert ids(search, '"john kennedy"') == []  # "F" is a word, not a stop word: it keeps them apart
+
+
+def test_hyphens_accents_and_word_forms_inside_a_phrase(indexed) -> None:  # type: ignore[no-untyped-def]
+    search = indexed(PHRASE_CORPUS)
+    assert ids(search, '"saint jean church"') == ids(search, '"saint-jean church"') == [5]
+    assert ids(search, "Saint-Jean") == [5] and ids(search, "PH-000123") == [3]
+    assert ids(search, '"ph 000123"') == [3]
+    assert ids(search, '"muller farm"') == ids(search, '"MÜLLER\'S farms"') == [5]
+    assert ids(search, '"rebuilt after fire"') == [5] and ids(search, '"boat at the rivers"') == [6]

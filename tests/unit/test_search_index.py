@@ -28,9 +28,18 @@ def test_the_fast_indexing_path_makes_the_same_terms_as_the_analyzer() -> None:
 
     plain = fields.TEXT(analyzer=index._TEXT_ANALYZER, phrase=False)
     fast = index.schema()["text"]
-    for value in ["Parade on Main Street\x1eMüller, Anna · Anna Mueller\x1eThe Müller family's 3.5 parades, "
-                  "e.g. U.S.A. a* straße ÉCOLE école\nPH-000123", "", "the of\x1e\x1eRunning runners ran"]:
+    for value in ["Parade on Main Street\x1eMüller, Anna\x1fAnna Mueller\x1eThe Müller family's 3.5 parades, "
+                  "e.g. U.S.A. a* straße ÉCOLE école, John F. Kennedy during À la\x1fPH-000123", "",
+                  "the of\x1e\x1eRunning runners ran\x1f\x1fagain Ran"]:
         assert sorted(fast.index(value)) == sorted(plain.index(value))
+
+
+def test_both_back_ends_find_words_as_whoosh_tokenizes_them() -> None:
+    from whoosh.analysis.tokenizers import default_pattern
+
+    from photoid.search import words
+
+    assert words.WORD.pattern == default_pattern.pattern and words.WORD.flags == default_pattern.flags
 
 
 def test_past_the_count_limit_totals_say_so_unless_one_word_makes_them_cheap(reader, monkeypatch) -> None:
