@@ -21,7 +21,8 @@ def rebuild(app: Flask, *, procs: int = 1) -> int:
 
 def ensure_index(*, rebuild: bool, echo: Callable[[str], None]) -> None:
     """Build the index when ``rebuild`` is set, there is none yet (the demo loader calls this), or it
-    was built by an older release that lacked some of today's fields (the years, say). With
+    was built by an older release that lacked some of today's fields (the years, say) or read words
+    differently (``index.ANALYSIS``). With
     ``PHOTOID_SEARCH=postgres``: fill ``search_document`` when ``rebuild`` is set or it is empty."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if pg_index.is_enabled(app):
@@ -29,10 +30,13 @@ def ensure_index(*, rebuild: bool, echo: Callable[[str], None]) -> None:
             echo(f"Search index built in PostgreSQL: {pg_index.reindex(app)} photos.")
         return
     root = current_app.config["INDEX_DIR"]
-    outdated = index.missing_fields(root) if not rebuild and index.exists(root) else []
-    if rebuild or outdated or not index.exists(root):
+    built = not rebuild and index.exists(root)
+    outdated = index.missing_fields(root) if built else []
+    old_words = built and not index.analysed_as_today(root)
+    if rebuild or outdated or old_words or not index.exists(root):
         count = queue.reindex(current_app._get_current_object(), procs=1)  # type: ignore[attr-defined]
-        why = f" (the old one lacked {', '.join(outdated)})" if outdated else ""
+        why = f" (the old one lacked {', '.join(outdated)})" if outdated else \
+            " (the old one read words as an older release did)" if old_words else ""
         echo(f"Search index built: {count} photos{why}.")
 
 

@@ -50,6 +50,11 @@ FACETS = ("collection", "institution", "person", "place", "event", "decade", "un
 MAX_QUERY_LENGTH = 200
 #: Where a photo's dates come from, each indexed as ``<source>_from`` and ``<source>_to`` years.
 YEAR_SOURCES = ("catalog", "community")
+#: How text becomes terms (``analysis``, ``words``): written into each build as ``ANALYSIS_FILE``, and
+#: raised whenever that changes, so that ``photoid db upgrade`` rebuilds an index an older release made.
+#: 2: PostgreSQL's stop words, single letters kept, pairs within one value (issue 23).
+ANALYSIS = "2"
+ANALYSIS_FILE = "photoid-analysis"
 def schema() -> fields.Schema:
     """The index schema: one searchable text field (weighted words and pairs), stored text, facets."""
     return fields.Schema(
@@ -134,6 +139,15 @@ def missing_fields(root: Path) -> list[str]:
     """The fields of today's schema that the built index lacks (one built by an older release)."""
     built = index.open_dir(os.path.realpath(current_path(root))).schema.names()
     return sorted(set(schema().names()) - set(built))
+
+
+def analysed_as_today(root: Path) -> bool:
+    """True when the built index turned text into terms as this release does (see ``ANALYSIS``)."""
+    marker = Path(os.path.realpath(current_path(root))) / ANALYSIS_FILE
+    try:
+        return marker.read_text().strip() == ANALYSIS
+    except OSError:
+        return False
 
 
 class Reader:
@@ -280,6 +294,7 @@ def build(root: Path, documents: Iterable[PhotoDocument], *, procs: int = 2, lim
         writer.cancel()
         raise
     writer.commit()
+    (target / ANALYSIS_FILE).write_text(ANALYSIS)
     _swap(root, target)
     return target
 

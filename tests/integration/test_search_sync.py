@@ -252,3 +252,21 @@ def test_an_index_built_by_an_older_release_is_rebuilt_by_the_upgrade(app, monke
     assert index.missing_fields(app.config["INDEX_DIR"]) == []
     ensure_index(rebuild=False, echo=said.append)  # up to date: nothing to do
     assert len(said) == 1
+
+
+def test_an_index_that_reads_words_as_an_older_release_did_is_rebuilt_by_the_upgrade(app) -> None:
+    # Before issue 23's phrase fix, single letters were not indexed and pairs ran from one name into the
+    # next: such an index would answer "John F Kennedy" with nothing until `photoid reindex`.
+    from photoid.search.commands import ensure_index
+
+    photo = make_photo(collection=make_collection(), title="Father John F. Kennedy")
+    db.session.commit()
+    index.build(app.config["INDEX_DIR"], iter([]), procs=1)
+    (index.current_path(app.config["INDEX_DIR"]).resolve() / index.ANALYSIS_FILE).unlink()  # as older releases built
+
+    said: list[str] = []
+    ensure_index(rebuild=False, echo=said.append)
+    assert said == ["Search index built: 1 photos (the old one read words as an older release did)."]
+    assert found(app, '"john f kennedy"') == [photo.id]
+    ensure_index(rebuild=False, echo=said.append)  # up to date: nothing to do
+    assert len(said) == 1
