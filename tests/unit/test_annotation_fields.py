@@ -132,3 +132,11 @@ def test_the_extension_names_the_photo_and_counts_votes_not_given_as_none() -> N
 ])
 def test_a_stored_box_is_at_least_one_pixel_and_inside_the_photo(region: Region, pixels: tuple[int, int, int, int]) -> None:
     assert fraction_to_pixels(region, width=WIDTH, height=HEIGHT) == pixels
+
+
+def test_a_face_matching_suggestion_with_no_contributor_was_made_by_software() -> None:
+    suggested = _identification(text_value="John Smith", is_face_matching_suggestion=True)
+    suggested.contributor = None
+    assert _serialise(suggested)["creator"] == {"type": "Software", "name": "face matching"}
+    typed = _identification(text_value="John Smith", is_face_matching_suggestion=True)  # a patron named them too
+    assert _serialise(typed)["creator"] == {"type": "Person", "name": "Margaret H."}
