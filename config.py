@@ -200,6 +200,10 @@ class Config:
         self.LOGIN_LOCKOUT_MAX_SECONDS = 3600
         #: Days technical data kept only for abuse handling (addresses, user agents) may live; ``photoid purge`` removes older.
         self.RETENTION_DAYS = int(env.get("PHOTOID_RETENTION_DAYS", 30))
+        #: Days a worker's export file (PHOTOID_JOBS=redis) stays downloadable; ``photoid purge`` removes older.
+        self.EXPORT_FILE_DAYS = int(env.get("PHOTOID_EXPORT_FILE_DAYS", 7))
+        if self.EXPORT_FILE_DAYS < 1:
+            raise ValueError(f"PHOTOID_EXPORT_FILE_DAYS must be at least 1 (day), not {self.EXPORT_FILE_DAYS}")
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         #: How long a write waits for SQLite's write lock before the visitor gets "The site is busy,
         #: please send again" (a 503 that keeps what they typed). SQLite only.

@@ -48,7 +48,7 @@ _.isolation_level  # photoid/__init__.py sets pysqlite's attribute on the connec
 _.revision, _.down_revision, _.branch_labels, _.depends_on, _.autogen_context
 
 # --- Other libraries call these by name.
-_.deliver, _.drain_job, _.process_job  # photoid/jobs.py JOBS names each job's function as "module:name"
+_.deliver, _.drain_job, _.process_job, _.write_job  # photoid/jobs.py JOBS names each job's function as "module:name"
 _.get_id  # Flask-Login's UserMixin API (accounts/models.py)
 _.login_view, _.login_message, _.login_message_category  # Flask-Login settings (extensions.py)
 _.Meta  # Flask-WTF form options (csrf = False on GET filter forms)

@@ -16,6 +16,7 @@ from photoid.accounts.privacy import PrivacyError, purge
 from photoid.accounts.service import RESERVED_NAME_KEYS, AccountError, create_user, display_name_key
 from photoid.admin.institutions import InstitutionError, create_institution
 from photoid.backup import BackupError, backup, restore
+from photoid.catalog import export_files
 from photoid.catalog.export import ExportError, parse_since, start_export, stream_export
 from photoid.catalog.oai import DOMAIN as OAI_DOMAIN
 from photoid.demo.loader import DEMO_ACCOUNTS, DemoError, load_demo
@@ -372,6 +373,9 @@ def purge_command() -> None:
         click.echo(f"  {where}: {count} value{'' if count == 1 else 's'} removed")
     for note in report.notes:
         click.echo(f"  {note}")
+    removed_files = export_files.purge_files()
+    click.echo(f"  export files: {removed_files} older than {current_app.config['EXPORT_FILE_DAYS']} days removed "
+               "(PHOTOID_EXPORT_FILE_DAYS)")
     if pg_index.is_enabled(current_app):
         pruned = pg_index.prune_words(current_app._get_current_object())  # type: ignore[attr-defined]
         click.echo(f"  search_word: {pruned} word{'' if pruned == 1 else 's'} no photo holds any more removed "

@@ -16,6 +16,7 @@ Every job, in one table (a job is named by what it does, and its function is fou
 | ``search.drain`` | indexes the photos in the ``search_queue`` table | ``photoid.search.queue.drain_job`` |
 | ``faces.detect`` | finds the faces on a photo whose images were just made (its institution has detection on) | ``photoid.faces.service.detect_job`` |
 | ``photos.process`` | makes an uploaded photo's derivatives and tiles, then marks it ready | ``photoid.photos.processing.process_job`` |
+| ``exports.write`` | writes a catalog export file into storage for staff to download, counting its records | ``photoid.catalog.export_files.write_job`` |
 
 Why RQ and why one process per worker (SimpleWorker): docs/decisions.md, "Background jobs".
 """
@@ -40,11 +41,13 @@ JOBS: dict[str, str] = {
     "search.drain": "photoid.search.queue:drain_job",
     "faces.detect": "photoid.faces.service:detect_job",
     "photos.process": "photoid.photos.processing:process_job",
+    "exports.write": "photoid.catalog.export_files:write_job",
 }
 #: Seconds a job may run in a worker before it is stopped (and tried again); RQ's 180 for the others.
 #: A drain after a large import indexes every queued photo in one job, committing each 500.
 #: A large scan's tiles take minutes.
-TIMEOUTS: dict[str, int] = {"search.drain": 3600, "photos.process": 3600}
+#: A site-wide export of every photo writes for many minutes.
+TIMEOUTS: dict[str, int] = {"search.drain": 3600, "photos.process": 3600, "exports.write": 3600}
 
 
 class JobNotFound(LookupError):

@@ -126,7 +126,6 @@ def start_export(
     if since is not None and since_last:
         raise ExportError("Choose either a date or “since the last export”, not both.")
     collection = institution = None
-    query = public_photos()
     if institution_slug:
         institution = db.session.scalar(select(Institution).where(Institution.slug == institution_slug))
         if institution is None:
@@ -141,9 +140,6 @@ def start_export(
             raise ExportError(f"The collection “{collection.title}” belongs to {collection.institution.name}, "
                               f"not to {institution.name}. Please choose one of {institution.name}'s collections.")
         institution = collection.institution
-        query = query.where(Photo.collection_id == collection.id)
-    elif institution is not None:
-        query = query.where(Photo.institution_id == institution.id)
     since_at: datetime | None = None
     if since_last:
         previous = last_run(fmt.name, collection.id if collection else None, institution.id if institution else None)
@@ -152,10 +148,21 @@ def start_export(
         since_at = since
     elif isinstance(since, date):
         since_at = datetime.combine(since, time.min)
+    return ExportPlan(format=fmt, collection=collection, institution=institution, since_at=since_at, started_at=utcnow(),
+                      actor_id=actor_id, query=scope_query(collection, institution, since_at))
+
+
+def scope_query(collection: Collection | None, institution: Institution | None, since_at: datetime | None) -> Select:  # type: ignore[type-arg]
+    """The published photos of an export's scope (a collection, an institution or the whole site)
+    changed after ``since_at``: what a streamed export writes, and a worker's file for the same run."""
+    query = public_photos()
+    if collection is not None:
+        query = query.where(Photo.collection_id == collection.id)
+    elif institution is not None:
+        query = query.where(Photo.institution_id == institution.id)
     if since_at is not None:
         query = query.where(Photo.modified_at > since_at)
-    return ExportPlan(format=fmt, collection=collection, institution=institution, since_at=since_at, started_at=utcnow(),
-                      actor_id=actor_id, query=query)
+    return query
 
 
 def _check_allowed(allowed: Iterable[int] | None, institution: Institution | None, collection: Collection | None) -> None:

@@ -1,18 +1,20 @@
 """Catalog pages: IIIF Presentation manifests (public) and the staff export page ``/admin/exports``."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.wsgi import wrap_file
 from wtforms import DateField, RadioField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from photoid import links
+from photoid import jobs, links
 from photoid.accounts.models import User
 from photoid.accounts.permissions import require_institution_staff
-from photoid.catalog import export, manifests
+from photoid.catalog import export, export_files, manifests
 from photoid.catalog.records import catalog_records
+from photoid.contributions.workflow import EXPORT_RUN_WAITING, ExportRunState
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
 from photoid.photos.public import visible_photo
@@ -99,7 +101,10 @@ def _page(form: ExportForm, status: int = 200, errors: list[str] | None = None) 
     return render_template(
         "catalog/exports.html", form=form, runs=runs, collection_names=names, run_actors=actors,
         institution_names=institution_names,
-        formats=export.EXPORT_FORMATS, errors=errors or [],
+        formats=export.EXPORT_FORMATS, errors=errors or [], states=ExportRunState,
+        is_queued=jobs.is_queued(), is_waiting=any(run.state in EXPORT_RUN_WAITING for run in runs),
+        # Streamed runs (no Redis) have nothing more to say than the table's other columns.
+        show_status=jobs.is_queued() or any(run.state != ExportRunState.DONE or run.file_key for run in runs),
     ), status
 
 
@@ -129,7 +134,27 @@ def exports() -> Response | tuple[str, int]:
         return _page(form, 403, [str(error)])
     except export.ExportError as error:
         return _page(form, 400, [str(error)])
+    if jobs.is_queued():
+        run = export_files.queue_export(plan, base_url=links.base_url())
+        flash(f"Your export ({plan.format.label}) is being written. This page shows its progress; "
+              f"its download link appears below when it is ready.", "success")
+        return redirect(url_for("catalog.exports", _anchor=f"export-{run.id}"), 303)  # type: ignore[return-value]
     body = stream_with_context(export.stream_export(plan, base_url=links.base_url()))
     return Response(body, mimetype=plan.format.mimetype, headers={
         "Content-Disposition": f'attachment; filename="{plan.filename}"', "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/admin/exports/<int:run_id>/file")
+def export_file(run_id: int) -> Response:
+    """A worker's export file, for staff of its institution (admins: any); never cached, never public."""
+    user = require_institution_staff()
+    try:
+        run, fmt, handle = export_files.open_file(run_id, institution_ids=_own_institutions(user))
+    except export_files.ExportFileGone:
+        abort(404, "There is no export file here: it may be another institution's, not written yet, or removed "
+                   "after its retention. Start a new export on the export page.")
+    # The stored file object streamed (not send_file: no module sends a stored file by its path).
+    return Response(wrap_file(request.environ, handle), mimetype=fmt.mimetype, direct_passthrough=True, headers={
+        "Content-Disposition": f'attachment; filename="{export_files.filename(run)}"', "Cache-Control": "no-store",
     })

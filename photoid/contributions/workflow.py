@@ -182,6 +182,19 @@ class PhotoProcessing(StrEnum):
 PROCESSING_STATES = tuple(PhotoProcessing)
 
 
+# --- an export file written by a worker (catalog/export_files.py) -----------------------------------
+class ExportRunState(StrEnum):
+    QUEUED = "queued"  # asked for on the export page; waiting for `photoid worker` (or its next try)
+    RUNNING = "running"  # a worker is writing the file; the run counts the records written
+    DONE = "done"  # the file is stored (or, streamed in the request, was sent whole): it sets "since last export"
+    FAILED = "failed"  # every try failed; the error says why, and the job waits in /admin/jobs
+
+
+EXPORT_RUN_STATES = tuple(ExportRunState)
+#: A run whose file is still coming: its page refreshes itself.
+EXPORT_RUN_WAITING = frozenset({ExportRunState.QUEUED, ExportRunState.RUNNING})
+
+
 # --- predicates ----------------------------------------------------------------------------------
 def is_pending(item: Identification | Comment) -> bool:
     """Waiting for an archivist's decision."""

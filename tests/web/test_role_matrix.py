@@ -51,6 +51,8 @@ MISSING_FILE = ("404",) * 6
 MODERATOR_MISSING_FILE = ("login", "403", "login", "403", "404", "404")
 #: Opened by a feed token, never by the session: without the token it is "not found" for everyone.
 FEED_TOKEN = ("404",) * 6
+#: Staff may ask, but the fixture has no export file (a run number nobody has): "not found".
+STAFF_MISSING_FILE = ("login", "403", "login", "404", "404", "404")
 #: A contributor page the fixture contributor never made public: "not found" for everyone, like an unknown id.
 PRIVATE_PROFILE = ("404",) * 6
 #: The fixture comment is held for review, so only its author may see it: "not found" for everyone else.
@@ -71,6 +73,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "/account/profile": {"POST": SIGNED_IN},
     "/account/verify": {"POST": SIGNED_IN},
     "/admin/exports": {"GET": STAFF, "POST": STAFF},
+    "/admin/exports/<int:run_id>/file": {"GET": STAFF_MISSING_FILE},
     "/admin/impact": {"GET": STAFF},
     "/admin/impact.csv": {"GET": STAFF},
     "/admin/institutions": {"GET": ADMIN},
@@ -269,7 +272,7 @@ def world(app: Flask, db_session) -> dict[str, Any]:  # type: ignore[no-untyped-
         "notification_id": notification.id, "user_id": contributor.id, "decade": "1940", "variant": "display",
         "region": "full", "size": "max", "rotation": "0", "quality": "default", "fmt": "jpg",
         "action": "approve", "filename": "css/site.css", "campaign_id": campaign.id, "page": 1,
-        "token": INVITATION_TOKEN, "invitation_id": invitation.id, "face_id": face.id,
+        "token": INVITATION_TOKEN, "invitation_id": invitation.id, "face_id": face.id, "run_id": 999999,
     }
     return {"users": users, "values": values, "mill": mill, "ids": (identification.id, comment.id)}
 
