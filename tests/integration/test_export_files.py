@@ -21,6 +21,8 @@ from photoid.db import utcnow
 from photoid.extensions import db
 from tests.factories import make_collection, make_identification, make_institution, make_photo, make_user
 from tests.integration.test_jobs import _work, needs_redis, queued  # noqa: F401 - queued is a fixture
+from tests.integration.test_object_storage import bucket  # noqa: F401 - a fixture: a new bucket on the S3 server
+from tests.s3_server import s3_endpoint
 from tests.web.pages import parse
 
 PATH = "/admin/exports"
@@ -162,3 +164,27 @@ def test_purge_removes_export_files_older_than_the_setting(app: Flask, client, l
     assert client.get(f"{PATH}/{old.id}/file").status_code == 404
     assert client.get(f"{PATH}/{new.id}/file", buffered=True).status_code == 200
     assert db.session.get(ExportRun, old.id).finished_at is not None  # the run and its mark stay
+
+
+def test_an_export_file_in_a_bucket_is_served_by_photoid_and_purged_from_it(app: Flask, client, login_as,
+                                                                             bucket) -> None:  # noqa: F811
+    s3, name = bucket
+    app.config.update(STORAGE_URL=f"s3://{name}/site", S3_ENDPOINT_URL=s3_endpoint(),
+                      MEDIA_URL="https://media.example.org/site")
+    mill = _archive()
+    run = export_files.queue_export(export.start_export("mods", institution_slug="millbrook"),
+                                    base_url="http://localhost/")  # in-process: written at once
+    db.session.expire_all()
+    run = db.session.get(ExportRun, run.id)
+    stored = [item["Key"] for item in s3.list_objects_v2(Bucket=name, Prefix="site/exports/").get("Contents", [])]
+    assert stored == [f"site/{run.file_key}"]
+    login_as("archivist", institutions=[mill])
+    download = client.get(f"{PATH}/{run.id}/file", buffered=True)
+    assert download.status_code == 200  # from photoid, not a redirect to the public media host
+    assert download.get_data().count(b"<mods:recordIdentifier>") == 3
+
+    run.finished_at = utcnow() - timedelta(days=app.config["EXPORT_FILE_DAYS"] + 1)
+    db.session.commit()
+    assert export_files.purge_files() == 1
+    assert s3.list_objects_v2(Bucket=name, Prefix="site/exports/").get("KeyCount") == 0
+    assert client.get(f"{PATH}/{run.id}/file").status_code == 404
