@@ -11,10 +11,10 @@ older than PHOTOID_EXPORT_FILE_DAYS (``photoid purge``).
 """
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -27,11 +27,13 @@ from photoid.contributions.workflow import ExportRunState
 from photoid.db import read_snapshot, unit_of_work, utcnow
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution
-from photoid.photos.service import storage
+from photoid.photos.service import storage, upload_root
 from photoid.photos.storage import NotStored
 
 #: Records written between two notes of progress on the run.
 PROGRESS_EVERY = 200
+#: Bytes of a file being written kept in memory; beyond that it is spooled to a temporary file.
+SPOOL_BYTES = 8 * 1024 * 1024
 #: The top-level folder of export files in storage.
 FOLDER = "exports"
 
@@ -76,8 +78,12 @@ def write_job(run_id: int, base_url: str) -> None:
         return
     key = f"{FOLDER}/{run_id}/{plan.filename}"
     try:
-        data = _write(run_id, plan, base_url=base_url)
-        storage().put(key, data)
+        # Memory holds a batch of records and at most SPOOL_BYTES of the file; the rest waits on disk.
+        upload_root().mkdir(parents=True, exist_ok=True)
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=upload_root()) as out:
+            _write(run_id, plan, out, base_url=base_url)
+            out.seek(0)
+            storage().put(key, out)  # type: ignore[arg-type]
     except Exception as error:
         _fail(run_id, f"{error.__class__.__name__}: {error}", final=jobs.tries_left() == 0)
         raise
@@ -107,7 +113,7 @@ def _note(run_id: int, **values: object) -> None:
         connection.execute(update(ExportRun).where(ExportRun.id == run_id).values(**values))
 
 
-def _write(run_id: int, plan: ExportPlan, *, base_url: str) -> bytes:
+def _write(run_id: int, plan: ExportPlan, out: IO[bytes], *, base_url: str) -> None:
     def counted(records: Iterable[CatalogRecord]) -> Iterator[CatalogRecord]:
         for record in records:
             yield record
@@ -115,11 +121,9 @@ def _write(run_id: int, plan: ExportPlan, *, base_url: str) -> bytes:
             if plan.record_count % PROGRESS_EVERY == 0:
                 _note(run_id, record_count=plan.record_count)
 
-    out = io.BytesIO()
     with read_snapshot(db.session):
         for chunk in render(plan.format.name, counted(iter_catalog_records(plan.query, base_url=base_url))):
             out.write(chunk)
-    return out.getvalue()
 
 
 def _fail(run_id: int, message: str, *, final: bool) -> None:

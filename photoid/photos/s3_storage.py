@@ -111,7 +111,7 @@ class S3Storage(LocalStaging):
         spooled.seek(0)
         return spooled  # type: ignore[return-value]
 
-    def put(self, key: str, data: bytes) -> None:
+    def put(self, key: str, data: bytes | BinaryIO) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data, **_typed(key))
 
     def put_folder(self, prefix: str, folder: Path) -> bool:

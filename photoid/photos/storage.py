@@ -14,7 +14,8 @@ operation                                   local folder (:class:`LocalStorage`)
 ``open(key)``                               the file, opened for reading; raises        GET the object into a seekable temporary
                                             :class:`NotStored` when there is none       file (memory, then disk); NotStored on 404
 ``put(key, data)``                          write a hidden sibling, then rename it      PUT the object (one PUT is atomic)
-                                            over the key: readers never see half
+                                            over the key: readers never see half.       ``data``: bytes, or a file read from where
+                                                                                        it stands (an export written to a temp file)
 ``put_folder(prefix, folder)``              a staging folder is renamed into place in   upload each file of the local folder, the
                                             one step; any other folder is copied into   folder's completeness marker (ingest's
                                             a hidden sibling first, then renamed. The   ``meta.json``, :data:`FOLDER_MARKER`) last
@@ -87,7 +88,7 @@ class Storage(Protocol):
 
     def open(self, key: str) -> BinaryIO: ...
 
-    def put(self, key: str, data: bytes) -> None: ...
+    def put(self, key: str, data: bytes | BinaryIO) -> None: ...
 
     def put_folder(self, prefix: str, folder: Path) -> bool: ...
 
@@ -182,12 +183,16 @@ class LocalStorage(LocalStaging):
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise NotStored(key) from None
 
-    def put(self, key: str, data: bytes) -> None:
+    def put(self, key: str, data: bytes | BinaryIO) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
         try:
-            partial.write_bytes(data)
+            if isinstance(data, bytes):
+                partial.write_bytes(data)
+            else:
+                with partial.open("wb") as copy:
+                    shutil.copyfileobj(data, copy)
             os.replace(partial, target)
         except BaseException:
             partial.unlink(missing_ok=True)

@@ -167,8 +167,9 @@ def test_purge_removes_export_files_older_than_the_setting(app: Flask, client, l
 
 
 def test_an_export_file_in_a_bucket_is_served_by_photoid_and_purged_from_it(app: Flask, client, login_as,
-                                                                             bucket) -> None:  # noqa: F811
+                                                                             bucket, monkeypatch) -> None:  # noqa: F811
     s3, name = bucket
+    monkeypatch.setattr(export_files, "SPOOL_BYTES", 1024)  # the file outgrows memory and is uploaded from disk
     app.config.update(STORAGE_URL=f"s3://{name}/site", S3_ENDPOINT_URL=s3_endpoint(),
                       MEDIA_URL="https://media.example.org/site")
     mill = _archive()

@@ -74,6 +74,16 @@ def test_a_file_put_is_there_to_open_and_nothing_half_written_is_left(store: Sto
     assert _stored(store) == ["institutions/1/logo.png"]
 
 
+def test_a_file_object_is_put_from_where_it_stands(store: Storage, tmp_path: Path) -> None:
+    written = tmp_path / "export.xml"
+    written.write_bytes(b"<collection>" + b"<record/>" * 50_000 + b"</collection>")
+    with written.open("rb") as handle:
+        store.put("exports/1/photoid-all-dc.xml", handle)
+    with store.open("exports/1/photoid-all-dc.xml") as handle:
+        assert handle.read() == written.read_bytes()
+    assert _stored(store) == ["exports/1/photoid-all-dc.xml"]
+
+
 def test_opening_what_is_not_stored_says_which_key(store: Storage) -> None:
     with pytest.raises(NotStored, match="Nothing is stored under 'photos/ab/abc/thumb.jpg'"):
         store.open("photos/ab/abc/thumb.jpg")
