@@ -199,7 +199,7 @@ def delete_failed(job_id: str) -> None:
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty instead of waiting for more.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Run queued jobs (PHOTOID_JOBS=redis): mail and search index updates, with retries."""
+    """Run queued jobs (PHOTOID_JOBS=redis): mail, index updates, uploads' images, export files; with retries."""
     if not is_queued():
         raise click.ClickException("PHOTOID_JOBS is not redis: jobs run in the process that commits, "
                                    "so there is nothing for a worker to do.")

@@ -103,7 +103,7 @@ def _begin(run_id: int) -> ExportPlan | None:
             return None
         plan = _plan(run)
         run.state, run.record_count = ExportRunState.RUNNING, 0
-        run.record_total = db.session.scalar(plan.query.with_only_columns(func.count()).order_by(None))
+        run.record_total = db.session.scalar(select(func.count()).select_from(plan.query.order_by(None).subquery()))
     return plan
 
 
