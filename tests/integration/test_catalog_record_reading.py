@@ -198,3 +198,13 @@ def test_photo_ids_come_in_id_order_whatever_order_the_database_keeps_them(app) 
     db.session.commit()
     walked = [r.photo_id for r in iter_catalog_records(public_photos(), base_url=BASE, batch_size=2)]
     assert walked == [10, 20, 30, 40]
+
+
+def test_a_fact_face_matching_suggested_says_so_and_the_others_do_not(photo) -> None:
+    approved = dict(state="approved", reviewed_at=REVIEWED)
+    matched = make_identification(photo=photo, text_value="John Smith", is_face_matching_suggestion=True, **approved)
+    matched.contributor_id = None
+    make_identification(photo=photo, text_value="Aunt Mary", **approved)
+    db.session.commit()
+    assert [(f.heading, f.is_face_matching_suggestion) for f in _one(photo.id).people] == [
+        ("John Smith", True), ("Aunt Mary", False)]

@@ -3,11 +3,12 @@ a date covers as headings write them, each subject once, and text XML can hold. 
 literals: a heading and the name and dates it must give."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
-from photoid.catalog.records import Fact, distinct, distinct_text, name_and_dates, xml_safe, years
+from photoid.catalog.records import Fact, distinct, distinct_text, name_and_dates, verification_note, xml_safe, years
 from tests.unit.test_catalog_formats import make_record
 
 
@@ -78,3 +79,34 @@ def test_a_record_was_verified_when_its_latest_fact_was_and_lists_facts_kind_by_
     assert record.verified_at == datetime(2026, 11, 19, 15, 0)
     assert [f.identification_id for f in record.facts] == [1, 2, 3, 4, 5, 6, 7]
     assert make_record(people=[Fact(2, "person", "Aunt Mary")]).verified_at is None
+
+
+def _matched(fact: Fact, contributor: str | None = None) -> Fact:
+    return replace(fact, is_face_matching_suggestion=True, contributor=contributor)
+
+
+def test_the_verification_note_says_how_many_identifications_face_matching_suggested() -> None:
+    record = make_record()
+    community = ("Identifications contributed by the community and verified by Millbrook Public Library"
+                 " on November 19, 2026")
+    assert verification_note(record) == community + "."
+    one = make_record(people=[_matched(record.people[0]), record.people[1]])
+    assert verification_note(one) == (
+        community + "; 1 of them suggested by face matching and confirmed by Millbrook Public Library.")
+    two = make_record(people=[_matched(p) for p in record.people])
+    assert verification_note(two) == (
+        community + "; 2 of them suggested by face matching and confirmed by Millbrook Public Library.")
+
+
+def test_a_record_identified_only_by_face_matching_says_so_and_a_named_patron_makes_it_the_community() -> None:
+    smith = make_record().people[0]
+    only = make_record(people=[_matched(smith)], fact_places=[], events=[], dates=[], keywords=[])
+    assert verification_note(only) == ("Identifications suggested by face matching and confirmed by Millbrook Public"
+                                       " Library on November 19, 2026.")
+    unreviewed = make_record(people=[_matched(replace(smith, reviewed_at=None))], fact_places=[], events=[], dates=[],
+                             keywords=[])
+    assert verification_note(unreviewed) == "Identifications suggested by face matching and confirmed by Millbrook Public Library."
+    named = make_record(people=[_matched(smith, contributor="Rose Tyler")], fact_places=[], events=[], dates=[], keywords=[])
+    assert verification_note(named) == (
+        "Identifications contributed by the community and verified by Millbrook Public Library on November 19, 2026;"
+        " 1 of them suggested by face matching and confirmed by Millbrook Public Library.")
