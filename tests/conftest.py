@@ -25,10 +25,12 @@ from jinja2.bccache import BytecodeCache, Bucket
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import scoped_session
 from werkzeug.routing import Rule
+from werkzeug.security import generate_password_hash
 
 from config import TestConfig
 from config import database_url as normalised_url
 from photoid import create_app
+from photoid.accounts import service as accounts
 from photoid.accounts.models import User
 from photoid.extensions import db
 from tests.factories import make_user
@@ -90,6 +92,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             from _pytest.nodeid import NodeId  # pytest 9.2 and later
 
             item._id = NodeId.parse(item.nodeid + suffix)
+
+
+#: The site's scrypt with 32 times fewer rounds: the same algorithm, salt and format, at about 3 ms a hash.
+QUICK_PASSWORD_METHOD = "scrypt:1024:8:1"
+_QUICK_DUMMY_HASH = generate_password_hash("not-a-real-password", method=QUICK_PASSWORD_METHOD)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords are hashed and checked with ``QUICK_PASSWORD_METHOD`` unless the test asks for
+    ``real_password_hashing``.
+
+    The site's scrypt costs about 80 ms of CPU a hash on purpose, and the tests sign in, register
+    and change passwords through the forms hundreds of times: two thirds of the CPU time of the
+    sign-in, lockout and session tests, for no check of theirs. The tests of the method itself and
+    of how long the answers take (tests/web/test_account_discovery.py) use the real one."""
+    if "real_password_hashing" in request.fixturenames:
+        return
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", QUICK_PASSWORD_METHOD)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", _QUICK_DUMMY_HASH)  # what an unknown address is checked against
+
+
+@pytest.fixture
+def real_password_hashing() -> None:
+    """The site's own password hashing (see ``_quick_password_hashing``)."""
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ import hashlib
 import itertools
 from typing import Any
 
+from photoid.accounts import service
 from photoid.accounts.models import User
 from photoid.accounts.service import display_name_key, hash_password
 from photoid.authorities.models import AUTHORITY_CLASSES, AuthorityRecord
@@ -16,14 +17,16 @@ from photoid.photos.models import Collection, Institution, Photo
 
 _seq = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery staple"
-_password_hash_cache: dict[str, str] = {}
+_password_hash_cache: dict[tuple[str, str], str] = {}
 
 
 def _hash(password: str) -> str:
-    # scrypt is deliberately slow; tests reuse one hash per password.
-    if password not in _password_hash_cache:
-        _password_hash_cache[password] = hash_password(password)
-    return _password_hash_cache[password]
+    # scrypt is deliberately slow; tests reuse one hash per password and method (tests/conftest.py
+    # sets a quicker one, so a user made for a test checks the password at the cost the test signs in with).
+    key = (service.PASSWORD_METHOD, password)
+    if key not in _password_hash_cache:
+        _password_hash_cache[key] = hash_password(password)
+    return _password_hash_cache[key]
 
 
 def make_institution(*, slug: str | None = None, name: str | None = None, parent: Institution | None = None, **kw: Any) -> Institution:

@@ -23,6 +23,8 @@ from photoid.extensions import db
 from tests.conftest import CSRF_PATTERN, make_test_app
 from tests.factories import make_user
 
+#: The site's own scrypt (tests/conftest.py): the time compared is mostly hashing.
+pytestmark = pytest.mark.usefixtures("real_password_hashing")
 TRIES = 15
 #: A mail server that takes this long per message, so a path that sent no email would be quicker by it.
 MAIL_SECONDS = 0.2

@@ -17,6 +17,7 @@ def _register(client, token, **overrides):
     return client.post("/register", data=data)
 
 
+@pytest.mark.usefixtures("real_password_hashing")  # the site's own method (tests/conftest.py)
 def test_a_patron_registers_is_asked_to_check_their_email_and_can_sign_in_at_once(client, csrf_token) -> None:
     response = _register(client, csrf_token("/register"))
     assert response.status_code == 302 and response.headers["Location"].startswith("/register/sent")

@@ -180,6 +180,7 @@ def test_a_password_change_holds_no_write_lock_while_hashing_and_loses_no_change
     assert stored is not None and werkzeug.security.check_password_hash(stored, "changed on the phone")
 
 
+@pytest.mark.usefixtures("real_password_hashing")  # the site's own method (tests/conftest.py)
 def test_the_password_hash_method_is_pinned_not_the_library_default(client, csrf_token, monkeypatch) -> None:
     assert service.PASSWORD_METHOD == "scrypt:32768:8:1"
     # Were the service to rely on Werkzeug's default, a Werkzeug upgrade would change it silently.
