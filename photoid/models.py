@@ -10,7 +10,7 @@ from photoid.impact.rollup import ImpactWeek
 from photoid.moderation.models import ModerationEvent, ModerationEventInstitution, Report
 from photoid.notifications.models import Notification
 from photoid.page_versions import PageVersion
-from photoid.photos.models import Collection, IiifImport, Institution, Photo, PhotoSource
+from photoid.photos.models import Collection, IiifImport, Institution, Photo, PhotoSource, PhotoUpload
 from photoid.search.models import SearchDocument, SearchQueueEntry, SearchWord
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "Face", "FaceScan",
     "ExportRun", "Identification", "ImpactWeek", "Institution", "Invitation", "ModerationEvent", "Notification", "PageVersion",
     "Person",
-    "IiifImport", "ModerationEventInstitution", "Photo", "PhotoSource", "Place", "Report", "SearchDocument", "SearchQueueEntry",
+    "IiifImport", "ModerationEventInstitution", "Photo", "PhotoSource", "PhotoUpload", "Place", "Report", "SearchDocument", "SearchQueueEntry",
     "SearchWord", "User",
     "staff_membership",
 ]

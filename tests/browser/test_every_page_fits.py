@@ -35,7 +35,7 @@ MATRIX_ROLE = {"visitor": "anonymous", "patron": "patron", "archivist": "archivi
 
 #: Routes that answer with data, images or redirects rather than a page a person reads.
 NOT_PAGES = re.compile(r"^/(api|static|iiif|feeds|media)/|\.(json|atom|xml|csv|jpg|png|css|txt)$"
-                       r"|^/(healthz|metrics|oai|oembed)$")
+                       r"|^/(healthz|metrics|oai|oembed)$|^/admin/exports/<int:run_id>/file$")
 #: Routes opened from an emailed or shared token: visited once, with a token that was never issued,
 #: to check the "this link no longer works" page.
 TOKEN_ROUTES = {"/password/reset/<token>", "/email/verify/<token>", "/email/confirm/<token>", "/invitations/<token>"}

@@ -12,7 +12,7 @@ from photoid.accounts.models import User
 from photoid.contributions.models import Identification
 from photoid.extensions import db
 from photoid.photos.models import Collection, Institution, Photo
-from tests.conftest import _empty_tables, make_test_app
+from tests.conftest import _apps_made, _empty_tables, make_test_app
 
 #: The module's tests share one load (tests/conftest.py sends a group to one worker).
 pytestmark = pytest.mark.xdist_group("demo")
@@ -26,6 +26,10 @@ def demo(_schema: None, database_url: str, tmp_path_factory: pytest.TempPathFact
     only read the site: the reindex writes the index the search reads, and the second ``photoid demo``
     adds nothing, as the first test asserts."""
     app = make_test_app(tmp_path_factory.mktemp("demo"), database_url)
+    # Closed here at the module's end: the per-test fixture that closes apps' connections would dispose of
+    # its engine after the first test while this context's session still holds a connection, which then
+    # leaked (a ResourceWarning on PostgreSQL during a later test).
+    _apps_made.remove(app)
     with app.app_context():
         try:
             yield app, app.test_cli_runner().invoke(args=["demo", "--if-empty"])
