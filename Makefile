@@ -42,7 +42,7 @@ run: demo
 	@$(BIN)/photoid run --host $(HOST) --port $(PORT)
 
 # Workers for the test suite: one per core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
-# --dist loadgroup: the browser tests run in a few groups, each on one worker (tests/conftest.py), so each live server starts once.
+# --dist loadgroup: the browser tests stay on one worker (tests/conftest.py), so their live server starts once.
 TEST_WORKERS ?= auto
 
 test: install-test

@@ -42,39 +42,17 @@ PG_URL = os.environ.get("PHOTOID_TEST_DATABASE_URL")
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 
 
-#: The browser module that checks every page as four visitors at two sizes: about as long as all the
-#: other tests on the shared live server together, so it is a group of its own (see below).
-EVERY_PAGE = "test_every_page_fits.py"
-
-
-def browser_group(item: pytest.Item) -> str | None:
-    """The xdist group of a browser test; None for any other test.
-
-    Under ``--dist loadgroup`` a group runs on one worker, so a live server starts once per group,
-    not once per worker that meets one of its tests. The tests on the session's live server (migrated
-    and loaded with the demo, about 10 s of CPU) are two groups, the page sweep and the rest, about
-    equally long: on one worker they took it well past half the run while the other worker's tests
-    had ended, and a second live server costs far less than that. A module that starts a server of
-    its own is a group of its own, so its server starts once. Each group's tests change only their
-    own server's demo, as they did when every group shared one server."""
-    path = item.path
-    if path.parent.name != "browser" or path.parent.parent.name != "tests":
-        return None
-    if "live_server" not in getattr(item, "fixturenames", ()):
-        return f"browser-{path.stem}"
-    return "browser-pages" if path.name == EVERY_PAGE else "browser"
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups the browser tests for ``--dist loadgroup`` (see ``browser_group``).
+    """Under ``--dist loadgroup`` the browser tests share one worker, so the session's live server
+    (migrated and loaded with the demo, about half a minute) and Chromium start once, not per worker.
 
     First of the hooks: xdist reads the group mark in its own hook, which is called before this
     file's; marked after it, the browser tests ran on every worker, each starting a live server
     and a Chromium of its own."""
     for item in items:
-        if group := browser_group(item):
-            item.add_marker(pytest.mark.xdist_group(group))
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(tryfirst=True)
