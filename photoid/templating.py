@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import Flask, Response, current_app, has_request_context, request, url_for
+from flask import Flask, Response, current_app, request, url_for
+from flask.globals import _cv_request
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Context
 from werkzeug.security import safe_join
@@ -38,15 +39,16 @@ def remembered_url_for(endpoint: str, **values: Any) -> str:
     on every page (the menu, the stylesheet). A link depends only on the site's address as this
     request reached it, the endpoint and its values, so those are the key: the app's URL defaults
     (a static file's version) follow from them. An endpoint whose blueprint adds defaults of its own
-    from the request (help's campaign) is built every time.
+    from the request (help's campaign) is built every time, never remembered.
+
+    A link found costs a dictionary look-up and little more (it is looked up on every link of every
+    page, so it reads the request context directly rather than through Flask's proxies).
     """
-    if endpoint.startswith(".") or not has_request_context():
+    ctx = _cv_request.get(None)
+    if ctx is None or endpoint[:1] == ".":
         return url_for(endpoint, **values)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.url_default_functions.get(endpoint.rpartition(".")[0]):
-        return url_for(endpoint, **values)
-    key = (request.root_url, endpoint, *sorted(values.items()))
-    remembered: dict[tuple[Any, ...], str] = app.extensions["remembered_urls"]
+    key = (ctx.request.root_url, endpoint, *values.items())
+    remembered: dict[tuple[Any, ...], str] = ctx.app.extensions["remembered_urls"]
     try:
         return remembered[key]
     except TypeError:  # a value that cannot be a key (a list): build it every time
@@ -54,9 +56,10 @@ def remembered_url_for(endpoint: str, **values: Any) -> str:
     except KeyError:
         pass
     built = url_for(endpoint, **values)
-    if len(remembered) >= REMEMBERED_URLS:
-        remembered.clear()
-    remembered[key] = built
+    if not ctx.app.url_default_functions.get(endpoint.rpartition(".")[0]):
+        if len(remembered) >= REMEMBERED_URLS:
+            remembered.clear()
+        remembered[key] = built
     return built
 
 
