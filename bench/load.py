@@ -98,8 +98,12 @@ def check_invariants(app: Any, record: Record, server_logs: list[Path]) -> list[
     if record.server_errors:
         problems.append(f"{len(record.server_errors)} 5xx answers, e.g. {record.server_errors[:3]}")
     for server_log in server_logs:
-        if "Traceback" in server_log.read_text(errors="replace"):
+        logged = server_log.read_text(errors="replace")
+        if "Traceback" in logged:
             problems.append(f"tracebacks in the log {server_log}")
+        # Why the database was "busy" (photoid/errors.py logs the driver's first line): the run's
+        # folder is gone after it, so the cause is kept in the report.
+        problems += [f"{server_log.name}: {line.strip()}" for line in logged.splitlines() if "answered 503" in line][:5]
     with app.app_context():
         stored: Counter[str] = Counter()
         for text_value in db.session.scalars(select(Identification.text_value)):

@@ -20,7 +20,7 @@ from flask import Response, current_app, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from photoid.db import saved_in_this_context
+from photoid.db import first_line, saved_in_this_context
 
 #: Seconds the visitor (or their client) is asked to wait before sending again.
 RETRY_AFTER = 5
@@ -38,7 +38,8 @@ SQLITE_CAUSES = (
     ("disk i/o error", "disk error"),
     ("unable to open database file", "unreachable"),
 )
-#: PostgreSQL error codes that mean "not now" rather than "unreachable".
+#: PostgreSQL error codes that mean "not now" rather than "unreachable" (40001 and 40P01 reach the
+#: visitor only after photoid/db.py's unit of work has run the use case again and met them each time).
 POSTGRESQL_CAUSES = {
     "53100": "disk full",
     "53200": "busy",  # out of memory
@@ -50,12 +51,6 @@ POSTGRESQL_CAUSES = {
 }
 #: Field names that are never shown back, whatever the form calls them.
 PASSWORD_WORDS = ("password", "passwd", "secret")
-
-
-def first_line(error: BaseException) -> str:
-    """The driver's own message, first line only (a log line, not a traceback)."""
-    text = str(getattr(error, "orig", None) or error).strip()
-    return (text.splitlines() or [type(error).__name__])[0][:300]
 
 
 def database_trouble(error: BaseException) -> str | None:

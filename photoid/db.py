@@ -4,6 +4,7 @@ SQLite's write lock (``end_read_transaction``, ``read_snapshot``)."""
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -70,14 +71,25 @@ def one_of(column: str, values: tuple[str, ...], *, name: str) -> CheckConstrain
 # Nesting: a unit of work opened inside another (a service calling another service) joins the outer
 # one: it neither commits nor rolls back; the outermost decides for both. Do not catch an inner
 # unit's error and carry on inside the outer one: its partial writes would be committed with it.
+# Sent again: PostgreSQL ends one of two transactions that wait on each other (a deadlock) or that
+# cannot both stand (a serialization failure) and asks that it be run again from the start; an
+# outermost ``@unit_of_work`` function is, up to ``RETRIES`` times, before the visitor sees "busy".
+
+log = logging.getLogger(__name__)
 
 _DEPTH = "photoid_unit_of_work_depth"
+#: PostgreSQL's "run the transaction again" answers: serialization failure, deadlock detected.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+#: Runs after the first; each starts with a rolled-back session, so loaded objects read afresh.
+RETRIES = 2
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
 @contextmanager
-def _unit_of_work(session: Session | scoped_session[Session] | None) -> Iterator[None]:
+def _unit_of_work(session: Session | scoped_session[Session] | None) -> Iterator[bool]:
+    """Yields whether this unit owns the whole transaction (outermost, no caller's changes kept in a
+    SAVEPOINT): only then may a failed run be run again from the start."""
     if session is None:
         from photoid.extensions import db
 
@@ -91,7 +103,7 @@ def _unit_of_work(session: Session | scoped_session[Session] | None) -> Iterator
     savepoint = session.begin_nested() if depth == 0 and _holds_changes(session) else None
     info[_DEPTH] = depth + 1
     try:
-        yield
+        yield depth == 0 and savepoint is None
         if depth == 0:
             if savepoint is not None and savepoint.is_active:  # (a service may have rolled back itself)
                 savepoint.commit()
@@ -124,17 +136,61 @@ def unit_of_work(func: Callable[_P, _R] | None = None, /, *,
     the loaded objects: they reload when next read) and re-raises it, so a caller that catches a
     domain error finds nothing half-written. A commit that fails (the database busy) is rolled back
     and its error propagates. Inside another unit of work it joins the outer one (see above).
-    ``session`` defaults to the app's ``db.session``.
+    ``session`` defaults to the app's ``db.session``. A decorated function that owns the whole
+    transaction is run again, up to ``RETRIES`` times, when PostgreSQL answers that it must be (see
+    ``RETRY_SQLSTATES``); it must then do nothing outside the database before its commit that may
+    not be done twice. A ``with`` block is not run again.
     """
     if func is None:
-        return _unit_of_work(session)
+        return _Unit(session)
+    return _run_again_when_asked(func, session)
 
+
+class _Unit:
+    """``unit_of_work(session=...)``: a ``with`` block, or a decorator (which runs again when asked)."""
+
+    def __init__(self, session: Session | scoped_session[Session] | None) -> None:
+        self._session = session
+        self._blocks: list[Any] = []
+
+    def __enter__(self) -> bool:
+        self._blocks.append(_unit_of_work(self._session))
+        return bool(self._blocks[-1].__enter__())
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        return self._blocks.pop().__exit__(*exc_info)
+
+    def __call__(self, func: Callable[_P, _R]) -> Callable[_P, _R]:
+        return _run_again_when_asked(func, self._session)
+
+
+def _run_again_when_asked(func: Callable[_P, _R], session: Session | scoped_session[Session] | None) -> Callable[_P, _R]:
     @functools.wraps(func)
     def in_unit_of_work(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with _unit_of_work(session):
-            return func(*args, **kwargs)
+        for attempt in range(RETRIES + 1):
+            owns_transaction = False
+            try:
+                with _unit_of_work(session) as owns_transaction:
+                    return func(*args, **kwargs)
+            except Exception as error:
+                if not (owns_transaction and attempt < RETRIES and must_run_again(error)):
+                    raise
+                log.info("%s run again after %s", func.__qualname__, first_line(error))
+        raise AssertionError("unreachable")  # pragma: no cover  (the last attempt returns or raises)
 
     return in_unit_of_work
+
+
+def must_run_again(error: BaseException) -> bool:
+    """Whether the database asked for the transaction to be run again from the start."""
+    original = getattr(error, "orig", None) or error
+    return getattr(original, "sqlstate", None) in RETRY_SQLSTATES
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's own message, first line only (a log line, not a traceback)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return (text.splitlines() or [type(error).__name__])[0][:300]
 
 
 # --- transactions and SQLite's write lock ---------------------------------------------------------

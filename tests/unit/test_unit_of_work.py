@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Integer, String, create_engine, event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from photoid.db import FLUSH_TRACKING, unit_of_work
+from photoid.db import FLUSH_TRACKING, RETRIES, unit_of_work
 
 PACKAGE = Path(__file__).resolve().parents[2] / "photoid"
 
@@ -154,6 +155,85 @@ def test_the_default_session_is_the_apps(app: object) -> None:
         db.session.execute(select(1))
     assert len(commits) == 1
 
+
+
+class _DatabaseSaid(Exception):
+    """A driver error with PostgreSQL's code, as psycopg raises it."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"{sqlstate}: deadlock detected" if sqlstate == "40P01" else sqlstate)
+        self.sqlstate = sqlstate
+
+
+def _refused_by_database(sqlstate: str) -> OperationalError:
+    return OperationalError("UPDATE note", {}, _DatabaseSaid(sqlstate))
+
+
+def test_a_use_case_the_database_asks_to_run_again_runs_again_from_a_clean_start(session: Session) -> None:
+    commits = _count_commits(session)
+    runs: list[int] = []
+
+    @unit_of_work(session=session)
+    def add(text: str) -> str:
+        runs.append(1)
+        session.add(Note(text=f"{text} {len(runs)}"))
+        session.flush()
+        if len(runs) <= RETRIES:
+            raise _refused_by_database("40P01" if len(runs) == 1 else "40001")
+        return text
+
+    assert add("kept") == "kept"
+    assert len(runs) == RETRIES + 1
+    assert len(commits) == 1
+    assert _texts(session) == [f"kept {RETRIES + 1}"]  # the runs that were refused left nothing
+
+
+def test_a_use_case_refused_every_time_gives_up_with_the_error_and_nothing_saved(session: Session) -> None:
+    runs: list[int] = []
+
+    @unit_of_work(session=session)
+    def add() -> None:
+        runs.append(1)
+        session.add(Note(text="never"))
+        session.flush()
+        raise _refused_by_database("40P01")
+
+    with pytest.raises(OperationalError, match="deadlock"):
+        add()
+    assert len(runs) == RETRIES + 1
+    assert _texts(session) == []
+
+
+@pytest.mark.parametrize("sqlstate", ["55P03", "57014", "53300"])
+def test_other_database_refusals_are_not_run_again(session: Session, sqlstate: str) -> None:
+    runs: list[int] = []
+
+    @unit_of_work(session=session)
+    def add() -> None:
+        runs.append(1)
+        raise _refused_by_database(sqlstate)
+
+    with pytest.raises(OperationalError):
+        add()
+    assert runs == [1]
+
+
+def test_a_nested_use_case_is_not_run_again_alone(session: Session) -> None:
+    runs: list[int] = []
+
+    @unit_of_work(session=session)
+    def inner() -> None:
+        runs.append(1)
+        session.add(Note(text="inner"))
+        session.flush()
+        raise _refused_by_database("40P01")
+
+    with pytest.raises(OperationalError):
+        with unit_of_work(session=session):
+            session.add(Note(text="outer"))
+            inner()
+    assert runs == [1]  # the outer transaction is broken: only its owner may start again
+    assert _texts(session) == []
 
 
 def _rollbacks_in(path: Path) -> list[int]:
