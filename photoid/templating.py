@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 from flask import Flask, Response, current_app, request, url_for
 from flask.globals import _cv_request
 from jinja2.environment import TemplateModule
@@ -30,6 +31,20 @@ RIGHTS_LABELS = {
 
 def rights_label(uri: str | None) -> str:
     return RIGHTS_LABELS.get(uri or "", uri or "")
+
+
+def contributor_name(user: Any) -> Markup:
+    """A contributor's public name (``{{ user|contributor_name }}``), linked to their page only while they
+    keep it public and their account is active (the rule of accounts/profiles.py); "a former contributor"
+    for an account that is gone. A filter, not a macro: a photo page names a dozen contributors, and a
+    macro call costs as much as the rest of the line."""
+    if user is None:
+        return Markup("a former contributor")
+    name = escape(user.public_name)
+    if user.is_profile_public and user.suspended_at is None and user.deleted_at is None:
+        href = escape(remembered_url_for("profiles.profile", user_id=user.id))
+        return Markup(f'<a class="contributor-link" href="{href}">{name}</a>')
+    return name
 
 
 def remembered_url_for(endpoint: str, **values: Any) -> str:
@@ -144,6 +159,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(life_dates, "life_dates")
     app.add_template_filter(rights_label, "rights_label")
     app.add_template_filter(linkify, "linkify")
+    app.add_template_filter(contributor_name, "contributor_name")
 
     @app.context_processor
     def _site() -> dict[str, object]:

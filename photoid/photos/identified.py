@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -41,6 +41,19 @@ def fact_text(fact: Identification) -> str:
     if not record.dates_edtf:
         return record.heading
     return f"{record.heading} ({life_dates(record.dates_edtf)})"
+
+
+def fact_value(fact: Identification) -> str:
+    """What a fact says on the photo page (``{{ f|fact_value }}``): a date in words, else its label."""
+    return words(fact.date_edtf) if fact.kind == "date" else fact.label
+
+
+def region_attrs(fact: Identification) -> Markup:
+    """The ``data-`` attributes by which regions.js draws a fact's box on the photo; nothing without a box."""
+    if fact.region_x is None:
+        return Markup("")
+    return Markup(f' data-region="{fact.region_x},{fact.region_y},{fact.region_w},{fact.region_h}"'
+                  f' data-label="{escape(fact.label)}" data-state="{escape(fact.state)}"')
 
 
 def fact_lines(facts: list[Identification]) -> list[str]:

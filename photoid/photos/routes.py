@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from pathlib import PurePath
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
@@ -21,9 +22,13 @@ from photoid.photos.manifest import Manifest, ManifestError, read_uploaded_manif
 from photoid.photos.processing import STEPS, accept_upload, is_stalled, upload_of
 from photoid.photos.service import ImageRejected, PhotoError, PhotoFields, storage
 from photoid.photos.storage import NotStored, derivative_key
+from photoid.templating import contributor_name
 
 bp = Blueprint("photos", __name__, template_folder="templates")
-bp.add_app_template_global(identified.provenance, "fact_provenance")
+# Filters, not macros: the photo page words each fact two to four times.
+bp.add_app_template_filter(partial(identified.provenance, name=contributor_name), "fact_provenance")
+bp.add_app_template_filter(identified.fact_value, "fact_value")
+bp.add_app_template_filter(identified.region_attrs, "region_attrs")
 
 ONE_YEAR = 365 * 24 * 3600
 #: The largest catalog CSV sent with an upload (a box of thousands of rows is far smaller).
