@@ -203,8 +203,9 @@ def _report_helpers() -> dict[str, object]:
         user = current_user._get_current_object()
         return reports.open_report_groups(user) if current_user.is_authenticated and current_user.is_staff else []
 
+    viewer = current_user._get_current_object()  # looked up once, not at every Report link
     return {
-        "can_report": lambda item: reports.can_report(item, current_user),
+        "can_report": lambda item: reports.can_report(item, viewer),
         "report_groups": report_groups,
         "report_action_words": reports.ACTION_WORDS,
         "describe_reported": describe,

@@ -301,9 +301,9 @@ bp.add_app_template_filter(age_words, "age_words")
 @bp.app_context_processor
 def _moderation_link() -> dict[str, object]:
     """For staff: the header link's text, with the pending count and the oldest item's age."""
-    if not current_user.is_authenticated or not current_user.is_staff:
-        return {"moderation_link": None}
     user = current_user._get_current_object()
+    if not user.is_authenticated or not user.is_staff:
+        return {"moderation_link": None}
     if not (user.is_admin or user.institutions):
         return {"moderation_link": None}
     count, oldest = queries.summary(user)

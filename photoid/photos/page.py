@@ -18,9 +18,10 @@ from photoid.photos.models import Photo
 def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
     """The photo page: what is known, the suggestions waiting for review, the boxes drawn on it, and the
     discussion (a comment form that failed comes back with its errors and the patron's text)."""
-    facts = queries.visible_facts(photo, current_user, with_votes=True)
+    viewer = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    facts = queries.visible_facts(photo, viewer, with_votes=True)
     pending = [f for f in facts if is_pending(f)]
-    signed_in = current_user.is_authenticated
+    signed_in = viewer.is_authenticated
     approved = [f for f in facts if is_public_fact(f)]
     return render_template(
         "photos/photo.html",
@@ -31,13 +32,13 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
         regions=[f for f in facts if f.has_region],
         # Votes show on suggestions only: a photo with none asks nothing more.
         votes={f.id: {VoteStance.AGREE: f.agree_votes, VoteStance.DISAGREE: f.disagree_votes} for f in pending},
-        my_votes=queries.votes_by(current_user.id, [f.id for f in pending]) if signed_in else {},
+        my_votes=queries.votes_by(viewer.id, [f.id for f in pending]) if signed_in else {},
         # Forms only for the signed in: making one issues a CSRF token, which would give every
         # visitor a session cookie and keep their page out of the page cache.
         vote_form=VoteForm(formdata=None) if signed_in else None,
         withdraw_form=WithdrawForm(formdata=None) if signed_in else None,
-        thread=photo_thread(photo, current_user),
+        thread=photo_thread(photo, viewer),
         comment_form=comment_form or (CommentForm(formdata=None) if signed_in else None),
         catalog_url=photo.catalog_url,
-        unnamed_faces=unnamed(photo, current_user),
+        unnamed_faces=unnamed(photo, viewer),
     )
