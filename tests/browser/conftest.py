@@ -99,17 +99,42 @@ _mailboxes: list[Mailbox] = []
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[str]:
+def migrated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folders of a new site (database, uploads, instance, index; see ``server_env``) after
+    ``photoid db upgrade``, made once per run. A server that starts from an empty site copies them
+    (``copy_site``) instead of migrating again: each ``photoid`` command costs seconds of start-up."""
+    tmp = tmp_path_factory.mktemp("migrated-site")
+    subprocess.run([*PHOTOID, "db", "upgrade"], env=server_env(tmp), check=True, capture_output=True)
+    return tmp
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory, migrated_site: Path) -> Path:
+    """``migrated_site`` loaded with ``photoid demo``, made once per run (about 20 s of loading) for
+    every server that starts from the demo: ``live_server`` and the faces journey's own."""
+    tmp = copy_site(migrated_site, tmp_path_factory.mktemp("demo-site"))
+    subprocess.run([*PHOTOID, "demo", "--if-empty"], env=server_env(tmp), check=True, capture_output=True)
+    return tmp
+
+
+def copy_site(site: Path, tmp: Path) -> Path:
+    """A copy of ``site``'s folders in ``tmp`` (empty, made by mktemp), for a server of its own; returns ``tmp``.
+    Nothing in them names its folder: uploads are stored by relative path and the index's ``current``
+    is a relative link."""
+    shutil.copytree(site, tmp, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns("server.log"))
+    return tmp
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox, demo_site: Path) -> Iterator[str]:
     """A separate server process with its own database and uploads, migrated and loaded with the demo.
 
     A process of its own, as in production: what the server does (say, a download the browser
     abandons) never surfaces inside the test process. Its mail (newcomers confirm their email from
     the message) goes to ``mailbox``.
     """
-    tmp = tmp_path_factory.mktemp("live")
+    tmp = copy_site(demo_site, tmp_path_factory.mktemp("live"))
     env = server_env(tmp, **mailbox.settings())
-    subprocess.run([*PHOTOID, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([*PHOTOID, "demo", "--if-empty"], env=env, check=True, capture_output=True)
     with serving(tmp, env) as url:
         yield url
 

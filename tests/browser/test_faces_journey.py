@@ -12,12 +12,13 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.axe import run_axe
-from tests.browser.conftest import PHOTOID, screenshot, server_env, serving
+from tests.browser.conftest import copy_site, screenshot, server_env, serving
 from tests.browser.pages import sign_in
 from tests.mailbox import Mailbox
 
@@ -56,11 +57,10 @@ with app.app_context():
 
 
 @pytest.fixture(scope="module")
-def faces_site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[tuple[str, int, str]]:
-    tmp = tmp_path_factory.mktemp("faces-site")
+def faces_site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox,
+               demo_site: Path) -> Iterator[tuple[str, int, str]]:
+    tmp = copy_site(demo_site, tmp_path_factory.mktemp("faces-site"))
     env = server_env(tmp, **mailbox.settings())
-    subprocess.run([*PHOTOID, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([*PHOTOID, "demo", "--if-empty"], env=env, check=True, capture_output=True)
     made = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     photo_id, heading = made.stdout.strip().splitlines()[-1].split("\t")

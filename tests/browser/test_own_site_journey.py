@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PHOTOID, screenshot, server_env, serving
+from tests.browser.conftest import PHOTOID, copy_site, screenshot, server_env, serving
 from tests.browser.pages import sign_in
 from tests.mailbox import Mailbox
 
@@ -23,12 +23,12 @@ ARCHIVIST_EMAIL = "ann@millbrook.example"
 
 
 @pytest.fixture(scope="module")
-def empty_site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[str]:
+def empty_site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox,
+               migrated_site: Path) -> Iterator[str]:
     """A new site: the schema, one admin from the shell, nothing else."""
-    tmp = tmp_path_factory.mktemp("own-site")
+    tmp = copy_site(migrated_site, tmp_path_factory.mktemp("own-site"))
     env = server_env(tmp, PHOTOID_OAI_REPOSITORY_ID="photos.millbrook.example", ADMIN_PASSWORD=ADMIN_PASSWORD,
                      **mailbox.settings())
-    subprocess.run([*PHOTOID, "db", "upgrade"], env=env, check=True, capture_output=True)
     made = subprocess.run([*PHOTOID, "create-user", ADMIN_EMAIL, "--role", "admin", "--display-name", "Head Librarian",
                            "--password-env", "ADMIN_PASSWORD"], env=env, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PHOTOID, screenshot, server_env, serving
+from tests.browser.conftest import PHOTOID, copy_site, screenshot, server_env, serving
 from tests.browser.pages import sign_in
 from tests.mailbox import Mailbox
 
@@ -19,10 +20,9 @@ NEW_PASSWORD = "violets are blue in May"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("reset-site")
+def site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox, migrated_site: Path) -> Iterator[str]:
+    tmp = copy_site(migrated_site, tmp_path_factory.mktemp("reset-site"))
     env = server_env(tmp, PATRON_PASSWORD=OLD_PASSWORD, PHOTOID_SITE_NAME="Millbrook Memories", **mailbox.settings())
-    subprocess.run([*PHOTOID, "db", "upgrade"], env=env, check=True, capture_output=True)
     made = subprocess.run([*PHOTOID, "create-user", EMAIL, "--display-name", "Rose", "--password-env", "PATRON_PASSWORD"],
                           env=env, capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
