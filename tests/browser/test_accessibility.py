@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.axe import AxeReport, run_axe
+from tests.browser.axe import AxeReport, axe_in_every_page, run_axe
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.pages import sign_in
 
@@ -24,6 +24,7 @@ def _context(browser, live_server: str) -> BrowserContext:  # type: ignore[no-un
     # bypass_csp lets the test inject axe-core; the pages themselves are served with their real policy.
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(15_000)
+    axe_in_every_page(context)
     return context
 
 
