@@ -76,17 +76,20 @@ def provenance(fact: Identification, *, name: Callable[[Any], Any] | None = None
     staff linked it to the record face matching proposed. ``name`` writes the contributor's name (the
     photo page links it to their profile page); their public name otherwise.
     """
-    parts: list[Markup] = []
+    # Written with escape() and f-strings rather than Markup.format, whose formatter is Python code:
+    # the same text at a tenth of the calls (the photo page words every approved fact).
+    parts: list[str] = []
     if fact.contributor is not None:
-        parts.append(Markup("contributed by {}").format(name(fact.contributor) if name else fact.contributor.public_name))
+        parts.append(f"contributed by {escape(name(fact.contributor) if name else fact.contributor.public_name)}")
     by_machine = bool(fact.is_face_matching_suggestion)
     if by_machine:
-        parts.append(Markup(FACE_MATCHING_WORDS))
-    decided = Markup("{} by {}").format("confirmed" if by_machine else "verified", fact.photo.institution.verifier)
-    if fact.reviewed_at is not None:
-        decided += Markup(' on <time datetime="{}">{} {}</time>').format(
-            fact.reviewed_at.date().isoformat(), fact.reviewed_at.day, fact.reviewed_at.strftime("%B %Y"))
-    return Markup(", ").join([*parts, decided])
+        parts.append(FACE_MATCHING_WORDS)
+    decided = f"{'confirmed' if by_machine else 'verified'} by {escape(fact.photo.institution.verifier)}"
+    reviewed_at = fact.reviewed_at
+    if reviewed_at is not None:
+        decided += (f' on <time datetime="{reviewed_at.date().isoformat()}">'
+                    f'{reviewed_at.day} {escape(reviewed_at.strftime("%B %Y"))}</time>')
+    return Markup(", ".join([*parts, decided]))
 
 
 # --- recently identified -------------------------------------------------------------------------
