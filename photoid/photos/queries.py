@@ -113,12 +113,9 @@ def _facts_statement(*, shows_pending: bool, signed_in: bool, with_votes: bool =
             Identification.photo_id == bindparam("photo_id"), Identification.state.in_(OPEN),
             identification_rule(shows_pending=shows_pending, signed_in=signed_in),
         )
-        # Each fact has at most one of each: joined in the same query rather than three more.
-        .options(
-            joinedload(Identification.authority),
-            joinedload(Identification.contributor),
-            joinedload(Identification.reviewer),
-        )
+        # Each fact has at most one of each: joined in the same query rather than two more. (No page
+        # names the reviewer, only the institution that verified: loading them cost every fact.)
+        .options(joinedload(Identification.authority), joinedload(Identification.contributor))
         .order_by(Identification.kind, Identification.created_at, Identification.id)
     )
     if with_votes:  # the photo page's vote counts, in the same query rather than one more
