@@ -42,9 +42,9 @@ def _glued(text: str, end: int) -> bool:
     return category[0] in "LMN" or category in ("Cf", "Co", "Cn")
 
 
-def _link(url: str) -> Markup:
+def _link(url: str) -> str:
     safe = escape(url)
-    return Markup('<a href="{0}" rel="nofollow ugc noopener">{0}</a>').format(safe)
+    return f'<a href="{safe}" rel="nofollow ugc noopener">{safe}</a>'
 
 
 def linkify(value: object) -> Markup:
@@ -54,7 +54,7 @@ def linkify(value: object) -> Markup:
     """
     text = "" if value is None else str(value)  # str() of Markup is plain text again: it gets escaped
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    parts: list[Markup] = []
+    parts: list[str] = []  # each escaped, or a link made of escaped text
     position = 0
     for match in _URL.finditer(text):
         if _glued(text, match.end()):
@@ -65,8 +65,8 @@ def linkify(value: object) -> Markup:
         parts.append(_link(url))
         position = start + len(url)
     parts.append(escape(text[position:]))
-    html = Markup("").join(parts)
-    return Markup("<br>\n").join(html.split("\n"))
+    # Plain string joins: Markup's own join and split escape every piece again (each comment is linkified).
+    return Markup("".join(parts).replace("\n", "<br>\n"))
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
