@@ -8,7 +8,7 @@ from flask_login import current_user
 from photoid.contributions.comments import photo_thread
 from photoid.contributions.competing import competing_groups
 from photoid.contributions.forms import CommentForm, VoteForm, WithdrawForm
-from photoid.contributions.workflow import VoteStance, is_pending, is_public_fact
+from photoid.contributions.workflow import is_pending, is_public_fact
 from photoid.faces.panel import unnamed
 from photoid.photos import queries
 from photoid.photos.dating import shown_date
@@ -30,8 +30,6 @@ def render_photo_page(photo: Photo, *, comment_form: object = None) -> str:
         shown_date=shown_date(photo, approved),
         pending_groups=competing_groups(pending),
         regions=[f for f in facts if f.has_region],
-        # Votes show on suggestions only: a photo with none asks nothing more.
-        votes={f.id: {VoteStance.AGREE: f.agree_votes, VoteStance.DISAGREE: f.disagree_votes} for f in pending},
         my_votes=queries.votes_by(viewer.id, [f.id for f in pending]) if signed_in else {},
         # Forms only for the signed in: making one issues a CSRF token, which would give every
         # visitor a session cookie and keep their page out of the page cache.
