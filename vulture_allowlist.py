@@ -66,6 +66,7 @@ _.redirect_request  # urllib.request handler API (bench/load_support/writer.py: 
 _.test_client_class  # Flask's test client class (tests/conftest.py)
 _.bytecode_cache, _.load_bytecode, _.dump_bytecode  # Jinja's bytecode cache API (tests/conftest.py SharedTemplateCode)
 _.template_class  # Jinja's environment API: the class it makes templates with (photoid/templating.py)
+_.session_interface  # Flask reads the app's session interface (photoid/__init__.py: security.CookieSessions)
 
 # --- pytest: hooks and module marks by name; fixtures asked for only for what they set up.
 _.pytest_collection_modifyitems, _.pytest_collection_finish, _.pytestmark

@@ -86,7 +86,7 @@ def create_app(config: Any = None) -> Flask:
     from photoid.photos.routes import bp as photos_bp
     from photoid.sharing.routes import bp as sharing_bp
     from photoid.cors import register_cors
-    from photoid.security import refuse_nul_characters, register_security_headers
+    from photoid.security import CookieSessions, refuse_nul_characters, register_security_headers
     from photoid.templating import register_template_helpers
 
     app.register_blueprint(accounts_bp)
@@ -125,6 +125,7 @@ def create_app(config: Any = None) -> Flask:
     register_error_handlers(app)
     refuse_untrusted_hosts(app)
     register_security_headers(app)
+    app.session_interface = CookieSessions()
     register_cors(app)
     refuse_nul_characters(app)
     keep_new_sqlite_file_private(app)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, jsonify, request
+from flask import Flask, Request, Response, abort, jsonify, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 
 # No inline script anywhere: every script is a file under /static. The one style hash is the
@@ -44,6 +45,18 @@ def register_security_headers(app: Flask) -> None:
         wanted = EMBED_HEADERS if request.path.startswith(EMBED_PREFIX) else PAGE_HEADERS
         response.headers.extend([(name, value) for lower, name, value in wanted if lower not in present])
         return response
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, the signer made only for a request that brings a cookie.
+
+    Flask builds its signer (itsdangerous, about sixty Python calls) before it looks for the cookie;
+    most visitors to public pages send none, and get the same empty session without it."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 #: A NUL, which PostgreSQL cannot store or compare, and a lone surrogate (half of a UTF-16 pair,
