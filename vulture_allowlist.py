@@ -65,6 +65,7 @@ _.do_GET  # http.server handler API (tests/iiif_server.py)
 _.redirect_request  # urllib.request handler API (bench/load_support/writer.py: redirects are answers, not followed)
 _.test_client_class  # Flask's test client class (tests/conftest.py)
 _.bytecode_cache, _.load_bytecode, _.dump_bytecode  # Jinja's bytecode cache API (tests/conftest.py SharedTemplateCode)
+_._build_unknown  # set on a Werkzeug Rule as its own compile does (tests/conftest.py _share_compiled_rules)
 _.template_class  # Jinja's environment API: the class it makes templates with (photoid/templating.py)
 _.session_interface  # Flask reads the app's session interface (photoid/__init__.py: security.CookieSessions)
 
