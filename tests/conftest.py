@@ -85,7 +85,8 @@ def _collect_garbage_less_often() -> None:
     makes an app (a hundred and forty URL rules, a Jinja environment, an engine): its collections were a
     fifth of the suite's CPU time. Everything imported and collected by now lives for the whole run, so it
     is moved out of the collector's sight (``gc.freeze``), and young objects are collected after 50,000
-    new ones instead of 700. Memory stays flat: what a test leaves is still collected."""
+    new ones instead of 700. What a test leaves is still collected: the largest process's peak memory in
+    make test went from 624 to 694-720 MB."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
