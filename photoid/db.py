@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -82,6 +84,11 @@ _DEPTH = "photoid_unit_of_work_depth"
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 #: Runs after the first; each starts with a rolled-back session, so loaded objects read afresh.
 RETRIES = 2
+#: The pause before a run again, at random between a half and the whole of this times the attempt.
+#: Run again at once, the ended transaction could take its first row back before the one that won
+#: the deadlock was woken to take it, and the two deadlocked again (seen in tests/integration/
+#: test_deadlock.py); the winner needs about a millisecond to finish.
+RETRY_PAUSE_SECONDS = 0.05
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -137,8 +144,8 @@ def unit_of_work(func: Callable[_P, _R] | None = None, /, *,
     domain error finds nothing half-written. A commit that fails (the database busy) is rolled back
     and its error propagates. Inside another unit of work it joins the outer one (see above).
     ``session`` defaults to the app's ``db.session``. A decorated function that owns the whole
-    transaction is run again, up to ``RETRIES`` times, when PostgreSQL answers that it must be (see
-    ``RETRY_SQLSTATES``); it must then do nothing outside the database before its commit that may
+    transaction is run again, up to ``RETRIES`` times and after a short random pause, when PostgreSQL
+    answers that it must be (see ``RETRY_SQLSTATES``); it must then do nothing outside the database before its commit that may
     not be done twice. A ``with`` block is not run again.
     """
     if func is None:
@@ -176,6 +183,7 @@ def _run_again_when_asked(func: Callable[_P, _R], session: Session | scoped_sess
                 if not (owns_transaction and attempt < RETRIES and must_run_again(error)):
                     raise
                 log.info("%s run again after %s", func.__qualname__, first_line(error))
+                time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1) * random.uniform(0.5, 1))
         raise AssertionError("unreachable")  # pragma: no cover  (the last attempt returns or raises)
 
     return in_unit_of_work

@@ -3,6 +3,7 @@ nested one joins the outer; and no routes module rolls back (routes never own th
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import Integer, String, create_engine, event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from photoid.db import FLUSH_TRACKING, RETRIES, unit_of_work
+from photoid.db import FLUSH_TRACKING, RETRIES, RETRY_PAUSE_SECONDS, unit_of_work
 
 PACKAGE = Path(__file__).resolve().parents[2] / "photoid"
 
@@ -186,6 +187,21 @@ def test_a_use_case_the_database_asks_to_run_again_runs_again_from_a_clean_start
     assert len(runs) == RETRIES + 1
     assert len(commits) == 1
     assert _texts(session) == [f"kept {RETRIES + 1}"]  # the runs that were refused left nothing
+
+
+def test_each_run_again_waits_a_little_longer_first(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    pauses: list[float] = []
+    monkeypatch.setattr(importlib.import_module("photoid.db").time, "sleep", pauses.append)  # photoid.db is also the extension's name
+
+    @unit_of_work(session=session)
+    def add() -> None:
+        raise _refused_by_database("40P01")
+
+    with pytest.raises(OperationalError):
+        add()
+    assert len(pauses) == RETRIES  # none before the first run, and none after the last refusal
+    for attempt, pause in enumerate(pauses, start=1):
+        assert RETRY_PAUSE_SECONDS * attempt / 2 <= pause <= RETRY_PAUSE_SECONDS * attempt
 
 
 def test_a_use_case_refused_every_time_gives_up_with_the_error_and_nothing_saved(session: Session) -> None:
