@@ -24,8 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,21 +61,8 @@ def serve(tree: Path, folder: Path, database_url: str) -> tuple[subprocess.Popen
     if seeded.returncode:
         raise SystemExit(f"seeding {tree} failed:\n{seeded.stderr[-3000:]}")
     ids = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = site.free_port()
-    with (folder / "gunicorn.log").open("wb") as log:
-        server = subprocess.Popen([str(site.BIN / "gunicorn"), "--workers", "4", "--bind", f"127.0.0.1:{port}",
-                                   "--pythonpath", f"{tree / 'bench'},{tree}", "--log-level", "warning",
-                                   "--backlog", "256", "load_support.site:serving_app()"],
-                                  env={**os.environ, **env}, cwd=tree, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
-            return server, port, ids
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn of {tree} did not start; see {folder / 'gunicorn.log'}") from None
-            time.sleep(0.2)
+    server, base = site.start_gunicorn(env, folder / "gunicorn.log", workers=4, tree=tree)
+    return server, int(base.rsplit(":", 1)[1]), ids
 
 
 def main() -> int:

@@ -158,14 +158,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], log: Path, *, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn with ``workers`` sync workers on a free loopback port; returns it and its base URL."""
+def start_gunicorn(env: dict[str, str], log: Path, *, workers: int,
+                   tree: Path = ROOT) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn with ``workers`` sync workers on a free loopback port, serving the code of ``tree`` (a
+    checkout of another version, say); returns it and its base URL."""
     port = free_port()
     command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--log-level", "warning", "--backlog", "256",
+               "--pythonpath", f"{tree / 'bench'},{tree}", "--log-level", "warning", "--backlog", "256",
                "load_support.site:serving_app()"]
     with log.open("wb") as out:
-        server = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, env={**os.environ, **env}, cwd=tree, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
