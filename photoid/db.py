@@ -145,8 +145,8 @@ def unit_of_work(func: Callable[_P, _R] | None = None, /, *,
     and its error propagates. Inside another unit of work it joins the outer one (see above).
     ``session`` defaults to the app's ``db.session``. A decorated function that owns the whole
     transaction is run again, up to ``RETRIES`` times and after a short random pause, when PostgreSQL
-    answers that it must be (see ``RETRY_SQLSTATES``); it must then do nothing outside the database before its commit that may
-    not be done twice. A ``with`` block is not run again.
+    answers that it must be (see ``RETRY_SQLSTATES``); it must then do nothing outside the database
+    before its commit that may not be done twice. A ``with`` block is not run again.
     """
     if func is None:
         return _Unit(session)
